@@ -1,0 +1,81 @@
+// The database schema: the source of truth. `npm run db:generate` turns changes here into SQL in drizzle/.
+// SQLite-specific on purpose; a PostgreSQL backend gets a sibling of this file with the same names.
+// No imports from other project files: drizzle-kit loads this file on its own.
+import { relations, sql } from 'drizzle-orm';
+import { check, foreignKey, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const EXECUTION_STATUSES = ['running', 'success', 'error'] as const;
+export const STEP_STATUSES = ['running', 'success', 'error', 'skipped'] as const;
+export const TRIGGER_TYPES = ['webhook', 'schedule', 'manual', 'db_change', 'internal_event'] as const;
+
+// The values are our own constants, never caller input, so inlining them as SQL literals is safe.
+const oneOf = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
+
+export const workflowExecutions = sqliteTable(
+  'workflow_executions',
+  {
+    id: text('id').primaryKey(),
+    workflowId: text('workflow_id').notNull(),
+    workflowName: text('workflow_name').notNull(),
+    triggerType: text('trigger_type', { enum: TRIGGER_TYPES }).notNull(),
+    triggerData: text('trigger_data'),
+    status: text('status', { enum: EXECUTION_STATUSES }).notNull(),
+    startedAt: integer('started_at').notNull(),
+    completedAt: integer('completed_at'),
+    durationMs: integer('duration_ms'),
+    errorMessage: text('error_message'),
+    errorStack: text('error_stack'),
+    metadata: text('metadata'),
+  },
+  (table) => [
+    check('workflow_executions_status_check', sql`${table.status} in (${oneOf(EXECUTION_STATUSES)})`),
+    check('workflow_executions_trigger_type_check', sql`${table.triggerType} in (${oneOf(TRIGGER_TYPES)})`),
+    check('workflow_executions_duration_check', sql`${table.durationMs} >= 0`),
+    // A workflow's executions, newest first (also serves "all executions of workflow X").
+    index('workflow_executions_workflow_started_idx').on(table.workflowId, table.startedAt),
+    // Executions with a status, newest first: the failures page, and finding 'running' ones.
+    index('workflow_executions_status_started_idx').on(table.status, table.startedAt),
+    // All executions newest first, time-range filters, and retention by age.
+    index('workflow_executions_started_idx').on(table.startedAt),
+  ],
+);
+
+export const executionSteps = sqliteTable(
+  'execution_steps',
+  {
+    id: text('id').primaryKey(),
+    executionId: text('execution_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    nodeType: text('node_type').notNull(),
+    nodeName: text('node_name'),
+    stepIndex: integer('step_index').notNull(),
+    startedAt: integer('started_at').notNull(),
+    completedAt: integer('completed_at'),
+    durationMs: integer('duration_ms'),
+    status: text('status', { enum: STEP_STATUSES }).notNull(),
+    inputData: text('input_data'),
+    outputData: text('output_data'),
+    errorMessage: text('error_message'),
+  },
+  (table) => [
+    // History must not depend on the workflow still existing, but a step never outlives its execution.
+    foreignKey({ columns: [table.executionId], foreignColumns: [workflowExecutions.id] }).onDelete('cascade'),
+    check('execution_steps_status_check', sql`${table.status} in (${oneOf(STEP_STATUSES)})`),
+    check('execution_steps_duration_check', sql`${table.durationMs} >= 0`),
+    // An execution's steps in order; also what the cascading delete looks steps up by.
+    index('execution_steps_execution_step_idx').on(table.executionId, table.stepIndex),
+    // One node's runs over time, across executions.
+    index('execution_steps_node_started_idx').on(table.nodeId, table.startedAt),
+  ],
+);
+
+export const workflowExecutionsRelations = relations(workflowExecutions, ({ many }) => ({
+  steps: many(executionSteps),
+}));
+
+export const executionStepsRelations = relations(executionSteps, ({ one }) => ({
+  execution: one(workflowExecutions, {
+    fields: [executionSteps.executionId],
+    references: [workflowExecutions.id],
+  }),
+}));
