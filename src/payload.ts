@@ -1,0 +1,83 @@
+// How JSON payloads (trigger data, metadata, step input/output) become text and back. Writing never throws:
+// recording history must not be the reason a workflow run fails. Reading never pollutes prototypes.
+import { configure } from 'safe-stable-stringify';
+import secureJsonParse from 'secure-json-parse';
+import type { JsonObject } from './types.js';
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
+export const CIRCULAR_MARKER = '[Circular]';
+/** Deeper payloads are cut at this depth (the cut objects read '[Object]' / '[Array]'), so nesting cannot overflow the stack. */
+export const MAX_PAYLOAD_DEPTH = 200;
+const MAX_UNREADABLE_PREVIEW_CHARS = 200;
+
+/** What a payload over maxPayloadBytes is stored as. */
+export interface TruncatedPayload {
+  __truncated: true;
+  /** Size of the payload's full JSON in UTF-8 bytes. */
+  originalBytes: number;
+  /** The start of the JSON text, at most maxPayloadBytes UTF-8 bytes, cut at a character boundary. */
+  preview: string;
+}
+
+/** What a stored payload that is not valid JSON (edited by hand, damaged) reads back as. */
+export interface UnreadablePayload {
+  __unreadable: true;
+  reason: string;
+  preview: string;
+}
+
+const stringify = configure({
+  circularValue: CIRCULAR_MARKER,
+  deterministic: false, // keep the caller's key order
+  maximumDepth: MAX_PAYLOAD_DEPTH,
+});
+
+// JSON.stringify has no answer for these; rather than throw or lose them silently, store a readable form.
+function toJsonFriendly(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  return value;
+}
+
+/** Payload → column text. `undefined`/`null` → NULL. Functions and symbols are dropped, as JSON.stringify does. */
+export function encodePayload(value: unknown, maxPayloadBytes: number): string | null {
+  if (value === undefined || value === null) return null;
+  let json: string | undefined;
+  try {
+    json = stringify(value, toJsonFriendly);
+  } catch (error) {
+    // A throwing getter or toJSON in caller data: keep the fact, not the failure.
+    json = JSON.stringify({ __unserializable: true, reason: error instanceof Error ? error.message : String(error) });
+  }
+  if (json === undefined) return null;
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes <= maxPayloadBytes) return json;
+  const truncated: TruncatedPayload = {
+    __truncated: true,
+    originalBytes: bytes,
+    preview: utf8Prefix(json, maxPayloadBytes),
+  };
+  return JSON.stringify(truncated);
+}
+
+/** Column text → payload. A value that does not parse comes back as an UnreadablePayload, never a throw. */
+export function decodePayload(text: string): JsonObject {
+  try {
+    return secureJsonParse(text, null, { protoAction: 'remove', constructorAction: 'remove' }) as JsonObject;
+  } catch (error) {
+    const unreadable: UnreadablePayload = {
+      __unreadable: true,
+      reason: error instanceof Error ? error.message : String(error),
+      preview: text.slice(0, MAX_UNREADABLE_PREVIEW_CHARS),
+    };
+    return { ...unreadable };
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** The longest start of `text` whose UTF-8 encoding fits in maxBytes, never splitting a character. */
+function utf8Prefix(text: string, maxBytes: number): string {
+  const { read } = encoder.encodeInto(text, new Uint8Array(maxBytes));
+  return text.slice(0, read);
+}

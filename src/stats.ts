@@ -1,0 +1,66 @@
+// Aggregate numbers over executions, computed in SQL: nothing here loads rows into JavaScript.
+import { and, asc, avg, count, eq, isNotNull, max, min, type SQL, sql } from 'drizzle-orm';
+import type { HistoryDatabase } from './connection.js';
+import { workflowExecutions as executions } from './schema.js';
+import type { ExecutionStats } from './types.js';
+
+const countWhereStatus = (status: string) =>
+  sql<number>`count(*) filter (where ${executions.status} = ${status})`.mapWith(Number);
+
+export function getExecutionStats(db: HistoryDatabase, workflowId?: string): ExecutionStats {
+  const scope = workflowId === undefined ? undefined : eq(executions.workflowId, workflowId);
+  const totals = db
+    .select({
+      total: count(),
+      running: countWhereStatus('running'),
+      success: countWhereStatus('success'),
+      error: countWhereStatus('error'),
+      withDuration: count(executions.durationMs),
+      avgDurationMs: avg(executions.durationMs).mapWith(Number),
+      minDurationMs: min(executions.durationMs),
+      maxDurationMs: max(executions.durationMs),
+      firstStartedAt: min(executions.startedAt),
+      lastStartedAt: max(executions.startedAt),
+    })
+    .from(executions)
+    .where(scope)
+    .get();
+  if (totals === undefined) throw new Error('an aggregate query returned no row');
+
+  const { withDuration, ...stats } = totals;
+  const finished = stats.success + stats.error;
+  return {
+    total: stats.total,
+    running: stats.running,
+    success: stats.success,
+    error: stats.error,
+    successRate: finished === 0 ? null : stats.success / finished,
+    avgDurationMs: stats.avgDurationMs,
+    minDurationMs: stats.minDurationMs,
+    maxDurationMs: stats.maxDurationMs,
+    p50DurationMs: durationPercentile(db, scope, withDuration, 50),
+    p95DurationMs: durationPercentile(db, scope, withDuration, 95),
+    firstStartedAt: stats.firstStartedAt,
+    lastStartedAt: stats.lastStartedAt,
+  };
+}
+
+/** Nearest-rank percentile: the ceil(p% × n)-th smallest duration. */
+function durationPercentile(
+  db: HistoryDatabase,
+  scope: SQL | undefined,
+  withDuration: number,
+  percent: number,
+): number | null {
+  if (withDuration === 0) return null;
+  const rank = Math.max(1, Math.ceil((percent * withDuration) / 100));
+  const row = db
+    .select({ durationMs: executions.durationMs })
+    .from(executions)
+    .where(and(scope, isNotNull(executions.durationMs)))
+    .orderBy(asc(executions.durationMs))
+    .limit(1)
+    .offset(rank - 1)
+    .get();
+  return row?.durationMs ?? null;
+}

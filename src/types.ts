@@ -1,0 +1,108 @@
+// The public shapes. Scalar field types are read off the Drizzle tables, so a column change breaks the build
+// here instead of drifting; JSON columns are text in SQLite and objects in the API.
+import type { executionSteps, workflowExecutions } from './schema.js';
+
+type ExecutionRow = typeof workflowExecutions.$inferSelect;
+type StepRow = typeof executionSteps.$inferSelect;
+
+export type ExecutionStatus = ExecutionRow['status'];
+export type StepStatus = StepRow['status'];
+export type TriggerType = ExecutionRow['triggerType'];
+
+/** A JSON payload: trigger data, metadata, a step's input or output. */
+export type JsonObject = Record<string, unknown>;
+
+export interface WorkflowExecution {
+  id: ExecutionRow['id'];
+  workflowId: ExecutionRow['workflowId'];
+  workflowName: ExecutionRow['workflowName'];
+  triggerType: TriggerType;
+  triggerData?: JsonObject;
+  status: ExecutionStatus;
+  /** Milliseconds since the Unix epoch. */
+  startedAt: ExecutionRow['startedAt'];
+  completedAt?: NonNullable<ExecutionRow['completedAt']>;
+  durationMs?: NonNullable<ExecutionRow['durationMs']>;
+  errorMessage?: NonNullable<ExecutionRow['errorMessage']>;
+  errorStack?: NonNullable<ExecutionRow['errorStack']>;
+  metadata?: JsonObject;
+}
+
+export interface ExecutionStep {
+  id: StepRow['id'];
+  executionId: StepRow['executionId'];
+  nodeId: StepRow['nodeId'];
+  nodeType: StepRow['nodeType'];
+  nodeName?: NonNullable<StepRow['nodeName']>;
+  /** Position of the step within its execution, from 0. */
+  stepIndex: StepRow['stepIndex'];
+  startedAt: StepRow['startedAt'];
+  completedAt?: NonNullable<StepRow['completedAt']>;
+  durationMs?: NonNullable<StepRow['durationMs']>;
+  status: StepStatus;
+  inputData?: JsonObject;
+  outputData?: JsonObject;
+  errorMessage?: NonNullable<StepRow['errorMessage']>;
+}
+
+export type NewExecution = Omit<WorkflowExecution, 'id'>;
+export type NewStep = Omit<ExecutionStep, 'id'>;
+/** Fields to change; `null` clears an optional field. */
+export type ExecutionChanges = Nullable<Partial<NewExecution>>;
+/** Fields to change; a step cannot move to another execution. `null` clears an optional field. */
+export type StepChanges = Nullable<Partial<Omit<NewStep, 'executionId'>>>;
+
+type Nullable<T> = { [K in keyof T]: undefined extends T[K] ? T[K] | null : T[K] };
+
+export interface ExecutionWithSteps extends WorkflowExecution {
+  /** Ordered by stepIndex. */
+  steps: ExecutionStep[];
+}
+
+export type ExecutionOrderBy = 'started_at' | 'duration_ms';
+export type OrderDirection = 'asc' | 'desc';
+
+export interface ExecutionQuery {
+  workflowId?: string;
+  status?: ExecutionStatus;
+  triggerType?: TriggerType;
+  /** Inclusive: started_at >= startedAfter. */
+  startedAfter?: number;
+  /** Exclusive: started_at < startedBefore. */
+  startedBefore?: number;
+  /** Default 'started_at'. Ties are broken by id, so pages are stable. */
+  orderBy?: ExecutionOrderBy;
+  /** Default 'desc' (newest or slowest first). */
+  orderDir?: OrderDirection;
+  /** Default 50, at most 1000. */
+  limit?: number;
+  /** Default 0. */
+  offset?: number;
+}
+
+export interface ExecutionStats {
+  total: number;
+  running: number;
+  success: number;
+  error: number;
+  /** success / (success + error); null when nothing has finished. */
+  successRate: number | null;
+  /** Duration figures cover the executions that have a duration; null when none has. */
+  avgDurationMs: number | null;
+  minDurationMs: number | null;
+  maxDurationMs: number | null;
+  /** Nearest-rank percentiles. */
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+  firstStartedAt: number | null;
+  lastStartedAt: number | null;
+}
+
+export interface ExecutionStoreOptions {
+  /** Payloads whose JSON is larger (UTF-8 bytes) are stored truncated with a preview. Default 64 KiB. */
+  maxPayloadBytes?: number;
+  /** The clock retention measures age against, in ms since the epoch. Default Date.now. */
+  now?: () => number;
+  /** How long a write waits for another connection's lock before failing, in ms. Default 5000. */
+  busyTimeoutMs?: number;
+}

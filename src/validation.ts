@@ -1,0 +1,100 @@
+// Runtime checks for every write and query, derived from the Drizzle tables (drizzle-zod) so that the rules
+// follow the columns: NOT NULL, enum values, integer ranges. Callers may be plain JavaScript.
+import { createInsertSchema, createUpdateSchema } from 'drizzle-zod';
+import { z } from 'zod';
+import { ExecutionStoreError } from './errors.js';
+import { EXECUTION_STATUSES, TRIGGER_TYPES, executionSteps, workflowExecutions } from './schema.js';
+import type { JsonObject } from './types.js';
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 50;
+
+const nonEmpty = (schema: z.ZodString) => schema.min(1, 'expected a non-empty string');
+// z.int() (what drizzle-zod gives integer columns) already keeps values inside the safe integer range.
+const timestamp = z.int('expected an integer number of milliseconds').min(0, 'expected a non-negative integer');
+const notNegative = (schema: z.ZodInt) => schema.min(0, 'expected a non-negative integer');
+const payload = z
+  .custom<JsonObject>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'expected a JSON object (a plain object, not an array or a primitive)',
+  })
+  .nullish();
+
+const executionColumns = {
+  workflowId: nonEmpty,
+  workflowName: nonEmpty,
+  startedAt: notNegative,
+  completedAt: notNegative,
+  durationMs: notNegative,
+  triggerData: payload,
+  metadata: payload,
+};
+
+const stepColumns = {
+  executionId: nonEmpty,
+  nodeId: nonEmpty,
+  nodeType: nonEmpty,
+  stepIndex: notNegative,
+  startedAt: notNegative,
+  completedAt: notNegative,
+  durationMs: notNegative,
+  inputData: payload,
+  outputData: payload,
+};
+
+export const newExecutionSchema = createInsertSchema(workflowExecutions, executionColumns).omit({ id: true }).strict();
+export const executionChangesSchema = createUpdateSchema(workflowExecutions, executionColumns)
+  .omit({ id: true })
+  .strict();
+export const newStepSchema = createInsertSchema(executionSteps, stepColumns).omit({ id: true }).strict();
+export const stepChangesSchema = createUpdateSchema(executionSteps, stepColumns)
+  .omit({ id: true, executionId: true })
+  .strict();
+
+export const executionQuerySchema = z
+  .strictObject({
+    workflowId: z.string().min(1, 'expected a non-empty string').optional(),
+    status: z.enum(EXECUTION_STATUSES).optional(),
+    triggerType: z.enum(TRIGGER_TYPES).optional(),
+    startedAfter: timestamp.optional(),
+    startedBefore: timestamp.optional(),
+    orderBy: z.enum(['started_at', 'duration_ms']).default('started_at'),
+    orderDir: z.enum(['asc', 'desc']).default('desc'),
+    limit: z
+      .int('expected an integer')
+      .min(1, 'expected at least 1')
+      .max(MAX_PAGE_SIZE, `expected at most ${MAX_PAGE_SIZE}`)
+      .default(DEFAULT_PAGE_SIZE),
+    offset: z.int('expected an integer').min(0, 'expected a non-negative integer').default(0),
+  })
+  .prefault({}); // a missing query gets every default above
+
+export const idSchema = z.string('expected a string id').min(1, 'expected a non-empty id');
+export const nonNegativeIntegerSchema = z.int('expected an integer').min(0, 'expected a non-negative integer');
+export const optionsSchema = z
+  .strictObject({
+    maxPayloadBytes: z.int('expected an integer').min(1, 'expected a positive number of bytes').optional(),
+    now: z.custom<() => number>((value) => typeof value === 'function', 'expected a function').optional(),
+    busyTimeoutMs: z.int('expected an integer').min(0, 'expected a non-negative number of ms').optional(),
+  })
+  .optional();
+
+/** Parses `input` or throws ExecutionStoreError('VALIDATION') naming each bad field, what it got and what was expected. */
+export function validate<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(input)';
+    return `${field}: ${issue.message}${describeInput(issue)}`;
+  });
+  throw new ExecutionStoreError('VALIDATION', `${what}: invalid input: ${problems.join('; ')}`);
+}
+
+function describeInput(issue: z.core.$ZodIssue): string {
+  if (!('input' in issue) || issue.code === 'unrecognized_keys') return '';
+  const input = issue.input;
+  if (input === undefined) return ' (got nothing)';
+  if (typeof input === 'string') return ` (got ${JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}…` : input)})`;
+  if (typeof input === 'number' || typeof input === 'boolean' || input === null) return ` (got ${String(input)})`;
+  if (typeof input === 'bigint') return ` (got ${input}n)`;
+  return ` (got ${Array.isArray(input) ? 'an array' : `a ${typeof input}`})`;
+}
