@@ -48,7 +48,7 @@ export class ExecutionStore {
     private readonly sqlite: BetterSqlite3.Database,
     options?: ExecutionStoreOptions,
   ) {
-    const settings = validate(optionsSchema, options, 'ExecutionStore options');
+    const settings = validate(optionsSchema, options, 'ExecutionStore', 'options');
     this.maxPayloadBytes = settings?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.now = settings?.now ?? Date.now;
     this.db = guard('opening the execution history', () =>
@@ -64,7 +64,7 @@ export class ExecutionStore {
 
   async createExecution(input: NewExecution): Promise<string> {
     const what = 'createExecution';
-    const values = validate(newExecutionSchema, input, what);
+    const values = validate(newExecutionSchema, input, what, 'input');
     const id = uuidv7();
     const durationMs = values.durationMs ?? derivedDuration(values.startedAt, values.completedAt, what);
     guard(what, () =>
@@ -79,14 +79,14 @@ export class ExecutionStore {
   /** Changes fields of an execution. Setting completedAt without durationMs derives durationMs from startedAt. */
   async updateExecution(id: string, changes: ExecutionChanges): Promise<void> {
     const what = 'updateExecution';
-    validate(idSchema, id, what);
-    const values = executionValues(validate(executionChangesSchema, changes, what), this.maxPayloadBytes);
+    validate(idSchema, id, what, 'id');
+    const values = executionValues(validate(executionChangesSchema, changes, what, 'changes'), this.maxPayloadBytes);
     this.updateById(executions, id, withDerivedDuration(values, executions.startedAt, what), what, 'execution');
   }
 
   async getExecution(id: string): Promise<WorkflowExecution | null> {
     const what = 'getExecution';
-    validate(idSchema, id, what);
+    validate(idSchema, id, what, 'id');
     const row = guard(what, () => this.db.select().from(executions).where(eq(executions.id, id)).get());
     return row === undefined ? null : toExecution(row);
   }
@@ -94,7 +94,7 @@ export class ExecutionStore {
   /** One execution with its steps ordered by stepIndex, in one relational query. */
   async getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null> {
     const what = 'getExecutionWithSteps';
-    validate(idSchema, id, what);
+    validate(idSchema, id, what, 'id');
     const row = guard(what, () => this.executionWithStepsQuery.get({ id }));
     if (row === undefined) return null;
     const { steps: stepRows, ...executionRow } = row;
@@ -104,7 +104,7 @@ export class ExecutionStore {
   /** A filtered, sorted page of executions; ties are broken by id so pages are stable. */
   async queryExecutions(query: ExecutionQuery = {}): Promise<WorkflowExecution[]> {
     const what = 'queryExecutions';
-    const q = validate(executionQuerySchema, query, what);
+    const q = validate(executionQuerySchema, query, what, 'query');
     const filters: (SQL | undefined)[] = [
       q.workflowId === undefined ? undefined : eq(executions.workflowId, q.workflowId),
       q.status === undefined ? undefined : eq(executions.status, q.status),
@@ -129,13 +129,13 @@ export class ExecutionStore {
   /** Deletes an execution and its steps; false when there was none. */
   async deleteExecution(id: string): Promise<boolean> {
     const what = 'deleteExecution';
-    validate(idSchema, id, what);
+    validate(idSchema, id, what, 'id');
     return guard(what, () => this.db.delete(executions).where(eq(executions.id, id)).run().changes > 0);
   }
 
   async addStep(input: NewStep): Promise<string> {
     const what = 'addStep';
-    const values = validate(newStepSchema, input, what);
+    const values = validate(newStepSchema, input, what, 'input');
     const id = uuidv7();
     const durationMs = values.durationMs ?? derivedDuration(values.startedAt, values.completedAt, what);
     try {
@@ -159,15 +159,15 @@ export class ExecutionStore {
   /** Changes fields of a step. Setting completedAt without durationMs derives durationMs from startedAt. */
   async updateStep(id: string, changes: StepChanges): Promise<void> {
     const what = 'updateStep';
-    validate(idSchema, id, what);
-    const values = stepValues(validate(stepChangesSchema, changes, what), this.maxPayloadBytes);
+    validate(idSchema, id, what, 'id');
+    const values = stepValues(validate(stepChangesSchema, changes, what, 'changes'), this.maxPayloadBytes);
     this.updateById(steps, id, withDerivedDuration(values, steps.startedAt, what), what, 'step');
   }
 
   /** The steps of an execution ordered by stepIndex; empty when it has none or does not exist. */
   async getStepsForExecution(executionId: string): Promise<ExecutionStep[]> {
     const what = 'getStepsForExecution';
-    validate(idSchema, executionId, what);
+    validate(idSchema, executionId, what, 'executionId');
     const rows = guard(what, () =>
       this.db
         .select()
@@ -182,7 +182,7 @@ export class ExecutionStore {
   /** Deletes finished executions (not 'running') that started more than maxAgeMs before now(); returns how many. */
   async cleanupOldExecutions(maxAgeMs: number): Promise<number> {
     const what = 'cleanupOldExecutions';
-    validate(nonNegativeIntegerSchema, maxAgeMs, `${what}: maxAgeMs`);
+    validate(nonNegativeIntegerSchema, maxAgeMs, what, 'maxAgeMs');
     const cutoff = this.now() - maxAgeMs;
     return guard(what, () => deleteFinishedStartedBefore(this.db, cutoff));
   }
@@ -193,15 +193,15 @@ export class ExecutionStore {
    */
   async cleanupByCount(maxCount: number, workflowId?: string): Promise<number> {
     const what = 'cleanupByCount';
-    validate(nonNegativeIntegerSchema, maxCount, `${what}: maxCount`);
-    if (workflowId !== undefined) validate(idSchema, workflowId, `${what}: workflowId`);
+    validate(nonNegativeIntegerSchema, maxCount, what, 'maxCount');
+    if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
     return guard(what, () => deleteAllButNewest(this.db, maxCount, workflowId));
   }
 
   /** Counts, success rate and duration figures over all executions, or one workflow's. */
   async getExecutionStats(workflowId?: string): Promise<ExecutionStats> {
     const what = 'getExecutionStats';
-    if (workflowId !== undefined) validate(idSchema, workflowId, `${what}: workflowId`);
+    if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
     return guard(what, () => getExecutionStats(this.db, workflowId));
   }
 

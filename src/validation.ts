@@ -78,15 +78,26 @@ export const optionsSchema = z
   })
   .optional();
 
-/** Parses `input` or throws ExecutionStoreError('VALIDATION') naming each bad field, what it got and what was expected. */
-export function validate<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
-  const result = schema.safeParse(input, { reportInput: true });
+/**
+ * Parses `input` or throws ExecutionStoreError('VALIDATION') naming each bad field, what it got and what was
+ * expected. `what` names the call, `argument` the parameter being checked (for problems with the value as a whole).
+ */
+export function validate<T extends z.ZodType>(schema: T, input: unknown, what: string, argument: string): z.output<T> {
+  const result = schema.safeParse(input, { reportInput: true, error: plainerMessages });
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join('.') : '(input)';
+    const field = issue.path.length > 0 ? issue.path.join('.') : argument;
     return `${field}: ${issue.message}${describeInput(issue)}`;
   });
   throw new ExecutionStoreError('VALIDATION', `${what}: invalid input: ${problems.join('; ')}`);
+}
+
+// Zod's own wording for a number that is not an integer is "expected int"/"expected number, received NaN".
+function plainerMessages(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type' && (issue.expected === 'int' || issue.expected === 'number')) {
+    return 'expected an integer';
+  }
+  return undefined;
 }
 
 function describeInput(issue: z.core.$ZodIssue): string {
