@@ -1,0 +1,47 @@
+// Type-level tests: checked by tsc during `vitest run` (see vitest.config.ts), so a wrong shape fails the suite.
+import { describe, expectTypeOf, it } from 'vitest';
+import type {
+  ExecutionStats,
+  ExecutionStatus,
+  ExecutionStep,
+  ExecutionStore,
+  ExecutionWithSteps,
+  JsonObject,
+  StepStatus,
+  TriggerType,
+  WorkflowExecution,
+} from '../src/index.js';
+
+describe('public types', () => {
+  it('ExecutionWithSteps is an execution plus its ordered steps', () => {
+    expectTypeOf<ExecutionWithSteps>().toExtend<WorkflowExecution>();
+    expectTypeOf<ExecutionWithSteps['steps']>().toEqualTypeOf<ExecutionStep[]>();
+    expectTypeOf<ExecutionWithSteps['steps'][number]['status']>().toEqualTypeOf<StepStatus>();
+    expectTypeOf<ExecutionStore['getExecutionWithSteps']>().returns.toEqualTypeOf<Promise<ExecutionWithSteps | null>>();
+  });
+
+  it('unions are the documented ones', () => {
+    expectTypeOf<ExecutionStatus>().toEqualTypeOf<'running' | 'success' | 'error'>();
+    expectTypeOf<StepStatus>().toEqualTypeOf<'running' | 'success' | 'error' | 'skipped'>();
+    expectTypeOf<TriggerType>().toEqualTypeOf<'webhook' | 'schedule' | 'manual' | 'db_change' | 'internal_event'>();
+  });
+
+  it('optional fields are optional, never null, and payloads are objects', () => {
+    expectTypeOf<WorkflowExecution['completedAt']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<WorkflowExecution['errorMessage']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<WorkflowExecution['triggerData']>().toEqualTypeOf<JsonObject | undefined>();
+    expectTypeOf<ExecutionStep['inputData']>().toEqualTypeOf<JsonObject | undefined>();
+    expectTypeOf<ExecutionStep['nodeName']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<WorkflowExecution['startedAt']>().toEqualTypeOf<number>();
+  });
+
+  it('createExecution takes everything but the id', () => {
+    expectTypeOf<ExecutionStore['createExecution']>().parameter(0).toEqualTypeOf<Omit<WorkflowExecution, 'id'>>();
+    expectTypeOf<ExecutionStore['addStep']>().parameter(0).toEqualTypeOf<Omit<ExecutionStep, 'id'>>();
+  });
+
+  it('stats are numbers or null', () => {
+    expectTypeOf<ExecutionStats['total']>().toEqualTypeOf<number>();
+    expectTypeOf<ExecutionStats['p95DurationMs']>().toEqualTypeOf<number | null>();
+  });
+});
