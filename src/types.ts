@@ -48,11 +48,12 @@ export interface ExecutionStep {
 export type NewExecution = Omit<WorkflowExecution, 'id'>;
 export type NewStep = Omit<ExecutionStep, 'id'>;
 /** Fields to change; `null` clears an optional field. */
-export type ExecutionChanges = Nullable<Partial<NewExecution>>;
+export type ExecutionChanges = Changes<NewExecution>;
 /** Fields to change; a step cannot move to another execution. `null` clears an optional field. */
-export type StepChanges = Nullable<Partial<Omit<NewStep, 'executionId'>>>;
+export type StepChanges = Changes<Omit<NewStep, 'executionId'>>;
 
-type Nullable<T> = { [K in keyof T]: undefined extends T[K] ? T[K] | null : T[K] };
+/** Every field may be left out; the optional ones may also be `null`, which empties them. */
+type Changes<T> = { [K in keyof T]?: undefined extends T[K] ? T[K] | null : T[K] };
 
 export interface ExecutionWithSteps extends WorkflowExecution {
   /** Ordered by stepIndex. */

@@ -1,23 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { T0, memoryStore, newExecution } from './factories.js';
 
+const NO_DATA = {
+  total: 0,
+  running: 0,
+  success: 0,
+  error: 0,
+  successRate: null,
+  avgDurationMs: null,
+  minDurationMs: null,
+  maxDurationMs: null,
+  p50DurationMs: null,
+  p95DurationMs: null,
+  firstStartedAt: null,
+  lastStartedAt: null,
+};
+
 describe('getExecutionStats', () => {
-  it('is all zeros and nulls on an empty database', async () => {
+  it('is all zeros and nulls on an empty database and for an unknown workflow', async () => {
     const store = await memoryStore();
-    expect(await store.getExecutionStats()).toEqual({
-      total: 0,
-      running: 0,
-      success: 0,
-      error: 0,
-      successRate: null,
-      avgDurationMs: null,
-      minDurationMs: null,
-      maxDurationMs: null,
-      p50DurationMs: null,
-      p95DurationMs: null,
-      firstStartedAt: null,
-      lastStartedAt: null,
-    });
+    expect(await store.getExecutionStats()).toEqual(NO_DATA);
+    await store.createExecution(newExecution({ workflowId: 'known' }));
+    expect(await store.getExecutionStats('unknown')).toEqual(NO_DATA);
   });
 
   it('computes exact counts, rate, durations and nearest-rank percentiles, overall and per workflow', async () => {
@@ -80,16 +84,9 @@ describe('getExecutionStats', () => {
       p95DurationMs: 42,
     });
     expect(await store.getExecutionStats('busy')).toEqual({
+      ...NO_DATA,
       total: 1,
       running: 1,
-      success: 0,
-      error: 0,
-      successRate: null,
-      avgDurationMs: null,
-      minDurationMs: null,
-      maxDurationMs: null,
-      p50DurationMs: null,
-      p95DurationMs: null,
       firstStartedAt: T0,
       lastStartedAt: T0,
     });

@@ -1,12 +1,14 @@
 // Type-level tests: checked by tsc during `vitest run` (see vitest.config.ts), so a wrong shape fails the suite.
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
+  ExecutionChanges,
   ExecutionStats,
   ExecutionStatus,
   ExecutionStep,
   ExecutionStore,
   ExecutionWithSteps,
   JsonObject,
+  StepChanges,
   StepStatus,
   TriggerType,
   WorkflowExecution,
@@ -38,6 +40,13 @@ describe('public types', () => {
   it('createExecution takes everything but the id', () => {
     expectTypeOf<ExecutionStore['createExecution']>().parameter(0).toEqualTypeOf<Omit<WorkflowExecution, 'id'>>();
     expectTypeOf<ExecutionStore['addStep']>().parameter(0).toEqualTypeOf<Omit<ExecutionStep, 'id'>>();
+  });
+
+  it('changes may clear optional fields with null, but not required ones', () => {
+    expectTypeOf<ExecutionChanges['errorMessage']>().toEqualTypeOf<string | null | undefined>();
+    expectTypeOf<ExecutionChanges['status']>().toEqualTypeOf<ExecutionStatus | undefined>();
+    expectTypeOf<StepChanges['outputData']>().toEqualTypeOf<JsonObject | null | undefined>();
+    expectTypeOf<StepChanges>().not.toHaveProperty('executionId');
   });
 
   it('stats are numbers or null', () => {
