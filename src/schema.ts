@@ -37,6 +37,8 @@ export const workflowExecutions = sqliteTable(
     index('workflow_executions_status_started_idx').on(table.status, table.startedAt),
     // All executions newest first, time-range filters, and retention by age.
     index('workflow_executions_started_idx').on(table.startedAt),
+    // Slowest (or fastest) executions first, and the duration percentiles of the stats.
+    index('workflow_executions_duration_idx').on(table.durationMs),
   ],
 );
 

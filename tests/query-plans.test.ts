@@ -1,0 +1,64 @@
+// The indexes exist to serve the store's queries: check SQLite's plan for the SQL the store really prepares.
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { ExecutionStore } from '../src/index.js';
+import { track } from './factories.js';
+
+/** A store whose connection remembers every SQL text it prepares, and a way to explain the latest one. */
+function recordingStore() {
+  const sqlite = new Database(':memory:');
+  const prepared: string[] = [];
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    prepared.push(source);
+    return prepare(source);
+  }) as typeof sqlite.prepare;
+  const store = track(new ExecutionStore(sqlite));
+
+  const planOf = async (call: () => Promise<unknown>): Promise<string> => {
+    prepared.length = 0;
+    await call();
+    const [source] = prepared.filter((text) => text.startsWith('select') || text.startsWith('delete'));
+    if (source === undefined) throw new Error('the call prepared no query');
+    const parameters = Array.from(source.matchAll(/\?/g), () => 1);
+    const plan = prepare(`EXPLAIN QUERY PLAN ${source}`).all(...parameters) as { detail: string }[];
+    return plan.map((row) => row.detail).join('\n');
+  };
+  return { store, planOf };
+}
+
+describe('query plans', () => {
+  it('pages of executions read their index in order; only ties on started_at are sorted', async () => {
+    const { store, planOf } = recordingStore();
+    const inOrder = (index: string, search = true) =>
+      new RegExp(`^${search ? 'SEARCH' : 'SCAN'} workflow_executions USING INDEX ${index}.*\\nUSE TEMP B-TREE FOR LAST TERM OF ORDER BY$`);
+
+    expect(await planOf(() => store.queryExecutions())).toMatch(inOrder('workflow_executions_started_idx', false));
+    expect(await planOf(() => store.queryExecutions({ workflowId: 'wf' }))).toMatch(
+      inOrder('workflow_executions_workflow_started_idx \\(workflow_id=\\?\\)'),
+    );
+    expect(await planOf(() => store.queryExecutions({ status: 'error' }))).toMatch(
+      inOrder('workflow_executions_status_started_idx \\(status=\\?\\)'),
+    );
+    expect(await planOf(() => store.queryExecutions({ startedAfter: 1, startedBefore: 2 }))).toMatch(
+      inOrder('workflow_executions_started_idx \\(started_at>\\? AND started_at<\\?\\)'),
+    );
+    expect(await planOf(() => store.queryExecutions({ orderBy: 'duration_ms' }))).toMatch(
+      inOrder('workflow_executions_duration_idx', false),
+    );
+  });
+
+  it('steps are read in order through (execution_id, step_index)', async () => {
+    const { store, planOf } = recordingStore();
+    expect(await planOf(() => store.getStepsForExecution('x'))).toBe(
+      'SEARCH execution_steps USING INDEX execution_steps_execution_step_idx (execution_id=?)\nUSE TEMP B-TREE FOR LAST TERM OF ORDER BY',
+    );
+  });
+
+  it('retention finds old executions by start time and their steps through the execution index', async () => {
+    const { store, planOf } = recordingStore();
+    const plan = await planOf(() => store.cleanupOldExecutions(1000));
+    expect(plan).toContain('SEARCH workflow_executions USING INDEX workflow_executions_started_idx (started_at<?)');
+    expect(plan).not.toMatch(/SCAN execution_steps/);
+  });
+});
