@@ -40,4 +40,4 @@ CREATE TABLE `workflow_executions` (
 CREATE INDEX `workflow_executions_workflow_started_idx` ON `workflow_executions` (`workflow_id`,`started_at`);--> statement-breakpoint
 CREATE INDEX `workflow_executions_status_started_idx` ON `workflow_executions` (`status`,`started_at`);--> statement-breakpoint
 CREATE INDEX `workflow_executions_started_idx` ON `workflow_executions` (`started_at`);--> statement-breakpoint
-CREATE INDEX `workflow_executions_duration_idx` ON `workflow_executions` (`duration_ms`);
+CREATE INDEX `workflow_executions_duration_idx` ON `workflow_executions` ((case when "duration_ms" is null then -1 else "duration_ms" end));

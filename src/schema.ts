@@ -2,11 +2,19 @@
 // SQLite-specific on purpose; a PostgreSQL backend gets a sibling of this file with the same names.
 // No imports from other project files: drizzle-kit loads this file on its own.
 import { relations, sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { type AnySQLiteColumn, check, foreignKey, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const EXECUTION_STATUSES = ['running', 'success', 'error'] as const;
 export const STEP_STATUSES = ['running', 'success', 'error', 'skipped'] as const;
 export const TRIGGER_TYPES = ['webhook', 'schedule', 'manual', 'db_change', 'internal_event'] as const;
+
+/**
+ * What executions are sorted by for "slowest first": the duration, with running executions (no duration yet) as -1,
+ * which is where SQLite sorts NULL anyway. A non-null key lets a cursor name any position. Written with CASE, not
+ * coalesce(), because drizzle-kit splits index expressions at commas.
+ */
+export const durationSortKey = (durationMs: AnySQLiteColumn) =>
+  sql`(case when ${durationMs} is null then -1 else ${durationMs} end)`;
 
 // The values are our own constants, never caller input, so inlining them as SQL literals is safe.
 const oneOf = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
@@ -37,8 +45,9 @@ export const workflowExecutions = sqliteTable(
     index('workflow_executions_status_started_idx').on(table.status, table.startedAt),
     // All executions newest first, time-range filters, and retention by age.
     index('workflow_executions_started_idx').on(table.startedAt),
-    // Slowest (or fastest) executions first, and the duration percentiles of the stats.
-    index('workflow_executions_duration_idx').on(table.durationMs),
+    // Slowest (or fastest) executions first, and the duration percentiles of the stats. On the sort key rather than
+    // the column: running executions (no duration) sort as -1, where SQLite puts NULL, but a cursor can name -1.
+    index('workflow_executions_duration_idx').on(durationSortKey(table.durationMs)),
   ],
 );
 

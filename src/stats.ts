@@ -1,7 +1,7 @@
 // Aggregate numbers over executions, computed in SQL: nothing here loads rows into JavaScript.
-import { and, asc, avg, count, eq, isNotNull, max, min, type SQL, sql } from 'drizzle-orm';
+import { and, asc, avg, count, eq, gte, max, min, type SQL, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
-import { workflowExecutions as executions } from './schema.js';
+import { durationSortKey, workflowExecutions as executions } from './schema.js';
 import type { ExecutionStats } from './types.js';
 
 const countWhereStatus = (status: string) =>
@@ -54,11 +54,13 @@ function durationPercentile(
 ): number | null {
   if (withDuration === 0) return null;
   const rank = Math.max(1, Math.ceil((percent * withDuration) / 100));
+  // The sort key (-1 for no duration) rather than the column, so that its index serves the walk.
+  const durationKey = durationSortKey(executions.durationMs);
   const row = db
     .select({ durationMs: executions.durationMs })
     .from(executions)
-    .where(and(scope, isNotNull(executions.durationMs)))
-    .orderBy(asc(executions.durationMs))
+    .where(and(scope, gte(durationKey, 0)))
+    .orderBy(asc(durationKey))
     .limit(1)
     .offset(rank - 1)
     .get();

@@ -1,17 +1,21 @@
 // The facade: typed, validated, async methods over the two tables.
 import BetterSqlite3 from 'better-sqlite3';
-import { and, asc, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { DEFAULT_BUSY_TIMEOUT_MS, ensureParentFolder, type HistoryDatabase, prepareDatabase } from './connection.js';
 import { resolveDatabasePath } from './database-path.js';
 import { ExecutionStoreError, sqliteErrorCode, toStoreError } from './errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { PageQueries, sortKeyOf } from './pages.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
 import { deleteAllButNewest, deleteFinishedStartedBefore } from './retention.js';
 import { executionValues, stepValues, toExecution, toStep } from './rows.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
+import { prepareStatements, UpdateStatements, withAllColumns } from './statements.js';
 import { getExecutionStats } from './stats.js';
 import type {
   ExecutionChanges,
+  ExecutionPage,
+  ExecutionPageQuery,
   ExecutionQuery,
   ExecutionStats,
   ExecutionStep,
@@ -19,29 +23,38 @@ import type {
   ExecutionWithSteps,
   NewExecution,
   NewStep,
+  RecordedExecution,
+  RunStep,
   StepChanges,
   WorkflowExecution,
 } from './types.js';
 import {
   executionChangesSchema,
+  executionPageQuerySchema,
   executionQuerySchema,
   idSchema,
   newExecutionSchema,
   newStepSchema,
+  newStepsSchema,
   nonNegativeIntegerSchema,
   optionsSchema,
+  runStepsSchema,
   stepChangesSchema,
+  type ValidExecution,
+  type ValidStep,
   validate,
 } from './validation.js';
-
-const SORT_COLUMNS = { started_at: executions.startedAt, duration_ms: executions.durationMs } as const;
-const SORT_DIRECTIONS = { asc, desc } as const;
 
 export class ExecutionStore {
   private readonly db: HistoryDatabase;
   private readonly maxPayloadBytes: number;
   private readonly now: () => number;
-  private readonly executionWithStepsQuery;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+  private readonly pages: PageQueries;
+  private readonly executionUpdates: UpdateStatements;
+  private readonly stepUpdates: UpdateStatements;
+  /** BEGIN IMMEDIATE: take the write lock up front, so a batch never fails half-way for another writer's lock. */
+  private readonly inWriteTransaction: <T>(work: () => T) => T;
 
   /** Takes an open better-sqlite3 connection, sets its pragmas and applies pending migrations. */
   constructor(
@@ -54,26 +67,19 @@ export class ExecutionStore {
     this.db = guard('opening the execution history', () =>
       prepareDatabase(sqlite, settings?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS),
     );
-    this.executionWithStepsQuery = this.db.query.workflowExecutions
-      .findFirst({
-        where: eq(executions.id, sql.placeholder('id')),
-        with: { steps: { orderBy: [asc(steps.stepIndex), asc(steps.id)] } },
-      })
-      .prepare();
+    this.statements = prepareStatements(this.db);
+    this.pages = new PageQueries(this.db);
+    this.executionUpdates = new UpdateStatements(this.db, executions);
+    this.stepUpdates = new UpdateStatements(this.db, steps);
+    const transaction = sqlite.transaction((work: () => unknown) => work());
+    this.inWriteTransaction = <T>(work: () => T) => transaction.immediate(work) as T;
   }
 
   async createExecution(input: NewExecution): Promise<string> {
     const what = 'createExecution';
-    const values = validate(newExecutionSchema, input, what, 'input');
-    const id = uuidv7();
-    const durationMs = values.durationMs ?? derivedDuration(values.startedAt, values.completedAt, what);
-    guard(what, () =>
-      this.db
-        .insert(executions)
-        .values({ ...executionValues(values, this.maxPayloadBytes), id, durationMs })
-        .run(),
-    );
-    return id;
+    const row = this.executionRow(validate(newExecutionSchema, input, what, 'input'), what);
+    guard(what, () => this.statements.insertExecution.run(row));
+    return row.id as string;
   }
 
   /** Changes fields of an execution. Setting completedAt without durationMs derives durationMs from startedAt. */
@@ -81,13 +87,13 @@ export class ExecutionStore {
     const what = 'updateExecution';
     validate(idSchema, id, what, 'id');
     const values = executionValues(validate(executionChangesSchema, changes, what, 'changes'), this.maxPayloadBytes);
-    this.updateById(executions, id, withDerivedDuration(values, executions.startedAt, what), what, 'execution');
+    this.updateById(this.executionUpdates, this.statements.executionExists, id, values, what, 'execution');
   }
 
   async getExecution(id: string): Promise<WorkflowExecution | null> {
     const what = 'getExecution';
     validate(idSchema, id, what, 'id');
-    const row = guard(what, () => this.db.select().from(executions).where(eq(executions.id, id)).get());
+    const row = guard(what, () => this.statements.executionById.get({ id }));
     return row === undefined ? null : toExecution(row);
   }
 
@@ -95,7 +101,7 @@ export class ExecutionStore {
   async getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null> {
     const what = 'getExecutionWithSteps';
     validate(idSchema, id, what, 'id');
-    const row = guard(what, () => this.executionWithStepsQuery.get({ id }));
+    const row = guard(what, () => this.statements.executionWithSteps.get({ id }));
     if (row === undefined) return null;
     const { steps: stepRows, ...executionRow } = row;
     return { ...toExecution(executionRow), steps: stepRows.map(toStep) };
@@ -104,56 +110,68 @@ export class ExecutionStore {
   /** A filtered, sorted page of executions; ties are broken by id so pages are stable. */
   async queryExecutions(query: ExecutionQuery = {}): Promise<WorkflowExecution[]> {
     const what = 'queryExecutions';
-    const q = validate(executionQuerySchema, query, what, 'query');
-    const filters: (SQL | undefined)[] = [
-      q.workflowId === undefined ? undefined : eq(executions.workflowId, q.workflowId),
-      q.status === undefined ? undefined : eq(executions.status, q.status),
-      q.triggerType === undefined ? undefined : eq(executions.triggerType, q.triggerType),
-      q.startedAfter === undefined ? undefined : gte(executions.startedAt, q.startedAfter),
-      q.startedBefore === undefined ? undefined : lt(executions.startedAt, q.startedBefore),
-    ];
-    const direction = SORT_DIRECTIONS[q.orderDir];
-    const rows = guard(what, () =>
-      this.db
-        .select()
-        .from(executions)
-        .where(and(...filters))
-        .orderBy(direction(SORT_COLUMNS[q.orderBy]), direction(executions.id))
-        .limit(q.limit)
-        .offset(q.offset)
-        .all(),
-    );
-    return rows.map(toExecution);
+    const request = validate(executionQuerySchema, query, what, 'query');
+    return guard(what, () => this.pages.rows(request)).map(toExecution);
+  }
+
+  /**
+   * Like queryExecutions, but pages by cursor: pass the returned nextCursor (with the same sort) to get the next
+   * page; it is null after the last page. Deep pages cost what the first does, and rows inserted meanwhile cause
+   * no gaps or repeats.
+   */
+  async queryExecutionsPage(query: ExecutionPageQuery = {}): Promise<ExecutionPage> {
+    const what = 'queryExecutionsPage';
+    const { cursor, ...request } = validate(executionPageQuerySchema, query, what, 'query');
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, request.orderBy, request.orderDir, what);
+    // One row more than asked says whether there is a next page.
+    const rows = guard(what, () => this.pages.rows({ ...request, after, limit: request.limit + 1 }));
+    const items = rows.slice(0, request.limit);
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > request.limit && last !== undefined
+        ? encodeCursor({ orderBy: request.orderBy, orderDir: request.orderDir, key: sortKeyOf(last, request.orderBy), id: last.id })
+        : null;
+    return { items: items.map(toExecution), nextCursor };
   }
 
   /** Deletes an execution and its steps; false when there was none. */
   async deleteExecution(id: string): Promise<boolean> {
     const what = 'deleteExecution';
     validate(idSchema, id, what, 'id');
-    return guard(what, () => this.db.delete(executions).where(eq(executions.id, id)).run().changes > 0);
+    return guard(what, () => this.statements.deleteExecution.run({ id }).changes > 0);
   }
 
   async addStep(input: NewStep): Promise<string> {
     const what = 'addStep';
-    const values = validate(newStepSchema, input, what, 'input');
-    const id = uuidv7();
-    const durationMs = values.durationMs ?? derivedDuration(values.startedAt, values.completedAt, what);
-    try {
-      guard(what, () =>
-        this.db
-          .insert(steps)
-          .values({ ...stepValues(values, this.maxPayloadBytes), id, durationMs })
-          .run(),
-      );
-    } catch (error) {
-      if (sqliteErrorCode(error) !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw error;
-      throw new ExecutionStoreError(
-        'NOT_FOUND',
-        `${what}: no execution with id "${values.executionId}"; create the execution before its steps`,
-        { cause: error },
-      );
-    }
-    return id;
+    const row = this.stepRow(validate(newStepSchema, input, what, 'input'), what);
+    this.insertSteps([row], what);
+    return row.id as string;
+  }
+
+  /** Records several steps (of one or more executions) in one transaction: all of them, or none. */
+  async addSteps(inputs: NewStep[]): Promise<string[]> {
+    const what = 'addSteps';
+    const rows = validate(newStepsSchema, inputs, what, 'steps').map((input) => this.stepRow(input, what));
+    this.inTransaction(what, () => this.insertSteps(rows, what));
+    return rows.map((row) => row.id as string);
+  }
+
+  /**
+   * Records a whole execution with its steps in one transaction: all of it, or nothing. For runs recorded after
+   * the fact, or buffered by the runtime and written at the end.
+   */
+  async recordExecution(input: NewExecution, runSteps: RunStep[] = []): Promise<RecordedExecution> {
+    const what = 'recordExecution';
+    const execution = this.executionRow(validate(newExecutionSchema, input, what, 'execution'), what);
+    const executionId = execution.id as string;
+    const rows = validate(runStepsSchema, runSteps, what, 'steps').map((step) =>
+      this.stepRow({ ...step, executionId }, what),
+    );
+    this.inTransaction(what, () => {
+      this.statements.insertExecution.run(execution);
+      this.insertSteps(rows, what);
+    });
+    return { executionId, stepIds: rows.map((row) => row.id as string) };
   }
 
   /** Changes fields of a step. Setting completedAt without durationMs derives durationMs from startedAt. */
@@ -161,22 +179,14 @@ export class ExecutionStore {
     const what = 'updateStep';
     validate(idSchema, id, what, 'id');
     const values = stepValues(validate(stepChangesSchema, changes, what, 'changes'), this.maxPayloadBytes);
-    this.updateById(steps, id, withDerivedDuration(values, steps.startedAt, what), what, 'step');
+    this.updateById(this.stepUpdates, this.statements.stepExists, id, values, what, 'step');
   }
 
   /** The steps of an execution ordered by stepIndex; empty when it has none or does not exist. */
   async getStepsForExecution(executionId: string): Promise<ExecutionStep[]> {
     const what = 'getStepsForExecution';
     validate(idSchema, executionId, what, 'executionId');
-    const rows = guard(what, () =>
-      this.db
-        .select()
-        .from(steps)
-        .where(eq(steps.executionId, executionId))
-        .orderBy(asc(steps.stepIndex), asc(steps.id))
-        .all(),
-    );
-    return rows.map(toStep);
+    return guard(what, () => this.statements.stepsOfExecution.all({ executionId })).map(toStep);
   }
 
   /** Deletes finished executions (not 'running') that started more than maxAgeMs before now(); returns how many. */
@@ -205,23 +215,60 @@ export class ExecutionStore {
     return guard(what, () => getExecutionStats(this.db, workflowId));
   }
 
+  close(): void {
+    this.sqlite.close();
+  }
+
+  /** A validated execution → the full row to insert, with a new id and derived duration. */
+  private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
+    const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
+    return withAllColumns(executions, { ...executionValues(input, this.maxPayloadBytes), id: uuidv7(), durationMs });
+  }
+
+  /** A validated step → the full row to insert, with a new id and derived duration. */
+  private stepRow(input: ValidStep, what: string): Record<string, unknown> {
+    const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
+    return withAllColumns(steps, { ...stepValues(input, this.maxPayloadBytes), id: uuidv7(), durationMs });
+  }
+
+  private insertSteps(rows: Record<string, unknown>[], what: string): void {
+    try {
+      for (const row of rows) this.statements.insertStep.run(row);
+    } catch (error) {
+      if (sqliteErrorCode(error) !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw toStoreError(error, what);
+      const missing = rows.find((row) => this.statements.executionExists.get({ id: row.executionId }) === undefined);
+      throw new ExecutionStoreError(
+        'NOT_FOUND',
+        `${what}: no execution with id "${String(missing?.executionId)}"; create the execution before its steps`,
+        { cause: error },
+      );
+    }
+  }
+
+  private inTransaction(what: string, work: () => void): void {
+    guard(what, () => this.inWriteTransaction(work));
+  }
+
   private updateById(
-    table: typeof executions | typeof steps,
+    updates: UpdateStatements,
+    exists: { get(values: { id: string }): unknown },
     id: string,
-    set: Record<string, unknown>,
+    values: { startedAt?: number; completedAt?: number | null; durationMs?: number | null },
     what: string,
     noun: string,
   ): void {
-    const changed = guard(what, () => {
+    const { startedAt, completedAt, durationMs } = values;
+    const derive = completedAt != null && durationMs === undefined;
+    // With a new startedAt the duration is known here; without, SQL subtracts the stored one (no read first), and
+    // the duration CHECK rejects a completedAt before it.
+    const set = derive && startedAt !== undefined ? { ...values, durationMs: derivedDuration(startedAt, completedAt, what) } : values;
+    const changed = guard(what, () =>
       // Nothing to change still has to answer whether the row exists.
-      if (Object.keys(set).length === 0) return this.db.select({ id: table.id }).from(table).where(eq(table.id, id)).all().length;
-      return this.db.update(table).set(set).where(eq(table.id, id)).run().changes;
-    });
+      Object.keys(set).length === 0
+        ? Number(exists.get({ id }) !== undefined)
+        : updates.run(id, set, derive && startedAt === undefined),
+    );
     if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
-  }
-
-  close(): void {
-    this.sqlite.close();
   }
 }
 
@@ -252,24 +299,6 @@ function derivedDuration(startedAt: number, completedAt: number | null | undefin
     );
   }
   return completedAt - startedAt;
-}
-
-/**
- * Changes with completedAt but no durationMs get durationMs = completedAt - startedAt. Without a new startedAt
- * the subtraction happens in SQL against the stored one, sparing a read; the duration CHECK rejects a negative one.
- */
-function withDerivedDuration(
-  changes: { startedAt?: number; completedAt?: number | null; durationMs?: number | null },
-  startedAtColumn: typeof executions.startedAt | typeof steps.startedAt,
-  what: string,
-): Record<string, unknown> {
-  const { startedAt, completedAt, durationMs } = changes;
-  if (completedAt == null || durationMs !== undefined) return changes;
-  return {
-    ...changes,
-    durationMs:
-      startedAt === undefined ? sql`${completedAt} - ${startedAtColumn}` : derivedDuration(startedAt, completedAt, what),
-  };
 }
 
 function guard<T>(what: string, run: () => T): T {

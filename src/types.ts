@@ -81,6 +81,28 @@ export interface ExecutionQuery {
   offset?: number;
 }
 
+export interface ExecutionPageQuery extends Omit<ExecutionQuery, 'offset'> {
+  /** The nextCursor of the previous page; the query must keep the same orderBy and orderDir. */
+  cursor?: string;
+  /** Only without a cursor. */
+  offset?: number;
+}
+
+export interface ExecutionPage {
+  items: WorkflowExecution[];
+  /** Pass as `cursor` for the next page; null after the last page. */
+  nextCursor: string | null;
+}
+
+/** A step of a run recorded whole by recordExecution: its execution is the one being recorded. */
+export type RunStep = Omit<NewStep, 'executionId'>;
+
+export interface RecordedExecution {
+  executionId: string;
+  /** In the order the steps were given. */
+  stepIds: string[];
+}
+
 export interface ExecutionStats {
   total: number;
   running: number;

@@ -46,9 +46,19 @@ export const executionChangesSchema = createUpdateSchema(workflowExecutions, exe
   .omit({ id: true })
   .strict();
 export const newStepSchema = createInsertSchema(executionSteps, stepColumns).omit({ id: true }).strict();
+/** Most steps one batched write takes; larger batches hold the write lock long enough to stall other writers. */
+export const MAX_BATCH_STEPS = 10_000;
+export const newStepsSchema = z.array(newStepSchema).max(MAX_BATCH_STEPS, `expected at most ${MAX_BATCH_STEPS} steps`);
+export const runStepsSchema = z
+  .array(newStepSchema.omit({ executionId: true }))
+  .max(MAX_BATCH_STEPS, `expected at most ${MAX_BATCH_STEPS} steps`);
 export const stepChangesSchema = createUpdateSchema(executionSteps, stepColumns)
   .omit({ id: true, executionId: true })
   .strict();
+
+/** An execution or step as validation hands it on: optional fields may be null (empty). */
+export type ValidExecution = z.output<typeof newExecutionSchema>;
+export type ValidStep = z.output<typeof newStepSchema>;
 
 export const executionQuerySchema = z
   .strictObject({
@@ -68,6 +78,15 @@ export const executionQuerySchema = z
   })
   .prefault({}); // a missing query gets every default above
 
+export const executionPageQuerySchema = executionQuerySchema
+  .unwrap()
+  .extend({ cursor: z.string().min(1, 'expected the nextCursor of a previous page').optional() })
+  .refine((query) => query.cursor === undefined || query.offset === 0, {
+    message: 'expected either cursor or offset, not both',
+    path: ['offset'],
+  })
+  .prefault({});
+
 export const idSchema = z.string('expected a string id').min(1, 'expected a non-empty id');
 export const nonNegativeIntegerSchema = z.int('expected an integer').min(0, 'expected a non-negative integer');
 export const optionsSchema = z
@@ -86,7 +105,10 @@ export function validate<T extends z.ZodType>(schema: T, input: unknown, what: s
   const result = schema.safeParse(input, { reportInput: true, error: plainerMessages });
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join('.') : argument;
+    const field = issue.path.reduce<string>(
+      (name, segment) => (typeof segment === 'number' ? `${name}[${segment}]` : `${name === argument ? '' : `${name}.`}${String(segment)}`),
+      argument,
+    );
     return `${field}: ${issue.message}${describeInput(issue)}`;
   });
   throw new ExecutionStoreError('VALIDATION', `${what}: invalid input: ${problems.join('; ')}`);
@@ -107,5 +129,6 @@ function describeInput(issue: z.core.$ZodIssue): string {
   if (typeof input === 'string') return ` (got ${JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}…` : input)})`;
   if (typeof input === 'number' || typeof input === 'boolean' || input === null) return ` (got ${String(input)})`;
   if (typeof input === 'bigint') return ` (got ${input}n)`;
-  return ` (got ${Array.isArray(input) ? 'an array' : `a ${typeof input}`})`;
+  if (issue.code === 'custom' && !Array.isArray(input)) return ''; // a rule over several fields: input is all of them
+  return ` (got ${Array.isArray(input) ? `an array of ${input.length}` : `${typeof input === 'object' ? 'an' : 'a'} ${typeof input}`})`;
 }

@@ -4,21 +4,30 @@ import { describe, expect, it } from 'vitest';
 import { ExecutionStore } from '../src/index.js';
 import { track } from './factories.js';
 
-/** A store whose connection remembers every SQL text it prepares, and a way to explain the latest one. */
+/** A store whose connection remembers the SQL of every statement it runs, and a way to explain what a call ran. */
 function recordingStore() {
   const sqlite = new Database(':memory:');
-  const prepared: string[] = [];
+  const executed: string[] = [];
   const prepare = sqlite.prepare.bind(sqlite);
   sqlite.prepare = ((source: string) => {
-    prepared.push(source);
-    return prepare(source);
+    const statement = prepare(source);
+    for (const method of ['run', 'get', 'all'] as const) {
+      const original = statement[method].bind(statement) as (...parameters: unknown[]) => unknown;
+      Object.assign(statement, {
+        [method]: (...parameters: unknown[]) => {
+          executed.push(source);
+          return original(...parameters);
+        },
+      });
+    }
+    return statement;
   }) as typeof sqlite.prepare;
   const store = track(new ExecutionStore(sqlite));
 
   const planOf = async (call: () => Promise<unknown>): Promise<string> => {
-    prepared.length = 0;
+    executed.length = 0;
     await call();
-    const [source] = prepared.filter((text) => text.startsWith('select') || text.startsWith('delete'));
+    const [source] = executed.filter((text) => text.startsWith('select') || text.startsWith('delete'));
     if (source === undefined) throw new Error('the call prepared no query');
     const parameters = Array.from(source.matchAll(/\?/g), () => 1);
     const plan = prepare(`EXPLAIN QUERY PLAN ${source}`).all(...parameters) as { detail: string }[];
@@ -45,6 +54,27 @@ describe('query plans', () => {
     );
     expect(await planOf(() => store.queryExecutions({ orderBy: 'duration_ms' }))).toMatch(
       inOrder('workflow_executions_duration_idx', false),
+    );
+  });
+
+  it('cursor pages range-scan the sort key index from the cursor on', async () => {
+    const { store, planOf } = recordingStore();
+    const cursorFor = async (orderBy: 'started_at' | 'duration_ms') => {
+      for (let i = 0; i < 3; i++) {
+        await store.createExecution({ workflowId: 'wf', workflowName: 'W', triggerType: 'manual', status: 'success', startedAt: i, durationMs: i });
+      }
+      return (await store.queryExecutionsPage({ orderBy, limit: 1 })).nextCursor ?? undefined;
+    };
+    const startedCursor = await cursorFor('started_at');
+    expect(await planOf(() => store.queryExecutionsPage({ cursor: startedCursor }))).toMatch(
+      /^SEARCH workflow_executions USING INDEX workflow_executions_started_idx \(started_at<\?\)\nUSE TEMP B-TREE FOR LAST TERM OF ORDER BY$/,
+    );
+    expect(await planOf(() => store.queryExecutionsPage({ workflowId: 'wf', cursor: startedCursor }))).toMatch(
+      /^SEARCH workflow_executions USING INDEX workflow_executions_workflow_started_idx \(workflow_id=\? AND started_at<\?\)/,
+    );
+    const durationCursor = await cursorFor('duration_ms');
+    expect(await planOf(() => store.queryExecutionsPage({ orderBy: 'duration_ms', cursor: durationCursor }))).toMatch(
+      /^SEARCH workflow_executions USING INDEX workflow_executions_duration_idx \(<expr><\?\)/,
     );
   });
 

@@ -46,7 +46,7 @@ describe('createExecution validation', () => {
     [
       'triggerData that is not an object',
       { triggerData: [1, 2] },
-      'triggerData: expected a JSON object (a plain object, not an array or a primitive) (got an array)',
+      'triggerData: expected a JSON object (a plain object, not an array or a primitive) (got an array of 2)',
     ],
     ['an unknown field', { id: 'chosen-by-caller' }, 'input: Unrecognized key: "id"'],
   ];
