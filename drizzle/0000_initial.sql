@@ -39,5 +39,6 @@ CREATE TABLE `workflow_executions` (
 --> statement-breakpoint
 CREATE INDEX `workflow_executions_workflow_started_idx` ON `workflow_executions` (`workflow_id`,`started_at`);--> statement-breakpoint
 CREATE INDEX `workflow_executions_status_started_idx` ON `workflow_executions` (`status`,`started_at`);--> statement-breakpoint
+CREATE INDEX `workflow_executions_workflow_status_started_idx` ON `workflow_executions` (`workflow_id`,`status`,`started_at`);--> statement-breakpoint
 CREATE INDEX `workflow_executions_started_idx` ON `workflow_executions` (`started_at`);--> statement-breakpoint
 CREATE INDEX `workflow_executions_duration_idx` ON `workflow_executions` ((case when "duration_ms" is null then -1 else "duration_ms" end));

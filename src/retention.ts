@@ -1,23 +1,36 @@
 // Deleting old history. Deletes run in short batches so that other processes recording runs on the same
 // file wait for the write lock for milliseconds, not for the whole clean-up. Steps go by ON DELETE CASCADE.
+import { performance } from 'node:perf_hooks';
 import { and, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { workflowExecutions as executions } from './schema.js';
+import type { CleanupOptions } from './types.js';
 
-/** Executions per delete transaction; about 10 steps each. */
-export const RETENTION_BATCH_SIZE = 1000;
+/**
+ * How long one delete batch should hold the write lock. The batch size adapts to it: executions with many or
+ * large steps take longer to delete, and a writer waiting behind a batch waits this long at most (roughly).
+ */
+export const RETENTION_BATCH_TARGET_MS = 50;
+const FIRST_BATCH = 200;
+const SMALLEST_BATCH = 10;
+const LARGEST_BATCH = 5000;
 
 const finished = ne(executions.status, 'running');
 
 /** Deletes finished executions that started before `cutoff` (ms since epoch). */
-export function deleteFinishedStartedBefore(db: HistoryDatabase, cutoff: number): number {
-  return deleteInBatches(db, and(finished, lt(executions.startedAt, cutoff)));
+export function deleteFinishedStartedBefore(db: HistoryDatabase, cutoff: number, options?: CleanupOptions): number {
+  return deleteInBatches(db, and(finished, lt(executions.startedAt, cutoff)), options);
 }
 
 /** Keeps the `keep` newest executions (of one workflow, or of all); deletes the older finished ones. */
-export function deleteAllButNewest(db: HistoryDatabase, keep: number, workflowId?: string): number {
+export function deleteAllButNewest(
+  db: HistoryDatabase,
+  keep: number,
+  workflowId?: string,
+  options?: CleanupOptions,
+): number {
   const scope = workflowId === undefined ? undefined : eq(executions.workflowId, workflowId);
-  if (keep === 0) return deleteInBatches(db, and(finished, scope));
+  if (keep === 0) return deleteInBatches(db, and(finished, scope), options);
   // The oldest execution that is kept; everything strictly older in (started_at, id) order may go.
   const oldestKept = db
     .select({ startedAt: executions.startedAt, id: executions.id })
@@ -32,15 +45,22 @@ export function deleteAllButNewest(db: HistoryDatabase, keep: number, workflowId
     lt(executions.startedAt, oldestKept.startedAt),
     and(eq(executions.startedAt, oldestKept.startedAt), lt(executions.id, oldestKept.id)),
   );
-  return deleteInBatches(db, and(finished, scope, older));
+  return deleteInBatches(db, and(finished, scope, older), options);
 }
 
-function deleteInBatches(db: HistoryDatabase, where: SQL | undefined): number {
+function deleteInBatches(db: HistoryDatabase, where: SQL | undefined, options?: CleanupOptions): number {
   let deleted = 0;
+  let batchSize = FIRST_BATCH;
   for (;;) {
-    const batch = db.select({ id: executions.id }).from(executions).where(where).limit(RETENTION_BATCH_SIZE);
+    const started = performance.now();
+    const batch = db.select({ id: executions.id }).from(executions).where(where).limit(batchSize);
+    // One statement is one write transaction: the lock is held for this batch only.
     const { changes } = db.delete(executions).where(inArray(executions.id, batch)).run();
+    const batchMs = performance.now() - started;
     deleted += changes;
-    if (changes < RETENTION_BATCH_SIZE) return deleted;
+    options?.onProgress?.({ deleted, batchDeleted: changes, batchMs });
+    if (changes < batchSize) return deleted;
+    const scaled = Math.round((batchSize * RETENTION_BATCH_TARGET_MS) / Math.max(batchMs, 1));
+    batchSize = Math.min(LARGEST_BATCH, Math.max(SMALLEST_BATCH, scaled));
   }
 }

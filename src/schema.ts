@@ -43,6 +43,8 @@ export const workflowExecutions = sqliteTable(
     index('workflow_executions_workflow_started_idx').on(table.workflowId, table.startedAt),
     // Executions with a status, newest first: the failures page, and finding 'running' ones.
     index('workflow_executions_status_started_idx').on(table.status, table.startedAt),
+    // A workflow's executions with a status, newest first: "the failures of this workflow".
+    index('workflow_executions_workflow_status_started_idx').on(table.workflowId, table.status, table.startedAt),
     // All executions newest first, time-range filters, and retention by age.
     index('workflow_executions_started_idx').on(table.startedAt),
     // Slowest (or fastest) executions first, and the duration percentiles of the stats. On the sort key rather than

@@ -11,8 +11,10 @@ import { deleteAllButNewest, deleteFinishedStartedBefore } from './retention.js'
 import { executionValues, stepValues, toExecution, toStep } from './rows.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { prepareStatements, UpdateStatements, withAllColumns } from './statements.js';
+import { reclaimSpace } from './space.js';
 import { getExecutionStats } from './stats.js';
 import type {
+  CleanupOptions,
   ExecutionChanges,
   ExecutionPage,
   ExecutionPageQuery,
@@ -23,12 +25,14 @@ import type {
   ExecutionWithSteps,
   NewExecution,
   NewStep,
+  ReclaimedSpace,
   RecordedExecution,
   RunStep,
   StepChanges,
   WorkflowExecution,
 } from './types.js';
 import {
+  cleanupOptionsSchema,
   executionChangesSchema,
   executionPageQuerySchema,
   executionQuerySchema,
@@ -190,22 +194,33 @@ export class ExecutionStore {
   }
 
   /** Deletes finished executions (not 'running') that started more than maxAgeMs before now(); returns how many. */
-  async cleanupOldExecutions(maxAgeMs: number): Promise<number> {
+  async cleanupOldExecutions(maxAgeMs: number, options?: CleanupOptions): Promise<number> {
     const what = 'cleanupOldExecutions';
     validate(nonNegativeIntegerSchema, maxAgeMs, what, 'maxAgeMs');
+    validate(cleanupOptionsSchema, options, what, 'options');
     const cutoff = this.now() - maxAgeMs;
-    return guard(what, () => deleteFinishedStartedBefore(this.db, cutoff));
+    return guard(what, () => deleteFinishedStartedBefore(this.db, cutoff, options));
   }
 
   /**
    * Keeps the maxCount newest executions (by startedAt) of a workflow, or of all workflows, and deletes the older
    * ones. 'running' executions count among the kept and are never deleted. Returns how many went.
    */
-  async cleanupByCount(maxCount: number, workflowId?: string): Promise<number> {
+  async cleanupByCount(maxCount: number, workflowId?: string, options?: CleanupOptions): Promise<number> {
     const what = 'cleanupByCount';
     validate(nonNegativeIntegerSchema, maxCount, what, 'maxCount');
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
-    return guard(what, () => deleteAllButNewest(this.db, maxCount, workflowId));
+    validate(cleanupOptionsSchema, options, what, 'options');
+    return guard(what, () => deleteAllButNewest(this.db, maxCount, workflowId, options));
+  }
+
+  /**
+   * Returns the pages that deleted history left free to the file system, in short steps that other writers can
+   * interleave with, then truncates the WAL. Run it after a large clean-up. (A file created by another tool without
+   * incremental auto-vacuum gets a full VACUUM instead, which holds the lock until it is done.)
+   */
+  async reclaimSpace(): Promise<ReclaimedSpace> {
+    return guard('reclaimSpace', () => reclaimSpace(this.sqlite));
   }
 
   /** Counts, success rate and duration figures over all executions, or one workflow's. */

@@ -103,6 +103,26 @@ export interface RecordedExecution {
   stepIds: string[];
 }
 
+export interface CleanupProgress {
+  /** Executions deleted so far by this clean-up. */
+  deleted: number;
+  /** Executions deleted by the batch just finished. */
+  batchDeleted: number;
+  /** How long that batch held the write lock, in ms. */
+  batchMs: number;
+}
+
+export interface CleanupOptions {
+  /** Called after each delete batch, e.g. for a progress bar. */
+  onProgress?: (progress: CleanupProgress) => void;
+}
+
+export interface ReclaimedSpace {
+  /** Database size in bytes (page count × page size) before and after. */
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
 export interface ExecutionStats {
   total: number;
   running: number;

@@ -89,6 +89,11 @@ export const executionPageQuerySchema = executionQuerySchema
 
 export const idSchema = z.string('expected a string id').min(1, 'expected a non-empty id');
 export const nonNegativeIntegerSchema = z.int('expected an integer').min(0, 'expected a non-negative integer');
+export const cleanupOptionsSchema = z
+  .strictObject({
+    onProgress: z.custom<() => void>((value) => typeof value === 'function', 'expected a function').optional(),
+  })
+  .optional();
 export const optionsSchema = z
   .strictObject({
     maxPayloadBytes: z.int('expected an integer').min(1, 'expected a positive number of bytes').optional(),

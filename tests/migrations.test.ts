@@ -81,6 +81,8 @@ describe('migrations', () => {
     const after = new Database(file, { readonly: true });
     expect(after.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all()).toEqual(kitMigrations);
     expect(schemaOf(after)).toEqual(kitSchema);
+    // drizzle-kit made the file without auto-vacuum; the store switched it on while the file was still empty.
+    expect(after.pragma('auto_vacuum', { simple: true })).toBe(2);
     after.close();
   });
 

@@ -1,6 +1,9 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { ExecutionStore } from '../src/index.js';
-import { T0, memoryStore, newExecution, newStep } from './factories.js';
+import { type ExecutionStore, openExecutionStore } from '../src/index.js';
+import { T0, memoryStore, newExecution, newStep, tempDir, track } from './factories.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -77,5 +80,41 @@ describe('cleanupByCount', () => {
     expect(await store.cleanupByCount(10)).toBe(0);
     expect(await store.cleanupByCount(0)).toBe(1);
     expect(await idsNewestFirst(store)).toEqual([running]);
+  });
+});
+
+describe('clean-up progress and reclaiming space', () => {
+  it('reports each batch, whose sizes add up to what was deleted', async () => {
+    const store = await memoryStore({ now: () => T0 + DAY });
+    for (let i = 0; i < 700; i++) await store.createExecution(newExecution({ status: 'success', startedAt: T0 + i }));
+    const batches: { deleted: number; batchDeleted: number; batchMs: number }[] = [];
+    const deleted = await store.cleanupOldExecutions(0, { onProgress: (progress) => batches.push(progress) });
+
+    expect(deleted).toBe(700);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.reduce((sum, batch) => sum + batch.batchDeleted, 0)).toBe(700);
+    expect(batches.at(-1)?.deleted).toBe(700);
+    for (const batch of batches) expect(batch.batchMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('creates files with incremental auto-vacuum and gives the space of deleted history back to the file system', async () => {
+    const file = join(tempDir(), 'history.db');
+    const store = track(await openExecutionStore(file, { now: () => T0 + DAY }));
+    const payload = { blob: 'x'.repeat(4000) };
+    for (let i = 0; i < 300; i++) {
+      await store.recordExecution(newExecution({ status: 'success', startedAt: T0 + i }), [
+        { nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt: T0 + i, status: 'success', inputData: payload },
+      ]);
+    }
+    expect(await store.cleanupOldExecutions(0)).toBe(300);
+    const { bytesBefore, bytesAfter } = await store.reclaimSpace();
+
+    expect(bytesBefore).toBeGreaterThan(300 * 4000);
+    expect(bytesAfter).toBeLessThan(bytesBefore / 4);
+    expect(statSync(file).size).toBe(bytesAfter);
+    expect(statSync(`${file}-wal`).size).toBe(0);
+    const sqlite = new Database(file, { readonly: true });
+    expect(sqlite.pragma('auto_vacuum', { simple: true })).toBe(2);
+    sqlite.close();
   });
 });
