@@ -1,6 +1,7 @@
 // The store's hot statements, prepared once per connection. Drizzle builds SQL text on every call of its query
-// builder, and better-sqlite3 compiles it again; prepared, a write costs about what a hand-written statement does.
-import { asc, eq, getTableColumns, sql } from 'drizzle-orm';
+// builder, and better-sqlite3 compiles it again; prepared, a query costs about what a hand-written statement does.
+import type BetterSqlite3 from 'better-sqlite3';
+import { asc, eq, getTableColumns, type Param, type Placeholder, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 
@@ -11,17 +12,24 @@ function allColumnPlaceholders(table: Table) {
   return Object.fromEntries(Object.keys(getTableColumns(table)).map((key) => [key, sql.placeholder(key)]));
 }
 
-/** Values for such an insert: every column present, NULL where the input has nothing. */
-export function withAllColumns(table: Table, values: Record<string, unknown>): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const key of Object.keys(getTableColumns(table))) row[key] = values[key] ?? null;
-  return row;
+/**
+ * An INSERT of every column, its SQL written by Drizzle from the table, run by better-sqlite3 directly: per row,
+ * Drizzle's prepared run spends about 4 µs mapping placeholders, a quarter of a raw insert in a batch.
+ */
+function insertOfAllColumns(db: HistoryDatabase, sqlite: BetterSqlite3.Database, table: Table) {
+  const query = db.insert(table).values(allColumnPlaceholders(table) as never).toSQL();
+  // Each parameter is a Param (column encoder; identity for text and integer columns) around our Placeholder.
+  const names = query.params.map((param) => ((param as Param).value as Placeholder).name);
+  const statement = sqlite.prepare(query.sql);
+  return {
+    run: (row: Record<string, unknown>) => statement.run(names.map((name) => row[name])),
+  };
 }
 
-export function prepareStatements(db: HistoryDatabase) {
+export function prepareStatements(db: HistoryDatabase, sqlite: BetterSqlite3.Database) {
   return {
-    insertExecution: db.insert(executions).values(allColumnPlaceholders(executions) as never).prepare(),
-    insertStep: db.insert(steps).values(allColumnPlaceholders(steps) as never).prepare(),
+    insertExecution: insertOfAllColumns(db, sqlite, executions),
+    insertStep: insertOfAllColumns(db, sqlite, steps),
     executionById: db
       .select()
       .from(executions)
@@ -42,12 +50,6 @@ export function prepareStatements(db: HistoryDatabase) {
       .from(steps)
       .where(eq(steps.executionId, sql.placeholder('executionId')))
       .orderBy(asc(steps.stepIndex), asc(steps.id))
-      .prepare(),
-    executionWithSteps: db.query.workflowExecutions
-      .findFirst({
-        where: eq(executions.id, sql.placeholder('id')),
-        with: { steps: { orderBy: [asc(steps.stepIndex), asc(steps.id)] } },
-      })
       .prepare(),
     deleteExecution: db
       .delete(executions)

@@ -8,9 +8,9 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { PageQueries, sortKeyOf } from './pages.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
 import { deleteAllButNewest, deleteFinishedStartedBefore } from './retention.js';
-import { executionValues, stepValues, toExecution, toStep } from './rows.js';
+import { executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from './rows.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
-import { prepareStatements, UpdateStatements, withAllColumns } from './statements.js';
+import { prepareStatements, UpdateStatements } from './statements.js';
 import { reclaimSpace } from './space.js';
 import { getExecutionStats } from './stats.js';
 import type {
@@ -59,6 +59,8 @@ export class ExecutionStore {
   private readonly stepUpdates: UpdateStatements;
   /** BEGIN IMMEDIATE: take the write lock up front, so a batch never fails half-way for another writer's lock. */
   private readonly inWriteTransaction: <T>(work: () => T) => T;
+  /** One snapshot for reads that take several statements, so an execution and its steps agree. */
+  private readonly inReadTransaction: <T>(work: () => T) => T;
 
   /** Takes an open better-sqlite3 connection, sets its pragmas and applies pending migrations. */
   constructor(
@@ -71,12 +73,13 @@ export class ExecutionStore {
     this.db = guard('opening the execution history', () =>
       prepareDatabase(sqlite, settings?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS),
     );
-    this.statements = prepareStatements(this.db);
+    this.statements = prepareStatements(this.db, sqlite);
     this.pages = new PageQueries(this.db);
     this.executionUpdates = new UpdateStatements(this.db, executions);
     this.stepUpdates = new UpdateStatements(this.db, steps);
     const transaction = sqlite.transaction((work: () => unknown) => work());
     this.inWriteTransaction = <T>(work: () => T) => transaction.immediate(work) as T;
+    this.inReadTransaction = <T>(work: () => T) => transaction.deferred(work) as T;
   }
 
   async createExecution(input: NewExecution): Promise<string> {
@@ -105,10 +108,12 @@ export class ExecutionStore {
   async getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null> {
     const what = 'getExecutionWithSteps';
     validate(idSchema, id, what, 'id');
-    const row = guard(what, () => this.statements.executionWithSteps.get({ id }));
-    if (row === undefined) return null;
-    const { steps: stepRows, ...executionRow } = row;
-    return { ...toExecution(executionRow), steps: stepRows.map(toStep) };
+    const found = guard(what, () => this.inReadTransaction(() => {
+      const execution = this.statements.executionById.get({ id });
+      return execution && { execution, steps: this.statements.stepsOfExecution.all({ executionId: id }) };
+    }));
+    if (found === undefined) return null;
+    return { ...toExecution(found.execution), steps: found.steps.map(toStep) };
   }
 
   /** A filtered, sorted page of executions; ties are broken by id so pages are stable. */
@@ -169,7 +174,7 @@ export class ExecutionStore {
     const execution = this.executionRow(validate(newExecutionSchema, input, what, 'execution'), what);
     const executionId = execution.id as string;
     const rows = validate(runStepsSchema, runSteps, what, 'steps').map((step) =>
-      this.stepRow({ ...step, executionId }, what),
+      this.stepRow({ ...step, executionId } as ValidStep, what),
     );
     this.inTransaction(what, () => {
       this.statements.insertExecution.run(execution);
@@ -237,13 +242,13 @@ export class ExecutionStore {
   /** A validated execution → the full row to insert, with a new id and derived duration. */
   private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return withAllColumns(executions, { ...executionValues(input, this.maxPayloadBytes), id: uuidv7(), durationMs });
+    return executionInsertRow(input, { id: uuidv7(), durationMs }, this.maxPayloadBytes);
   }
 
   /** A validated step → the full row to insert, with a new id and derived duration. */
   private stepRow(input: ValidStep, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return withAllColumns(steps, { ...stepValues(input, this.maxPayloadBytes), id: uuidv7(), durationMs });
+    return stepInsertRow(input, { id: uuidv7(), durationMs }, this.maxPayloadBytes);
   }
 
   private insertSteps(rows: Record<string, unknown>[], what: string): void {

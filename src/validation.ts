@@ -107,6 +107,9 @@ export const optionsSchema = z
  * expected. `what` names the call, `argument` the parameter being checked (for problems with the value as a whole).
  */
 export function validate<T extends z.ZodType>(schema: T, input: unknown, what: string, argument: string): z.output<T> {
+  const valid = schema.safeParse(input);
+  if (valid.success) return valid.data;
+  // Only bad input pays for the detailed report (the options slow zod's fast path on every call).
   const result = schema.safeParse(input, { reportInput: true, error: plainerMessages });
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

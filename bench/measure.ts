@@ -1,0 +1,70 @@
+// Timing helpers. Store and raw are always measured side by side, interleaved, so that the machine's noise hits
+// both alike; figures are medians.
+import { performance } from 'node:perf_hooks';
+
+export interface Row {
+  part: string;
+  name: string;
+  /** Median ms per operation through the store. */
+  store: number;
+  /** Median ms per operation with raw better-sqlite3. */
+  raw: number;
+  /** store / raw, unless `higherIsBetter` (then store / raw of a rate). */
+  ratio: number;
+  /** The ratio the issue asks for: at most this (or at least, when higherIsBetter). */
+  target: number;
+  higherIsBetter?: boolean;
+  pass: boolean;
+  note?: string;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** Runs `store` and `raw` alternately `reps` times; each returns how many operations it did. Medians of ms/op. */
+export async function sideBySide(
+  reps: number,
+  store: (rep: number) => Promise<number> | number,
+  raw: (rep: number) => Promise<number> | number,
+): Promise<{ store: number; raw: number }> {
+  const storeTimes: number[] = [];
+  const rawTimes: number[] = [];
+  // One untimed round first: JIT compilation and cold caches are not what is being compared.
+  await store(reps);
+  await raw(reps);
+  for (let rep = 0; rep < reps; rep++) {
+    // Alternate which goes first, so that neither always inherits the other's cache state.
+    const order = rep % 2 === 0 ? ([store, raw] as const) : ([raw, store] as const);
+    for (const run of order) {
+      const started = performance.now();
+      const operations = await run(rep);
+      const perOperation = (performance.now() - started) / operations;
+      (run === store ? storeTimes : rawTimes).push(perOperation);
+    }
+  }
+  return { store: median(storeTimes), raw: median(rawTimes) };
+}
+
+export function row(
+  part: string,
+  name: string,
+  measured: { store: number; raw: number },
+  target: number,
+  note?: string,
+): Row {
+  const ratio = measured.store / measured.raw;
+  return { part, name, ...measured, ratio, target, pass: ratio <= target, ...(note ? { note } : {}) };
+}
+
+/** Peak resident memory of this process so far, in MB. */
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
