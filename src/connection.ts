@@ -6,7 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
-import { enableIncrementalVacuumIfEmpty, enableIncrementalVacuumIfNew } from './space.js';
+import { configureIfNew, enableIncrementalVacuumIfEmpty } from './space.js';
 
 export type HistoryDatabase = BetterSQLite3Database<typeof schema>;
 
@@ -17,7 +17,7 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta
 
 /** Sets the pragmas the store relies on, applies pending migrations and wraps the handle with Drizzle. */
 export function prepareDatabase(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): HistoryDatabase {
-  enableIncrementalVacuumIfNew(sqlite);
+  configureIfNew(sqlite);
   // Cascading deletes of steps depend on this; SQLite has it off by default, per connection.
   sqlite.pragma('foreign_keys = ON');
   // Another process holding the write lock makes us wait, not fail with SQLITE_BUSY.

