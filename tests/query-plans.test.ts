@@ -49,6 +49,9 @@ describe('query plans', () => {
     expect(await planOf(() => store.queryExecutions({ status: 'error' }))).toMatch(
       inOrder('workflow_executions_status_started_idx \\(status=\\?\\)'),
     );
+    expect(await planOf(() => store.queryExecutions({ workflowId: 'wf', status: 'error' }))).toMatch(
+      inOrder('workflow_executions_workflow_status_started_idx \\(workflow_id=\\? AND status=\\?\\)'),
+    );
     expect(await planOf(() => store.queryExecutions({ startedAfter: 1, startedBefore: 2 }))).toMatch(
       inOrder('workflow_executions_started_idx \\(started_at>\\? AND started_at<\\?\\)'),
     );

@@ -1,7 +1,10 @@
-import { expectTypeOf } from 'vitest';
-import { describe, expect, it } from 'vitest';
-import type { ExecutionWithSteps } from '../src/index.js';
-import { T0, memoryStore, newExecution, newStep } from './factories.js';
+import Database from 'better-sqlite3';
+import { asc, eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as schema from '../src/index.js';
+import { ExecutionStore, type ExecutionWithSteps } from '../src/index.js';
+import { T0, memoryStore, newExecution, newStep, track } from './factories.js';
 
 describe('steps', () => {
   it('adds steps and returns them ordered by stepIndex, whatever the insert order', async () => {
@@ -49,6 +52,24 @@ describe('steps', () => {
       ],
     });
     expectTypeOf(withSteps).toEqualTypeOf<ExecutionWithSteps | null>();
+  });
+
+  it('the exported schema and relations give an execution with its steps in one Drizzle relational query', async () => {
+    const sqlite = new Database(':memory:');
+    const store = track(new ExecutionStore(sqlite));
+    const executionId = await store.createExecution(newExecution());
+    const second = await store.addStep(newStep(executionId, { stepIndex: 1 }));
+    const first = await store.addStep(newStep(executionId, { stepIndex: 0 }));
+
+    const db = drizzle(sqlite, { schema });
+    const found = await db.query.workflowExecutions.findFirst({
+      where: eq(schema.workflowExecutions.id, executionId),
+      with: { steps: { orderBy: [asc(schema.executionSteps.stepIndex)], columns: { id: true, stepIndex: true } } },
+    });
+    expect(found?.steps).toEqual([
+      { id: first, stepIndex: 0 },
+      { id: second, stepIndex: 1 },
+    ]);
   });
 
   it('returns an execution without steps with an empty steps list', async () => {
