@@ -47,6 +47,8 @@ import {
   type ValidExecution,
   type ValidStep,
   validate,
+  validateList,
+  MAX_BATCH_STEPS,
 } from './validation.js';
 
 export class ExecutionStore {
@@ -160,7 +162,7 @@ export class ExecutionStore {
   /** Records several steps (of one or more executions) in one transaction: all of them, or none. */
   async addSteps(inputs: NewStep[]): Promise<string[]> {
     const what = 'addSteps';
-    const rows = validate(newStepsSchema, inputs, what, 'steps').map((input) => this.stepRow(input, what));
+    const rows = validateList(newStepsSchema, MAX_BATCH_STEPS, inputs, what, 'steps').map((input) => this.stepRow(input, what));
     this.inTransaction(what, () => this.insertSteps(rows, what));
     return rows.map((row) => row.id as string);
   }
@@ -173,7 +175,7 @@ export class ExecutionStore {
     const what = 'recordExecution';
     const execution = this.executionRow(validate(newExecutionSchema, input, what, 'execution'), what);
     const executionId = execution.id as string;
-    const rows = validate(runStepsSchema, runSteps, what, 'steps').map((step) =>
+    const rows = validateList(runStepsSchema, MAX_BATCH_STEPS, runSteps, what, 'steps').map((step) =>
       this.stepRow({ ...step, executionId } as ValidStep, what),
     );
     this.inTransaction(what, () => {

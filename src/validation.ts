@@ -122,6 +122,29 @@ export function validate<T extends z.ZodType>(schema: T, input: unknown, what: s
   throw new ExecutionStoreError('VALIDATION', `${what}: invalid input: ${problems.join('; ')}`);
 }
 
+/**
+ * validate() for a list of items: each item takes zod's fast path on its own (parsing the array as a whole measured
+ * 1.6× slower per item); only a bad list is parsed whole, for the message naming the bad item.
+ */
+export function validateList<T extends z.ZodType>(
+  list: z.ZodArray<T>,
+  maxItems: number,
+  input: unknown,
+  what: string,
+  argument: string,
+): z.output<T>[] {
+  if (Array.isArray(input) && input.length <= maxItems) {
+    const items: z.output<T>[] = [];
+    for (const item of input) {
+      const result = list.element.safeParse(item);
+      if (!result.success) break;
+      items.push(result.data);
+    }
+    if (items.length === input.length) return items;
+  }
+  return validate(list, input, what, argument);
+}
+
 // Zod's own wording for a number that is not an integer is "expected int"/"expected number, received NaN".
 function plainerMessages(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type' && (issue.expected === 'int' || issue.expected === 'number')) {
