@@ -29,11 +29,15 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-/** Runs `store` and `raw` alternately `reps` times; each returns how many operations it did. Medians of ms/op. */
+/**
+ * Runs `store` and `raw` alternately `reps` times; each returns how many operations it did. Medians of ms/op.
+ * `beforeEach` runs untimed before every timed run, to start both from the same state.
+ */
 export async function sideBySide(
   reps: number,
   store: (rep: number) => Promise<number> | number,
   raw: (rep: number) => Promise<number> | number,
+  beforeEach?: () => void,
 ): Promise<{ store: number; raw: number }> {
   const storeTimes: number[] = [];
   const rawTimes: number[] = [];
@@ -44,6 +48,7 @@ export async function sideBySide(
     // Alternate which goes first, so that neither always inherits the other's cache state.
     const order = rep % 2 === 0 ? ([store, raw] as const) : ([raw, store] as const);
     for (const run of order) {
+      beforeEach?.();
       const started = performance.now();
       const operations = await run(rep);
       const perOperation = (performance.now() - started) / operations;
