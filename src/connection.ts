@@ -8,7 +8,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
 import { configureIfNew, enableIncrementalVacuumIfEmpty } from './space.js';
 
-export type HistoryDatabase = BetterSQLite3Database<typeof schema>;
+export type HistoryDatabase = BetterSQLite3Database<typeof schema> & { $client: BetterSqlite3.Database };
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 

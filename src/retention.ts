@@ -8,9 +8,9 @@ import type { CleanupOptions } from './types.js';
 
 /**
  * How long one delete batch should hold the write lock. The batch size adapts to it: executions with many or
- * large steps take longer to delete, and a writer waiting behind a batch waits this long at most (roughly).
+ * large steps take longer to delete, and a writer waiting behind a batch waits about this long at most.
  */
-export const RETENTION_BATCH_TARGET_MS = 60;
+export const RETENTION_BATCH_TARGET_MS = 70;
 const FIRST_BATCH = 200;
 const SMALLEST_BATCH = 10;
 const LARGEST_BATCH = 5000;
@@ -49,18 +49,29 @@ export function deleteAllButNewest(
 }
 
 function deleteInBatches(db: HistoryDatabase, where: SQL | undefined, options?: CleanupOptions): number {
-  let deleted = 0;
-  let batchSize = FIRST_BATCH;
-  for (;;) {
-    const started = performance.now();
-    const batch = db.select({ id: executions.id }).from(executions).where(where).limit(batchSize);
-    // One statement is one write transaction: the lock is held for this batch only.
-    const { changes } = db.delete(executions).where(inArray(executions.id, batch)).run();
-    const batchMs = performance.now() - started;
-    deleted += changes;
-    options?.onProgress?.({ deleted, batchDeleted: changes, batchMs });
-    if (changes < batchSize) return deleted;
-    const scaled = Math.round((batchSize * RETENTION_BATCH_TARGET_MS) / Math.max(batchMs, 1));
-    batchSize = Math.min(LARGEST_BATCH, Math.max(SMALLEST_BATCH, scaled));
+  const sqlite = db.$client;
+  // Checkpoint between batches rather than inside them: SQLite's automatic checkpoint runs in the COMMIT of
+  // whichever batch takes the WAL past 1000 pages, and that batch then took twice as long.
+  const autoCheckpoint = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
+  sqlite.pragma('wal_autocheckpoint = 0');
+  try {
+    let deleted = 0;
+    let batchSize = FIRST_BATCH;
+    for (;;) {
+      const started = performance.now();
+      const batch = db.select({ id: executions.id }).from(executions).where(where).limit(batchSize);
+      // One statement is one write transaction: the lock is held for this batch only.
+      const { changes } = db.delete(executions).where(inArray(executions.id, batch)).run();
+      const batchMs = performance.now() - started;
+      if (!sqlite.memory) sqlite.pragma('wal_checkpoint(PASSIVE)'); // does not block writers
+      deleted += changes;
+      options?.onProgress?.({ deleted, batchDeleted: changes, batchMs });
+      if (changes < batchSize) return deleted;
+      // Aim at the target, growing at most twofold a step so that one quick batch cannot overshoot it.
+      const scaled = Math.round((batchSize * RETENTION_BATCH_TARGET_MS) / Math.max(batchMs, 1));
+      batchSize = Math.min(LARGEST_BATCH, 2 * batchSize, Math.max(SMALLEST_BATCH, scaled));
+    }
+  } finally {
+    sqlite.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);
   }
 }
