@@ -10,7 +10,7 @@ import type { CleanupOptions } from './types.js';
  * How long one delete batch should hold the write lock. The batch size adapts to it: executions with many or
  * large steps take longer to delete, and a writer waiting behind a batch waits about this long at most.
  */
-export const RETENTION_BATCH_TARGET_MS = 50;
+export const RETENTION_BATCH_TARGET_MS = 60;
 const FIRST_BATCH = 200;
 const SMALLEST_BATCH = 10;
 const LARGEST_BATCH = 5000;
