@@ -1,5 +1,5 @@
 // Parts 1 and 2: writes, on a scratch file of their own so that the big dataset's size does not colour them.
-import { type ExecutionStore, type NewExecution, type NewStep, openExecutionStore } from '../../src/index.js';
+import { type NewExecution, type NewStep, openExecutionStore } from '../../src/index.js';
 import { makeRun, random } from '../dataset.js';
 import { type Row, row, sideBySide } from '../measure.js';
 import { openRaw } from '../raw.js';
@@ -110,4 +110,3 @@ export async function writeParts(file: string, reps: number): Promise<Row[]> {
   return rows;
 }
 
-export type { ExecutionStore };
