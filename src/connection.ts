@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { sqliteErrorCode } from './errors.js';
+import { applyMigrations } from './migrations.js';
 import * as schema from './schema.js';
 import { configureIfNew, enableIncrementalVacuumIfEmpty } from './space.js';
 
@@ -24,17 +25,37 @@ export function prepareDatabase(sqlite: BetterSqlite3.Database, busyTimeoutMs: n
   sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
   if (!sqlite.memory) {
     // Readers do not block the writer and vice versa; NORMAL is durable across application crashes in WAL mode.
-    sqlite.pragma('journal_mode = WAL');
+    switchToWal(sqlite, busyTimeoutMs);
     sqlite.pragma('synchronous = NORMAL');
   }
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  applyMigrations(sqlite, MIGRATIONS_FOLDER);
   enableIncrementalVacuumIfEmpty(sqlite);
-  return db;
+  return drizzle(sqlite, { schema });
 }
 
 /** Creates the folder of a file database so that opening it cannot fail for a missing directory. */
 export function ensureParentFolder(filename: string): void {
   if (filename === ':memory:' || filename === '') return;
   mkdirSync(dirname(resolve(filename)), { recursive: true });
+}
+
+const RETRY_PAUSE_MS = 10;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Switching to WAL needs an exclusive lock, and SQLite does not wait for that one with the busy handler: of
+ * several processes opening a fresh file at once, one in a hundred failed with SQLITE_BUSY here. The mode is
+ * stored in the file, so once any of them has switched, the others find it set.
+ */
+function switchToWal(sqlite: BetterSqlite3.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (sqlite.pragma('journal_mode', { simple: true }) !== 'wal') sqlite.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (sqliteErrorCode(error) !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(sleeper, 0, 0, RETRY_PAUSE_MS); // a synchronous pause: opening is synchronous throughout
+    }
+  }
 }
