@@ -1,5 +1,5 @@
 // The SQLite-specific set-up of a connection: pragmas, then the package's own migrations.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -33,10 +33,19 @@ export function prepareDatabase(sqlite: BetterSqlite3.Database, busyTimeoutMs: n
   return drizzle(sqlite, { schema });
 }
 
-/** Creates the folder of a file database so that opening it cannot fail for a missing directory. */
-export function ensureParentFolder(filename: string): void {
+/**
+ * Creates a file database's folder, and the file itself readable and writable by its owner only: history holds
+ * whatever flowed through the workflows. SQLite gives the -wal and -shm files the database file's permissions.
+ * An existing file keeps the permissions it has.
+ */
+export function createPrivateFile(filename: string): void {
   if (filename === ':memory:' || filename === '') return;
   mkdirSync(dirname(resolve(filename)), { recursive: true });
+  try {
+    closeSync(openSync(filename, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 const RETRY_PAUSE_MS = 10;

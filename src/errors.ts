@@ -4,6 +4,8 @@ export type ExecutionStoreErrorCode =
   | 'VALIDATION'
   /** The execution or step named by id does not exist; nothing was written. */
   | 'NOT_FOUND'
+  /** The disk, or the database's size limit (max_page_count), is full; nothing of the call was written. */
+  | 'STORAGE_FULL'
   /** SQLite itself failed (I/O, locking, a broken file); the driver error is kept as `cause`. */
   | 'DATABASE';
 
@@ -41,6 +43,15 @@ export function toStoreError(error: unknown, context: string): ExecutionStoreErr
     return new ExecutionStoreError('VALIDATION', `${context}: invalid input: ${explanation} (${message})`, {
       cause: error,
     });
+  }
+  if (code === 'SQLITE_FULL') {
+    return new ExecutionStoreError(
+      'STORAGE_FULL',
+      `${context}: the database is full (no space left on the disk, or the file reached its max_page_count); ` +
+        'nothing of this call was written and the history so far is intact. Free disk space, or prune old ' +
+        'history (cleanupOldExecutions, then reclaimSpace), and retry',
+      { cause: error },
+    );
   }
   return new ExecutionStoreError('DATABASE', `${context} failed in SQLite: ${detail}: ${rootMessage(error)}`, {
     cause: error,

@@ -1,7 +1,7 @@
 // The facade: typed, validated, async methods over the two tables.
 import BetterSqlite3 from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { DEFAULT_BUSY_TIMEOUT_MS, ensureParentFolder, type HistoryDatabase, prepareDatabase } from './connection.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, createPrivateFile, type HistoryDatabase, prepareDatabase } from './connection.js';
 import { resolveDatabasePath } from './database-path.js';
 import { ExecutionStoreError, sqliteErrorCode, toStoreError } from './errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -12,6 +12,7 @@ import { executionInsertRow, executionValues, stepInsertRow, stepValues, toExecu
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { prepareStatements, UpdateStatements } from './statements.js';
 import { reclaimSpace } from './space.js';
+import { markInterrupted } from './recovery.js';
 import { getExecutionStats } from './stats.js';
 import type {
   CleanupOptions,
@@ -27,6 +28,8 @@ import type {
   NewStep,
   ReclaimedSpace,
   RecordedExecution,
+  RecoveredExecutions,
+  RecoveryOptions,
   RunStep,
   StepChanges,
   WorkflowExecution,
@@ -42,6 +45,7 @@ import {
   newStepsSchema,
   nonNegativeIntegerSchema,
   optionsSchema,
+  recoveryOptionsSchema,
   runStepsSchema,
   stepChangesSchema,
   type ValidExecution,
@@ -222,6 +226,18 @@ export class ExecutionStore {
   }
 
   /**
+   * Marks executions left 'running' by a process that died: they become 'error' with a message saying the run was
+   * interrupted, ending when they were last heard of, and so do their 'running' steps. Finished executions are never
+   * touched. Call it at start-up, before this process starts executions; with several processes on one file, pass
+   * startedBefore (see the README).
+   */
+  async recoverInterruptedExecutions(options?: RecoveryOptions): Promise<RecoveredExecutions> {
+    const what = 'recoverInterruptedExecutions';
+    const startedBefore = validate(recoveryOptionsSchema, options, what, 'options')?.startedBefore ?? this.now();
+    return guard(what, () => this.inWriteTransaction(() => markInterrupted(this.db, startedBefore)));
+  }
+
+  /**
    * Returns the pages that deleted history left free to the file system, in short steps that other writers can
    * interleave with, then truncates the WAL. Run it after a large clean-up. (A file created by another tool without
    * incremental auto-vacuum gets a full VACUUM instead, which holds the lock until it is done.)
@@ -301,7 +317,7 @@ export class ExecutionStore {
 export async function openExecutionStore(filename?: string, options?: ExecutionStoreOptions): Promise<ExecutionStore> {
   const path = resolveDatabasePath(filename);
   const sqlite = guard('openExecutionStore', () => {
-    ensureParentFolder(path);
+    createPrivateFile(path);
     return new BetterSqlite3(path);
   });
   try {

@@ -117,6 +117,21 @@ export interface CleanupOptions {
   onProgress?: (progress: CleanupProgress) => void;
 }
 
+export interface RecoveryOptions {
+  /**
+   * Only executions that started before this time (ms since the epoch) are marked. Default: now, which is right
+   * when one process writes the file. See the README on several processes.
+   */
+  startedBefore?: number;
+}
+
+export interface RecoveredExecutions {
+  /** Executions changed from 'running' to 'error'. */
+  executions: number;
+  /** Their steps changed from 'running' to 'error'. */
+  steps: number;
+}
+
 export interface ReclaimedSpace {
   /** Database size in bytes (page count × page size) before and after. */
   bytesBefore: number;

@@ -94,6 +94,9 @@ export const cleanupOptionsSchema = z
     onProgress: z.custom<() => void>((value) => typeof value === 'function', 'expected a function').optional(),
   })
   .optional();
+export const recoveryOptionsSchema = z
+  .strictObject({ startedBefore: timestamp.optional() })
+  .optional();
 export const optionsSchema = z
   .strictObject({
     maxPayloadBytes: z.int('expected an integer').min(1, 'expected a positive number of bytes').optional(),
