@@ -2,6 +2,7 @@
 // recording history must not be the reason a workflow run fails. Reading never pollutes prototypes.
 import { configure } from 'safe-stable-stringify';
 import secureJsonParse from 'secure-json-parse';
+import { REDACTED, type Redactor } from './redaction.js';
 import type { JsonObject } from './types.js';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -33,31 +34,48 @@ const stringify = configure({
 });
 
 // JSON.stringify has no answer for these; rather than throw or lose them silently, store a readable form.
-function toJsonFriendly(_key: string, value: unknown): unknown {
+function toJsonFriendly(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
   return value;
 }
 
-/** Payload → column text. `undefined`/`null` → NULL. Functions and symbols are dropped, as JSON.stringify does. */
-export function encodePayload(value: unknown, maxPayloadBytes: number): string | null {
-  if (value === undefined || value === null) return null;
-  let json: string | undefined;
-  try {
-    json = stringify(value, toJsonFriendly);
-  } catch (error) {
-    // A throwing getter or toJSON in caller data: keep the fact, not the failure.
-    json = JSON.stringify({ __unserializable: true, reason: error instanceof Error ? error.message : String(error) });
-  }
-  if (json === undefined) return null;
+/**
+ * Payload → column text: redacted, then serialised, then truncated. `undefined`/`null` → NULL. Functions and
+ * symbols are dropped, as JSON.stringify does. Never throws.
+ */
+export function createPayloadEncoder(maxPayloadBytes: number, redactor: Redactor): (value: unknown) => string | null {
+  const replacer = (key: string, value: unknown): unknown => {
+    if (typeof value === 'string') return redactor.isSecretKey(key) ? REDACTED : redactor.text(value);
+    if (value !== null && value !== undefined && redactor.isSecretKey(key)) return REDACTED;
+    return toJsonFriendly(value);
+  };
+  return (value) => {
+    if (value === undefined || value === null) return null;
+    let json: string | undefined;
+    try {
+      json = stringify(value, replacer);
+    } catch (error) {
+      // A throwing getter or toJSON in caller data: keep the fact, not the failure.
+      const reason = redactor.text(error instanceof Error ? error.message : String(error));
+      json = JSON.stringify({ __unserializable: true, reason });
+    }
+    if (json === undefined) return null;
+    return truncated(json, maxPayloadBytes);
+  };
+}
+
+function truncated(json: string, maxPayloadBytes: number): string {
+  // A JSON string has at most 3 UTF-8 bytes per UTF-16 unit: most payloads are sized without counting.
+  if (json.length * 3 <= maxPayloadBytes) return json;
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes <= maxPayloadBytes) return json;
-  const truncated: TruncatedPayload = {
+  const marker: TruncatedPayload = {
     __truncated: true,
     originalBytes: bytes,
     preview: utf8Prefix(json, maxPayloadBytes),
   };
-  return JSON.stringify(truncated);
+  return JSON.stringify(marker);
 }
 
 /** Column text → payload. A value that does not parse comes back as an UnreadablePayload, never a throw. */

@@ -6,9 +6,10 @@ import { resolveDatabasePath } from './database-path.js';
 import { ExecutionStoreError, sqliteErrorCode, toStoreError } from './errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { PageQueries, sortKeyOf } from './pages.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
+import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
+import { DEFAULT_REDACT_KEYS, Redactor } from './redaction.js';
 import { deleteAllButNewest, deleteFinishedStartedBefore } from './retention.js';
-import { executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from './rows.js';
+import { type Encoding, executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from './rows.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { prepareStatements, UpdateStatements } from './statements.js';
 import { reclaimSpace } from './space.js';
@@ -57,7 +58,8 @@ import {
 
 export class ExecutionStore {
   private readonly db: HistoryDatabase;
-  private readonly maxPayloadBytes: number;
+  /** Redacts and serialises what is written. */
+  private readonly encoding: Encoding;
   private readonly now: () => number;
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly pages: PageQueries;
@@ -74,7 +76,11 @@ export class ExecutionStore {
     options?: ExecutionStoreOptions,
   ) {
     const settings = validate(optionsSchema, options, 'ExecutionStore', 'options');
-    this.maxPayloadBytes = settings?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    const redactor = new Redactor(settings?.redactKeys ?? DEFAULT_REDACT_KEYS);
+    this.encoding = {
+      payload: createPayloadEncoder(settings?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, redactor),
+      text: (text) => redactor.text(text),
+    };
     this.now = settings?.now ?? Date.now;
     this.db = guard('opening the execution history', () =>
       prepareDatabase(sqlite, settings?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS),
@@ -99,7 +105,7 @@ export class ExecutionStore {
   async updateExecution(id: string, changes: ExecutionChanges): Promise<void> {
     const what = 'updateExecution';
     validate(idSchema, id, what, 'id');
-    const values = executionValues(validate(executionChangesSchema, changes, what, 'changes'), this.maxPayloadBytes);
+    const values = executionValues(validate(executionChangesSchema, changes, what, 'changes'), this.encoding);
     this.updateById(this.executionUpdates, this.statements.executionExists, id, values, what, 'execution');
   }
 
@@ -193,7 +199,7 @@ export class ExecutionStore {
   async updateStep(id: string, changes: StepChanges): Promise<void> {
     const what = 'updateStep';
     validate(idSchema, id, what, 'id');
-    const values = stepValues(validate(stepChangesSchema, changes, what, 'changes'), this.maxPayloadBytes);
+    const values = stepValues(validate(stepChangesSchema, changes, what, 'changes'), this.encoding);
     this.updateById(this.stepUpdates, this.statements.stepExists, id, values, what, 'step');
   }
 
@@ -260,13 +266,13 @@ export class ExecutionStore {
   /** A validated execution → the full row to insert, with a new id and derived duration. */
   private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return executionInsertRow(input, { id: uuidv7(), durationMs }, this.maxPayloadBytes);
+    return executionInsertRow(input, { id: uuidv7(), durationMs }, this.encoding);
   }
 
   /** A validated step → the full row to insert, with a new id and derived duration. */
   private stepRow(input: ValidStep, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return stepInsertRow(input, { id: uuidv7(), durationMs }, this.maxPayloadBytes);
+    return stepInsertRow(input, { id: uuidv7(), durationMs }, this.encoding);
   }
 
   private insertSteps(rows: Record<string, unknown>[], what: string): void {

@@ -163,4 +163,11 @@ export interface ExecutionStoreOptions {
   now?: () => number;
   /** How long a write waits for another connection's lock before failing, in ms. Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * Object keys whose values are stored as "[REDACTED]" at any depth of the payloads. Strings match keys that
+   * contain them, ignoring case and '-'/'_'; RegExps are tested ignoring case. Default DEFAULT_REDACT_KEYS; pass
+   * `[...DEFAULT_REDACT_KEYS, 'ssn']` to add to it, `[]` to store payloads as given. Bearer tokens and JWTs in any
+   * text are redacted whatever this holds.
+   */
+  redactKeys?: readonly (string | RegExp)[];
 }

@@ -1,0 +1,69 @@
+// Secrets are removed before anything is written: what reaches the file (and its WAL, and its backups) never held
+// them. Redacting on display only, as some runtimes do, leaves every token that ever flowed in the stored rows.
+
+export const REDACTED = '[REDACTED]';
+
+/**
+ * Object keys whose values are stored as "[REDACTED]", at any depth of trigger data, metadata, step input and
+ * output. A string matches every key that contains it, ignoring case and the separators '-' and '_' ('apiKey'
+ * matches 'api_key', 'X-API-Key' and 'apikeys'); a RegExp is tested against the key, ignoring case.
+ */
+export const DEFAULT_REDACT_KEYS: readonly (string | RegExp)[] = Object.freeze([
+  'password',
+  'passwd',
+  'secret', // clientSecret, client_secret, webhookSecret
+  'token', // accessToken, refresh_token, id_token, also usage counters such as prompt_tokens
+  'apiKey',
+  'accessKey',
+  'privateKey',
+  'authorization',
+  'cookie', // Cookie, Set-Cookie
+  'credential',
+  'signature',
+  /^auth$/, // { auth: { username, password } } as HTTP clients take it; not 'author'
+]);
+
+/** Decides which keys are secret, and scrubs secret-looking parts out of free text (error messages, stacks). */
+export class Redactor {
+  private readonly secretKey: RegExp | null;
+  private readonly secretText: RegExp;
+
+  constructor(keys: readonly (string | RegExp)[]) {
+    const alternatives = keys.map((key) => (typeof key === 'string' ? separatorTolerant(key) : key.source));
+    this.secretKey = alternatives.length === 0 ? null : new RegExp(alternatives.join('|'), 'i');
+    const named = alternatives.length === 0 ? [] : [
+      // key=value, as in URLs and log lines: https://api.test/v1?api_key=abc
+      String.raw`(?<assigned>[\w-]*(?:${alternatives.join('|')})[\w-]*=)[^&\s"'<>,;]+`,
+      // "key": "value", as in a JSON response body quoted in an error message
+      String.raw`(?<quoted>"[\w-]*(?:${alternatives.join('|')})[\w-]*"\s*:\s*)"(?:[^"\\]|\\.)*"`,
+    ];
+    this.secretText = new RegExp(
+      [
+        String.raw`(?<bearer>\bBearer\s+)[\w\-.~+/]+=*`,
+        String.raw`\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*`, // a JSON Web Token, wherever it appears
+        ...named,
+      ].join('|'),
+      'gi',
+    );
+  }
+
+  isSecretKey(key: string): boolean {
+    return this.secretKey !== null && this.secretKey.test(key);
+  }
+
+  /** The text with bearer tokens, JWTs and values of secret keys replaced by [REDACTED]. */
+  text(value: string): string {
+    return value.replace(this.secretText, (...match) => {
+      const groups = match.at(-1) as Record<string, string | undefined>;
+      if (groups.bearer !== undefined) return `${groups.bearer}${REDACTED}`;
+      if (groups.assigned !== undefined) return `${groups.assigned}${REDACTED}`;
+      if (groups.quoted !== undefined) return `${groups.quoted}"${REDACTED}"`;
+      return REDACTED;
+    });
+  }
+}
+
+/** 'apiKey' → a pattern that also matches 'api_key', 'API-KEY' and 'apikey'. */
+function separatorTolerant(key: string): string {
+  return [...key.replace(/[-_]/g, '')].map((char) => char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[-_]?');
+}
