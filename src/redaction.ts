@@ -31,11 +31,14 @@ export class Redactor {
   constructor(keys: readonly (string | RegExp)[]) {
     const alternatives = keys.map((key) => (typeof key === 'string' ? separatorTolerant(key) : key.source));
     this.secretKey = alternatives.length === 0 ? null : new RegExp(alternatives.join('|'), 'i');
+    // Every repetition is bounded, and the key forms start only where a word starts: with an open-ended [\w-]* in
+    // front, a 50 MB run of letters took the regex engine minutes (each position re-scanned the rest of the run).
+    const keyWord = String.raw`(?<![\w-])[\w-]{0,40}?(?:${alternatives.join('|')})[\w-]{0,40}`;
     const named = alternatives.length === 0 ? [] : [
       // key=value, as in URLs and log lines: https://api.test/v1?api_key=abc
-      String.raw`(?<assigned>[\w-]*(?:${alternatives.join('|')})[\w-]*=)[^&\s"'<>,;]+`,
+      String.raw`(?<assigned>${keyWord}=)[^&\s"'<>,;]+`,
       // "key": "value", as in a JSON response body quoted in an error message
-      String.raw`(?<quoted>"[\w-]*(?:${alternatives.join('|')})[\w-]*"\s*:\s*)"(?:[^"\\]|\\.)*"`,
+      String.raw`(?<quoted>"${keyWord}"\s*:\s*)"(?:[^"\\]|\\.)*"`,
     ];
     this.secretText = new RegExp(
       [
