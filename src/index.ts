@@ -9,6 +9,7 @@ export {
   type TruncatedPayload,
   type UnreadablePayload,
 } from './payload.js';
+export { DEFAULT_WAL_LIMIT_BYTES } from './wal.js';
 export { DEFAULT_REDACT_KEYS, REDACTED } from './redaction.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './validation.js';
 export * from './schema.js';

@@ -13,6 +13,7 @@ import { type Encoding, executionInsertRow, executionValues, stepInsertRow, step
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { prepareStatements, UpdateStatements } from './statements.js';
 import { reclaimSpace } from './space.js';
+import { DEFAULT_WAL_LIMIT_BYTES, WalLimit } from './wal.js';
 import { markInterrupted } from './recovery.js';
 import { getExecutionStats } from './stats.js';
 import type {
@@ -65,6 +66,7 @@ export class ExecutionStore {
   private readonly pages: PageQueries;
   private readonly executionUpdates: UpdateStatements;
   private readonly stepUpdates: UpdateStatements;
+  private readonly wal: WalLimit;
   /** BEGIN IMMEDIATE: take the write lock up front, so a batch never fails half-way for another writer's lock. */
   private readonly inWriteTransaction: <T>(work: () => T) => T;
   /** One snapshot for reads that take several statements, so an execution and its steps agree. */
@@ -82,9 +84,9 @@ export class ExecutionStore {
       text: (text) => redactor.text(text),
     };
     this.now = settings?.now ?? Date.now;
-    this.db = guard('opening the execution history', () =>
-      prepareDatabase(sqlite, settings?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS),
-    );
+    const busyTimeoutMs = settings?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    this.db = guard('opening the execution history', () => prepareDatabase(sqlite, busyTimeoutMs));
+    this.wal = new WalLimit(sqlite, settings?.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES, busyTimeoutMs);
     this.statements = prepareStatements(this.db, sqlite);
     this.pages = new PageQueries(this.db);
     this.executionUpdates = new UpdateStatements(this.db, executions);
@@ -98,6 +100,7 @@ export class ExecutionStore {
     const what = 'createExecution';
     const row = this.executionRow(validate(newExecutionSchema, input, what, 'input'), what);
     guard(what, () => this.statements.insertExecution.run(row));
+    this.wal.afterWrite();
     return row.id as string;
   }
 
@@ -159,13 +162,16 @@ export class ExecutionStore {
   async deleteExecution(id: string): Promise<boolean> {
     const what = 'deleteExecution';
     validate(idSchema, id, what, 'id');
-    return guard(what, () => this.statements.deleteExecution.run({ id }).changes > 0);
+    const deleted = guard(what, () => this.statements.deleteExecution.run({ id }).changes > 0);
+    this.wal.afterWrite();
+    return deleted;
   }
 
   async addStep(input: NewStep): Promise<string> {
     const what = 'addStep';
     const row = this.stepRow(validate(newStepSchema, input, what, 'input'), what);
     this.insertSteps([row], what);
+    this.wal.afterWrite();
     return row.id as string;
   }
 
@@ -173,7 +179,7 @@ export class ExecutionStore {
   async addSteps(inputs: NewStep[]): Promise<string[]> {
     const what = 'addSteps';
     const rows = validateList(newStepsSchema, MAX_BATCH_STEPS, inputs, what, 'steps').map((input) => this.stepRow(input, what));
-    this.inTransaction(what, () => this.insertSteps(rows, what));
+    this.inTransaction(what, rows.length, () => this.insertSteps(rows, what));
     return rows.map((row) => row.id as string);
   }
 
@@ -188,7 +194,7 @@ export class ExecutionStore {
     const rows = validateList(runStepsSchema, MAX_BATCH_STEPS, runSteps, what, 'steps').map((step) =>
       this.stepRow({ ...step, executionId } as ValidStep, what),
     );
-    this.inTransaction(what, () => {
+    this.inTransaction(what, rows.length + 1, () => {
       this.statements.insertExecution.run(execution);
       this.insertSteps(rows, what);
     });
@@ -216,7 +222,9 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxAgeMs, what, 'maxAgeMs');
     validate(cleanupOptionsSchema, options, what, 'options');
     const cutoff = this.now() - maxAgeMs;
-    return guard(what, () => deleteFinishedStartedBefore(this.db, cutoff, options));
+    const deleted = guard(what, () => deleteFinishedStartedBefore(this.db, cutoff, options));
+    this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
+    return deleted;
   }
 
   /**
@@ -228,7 +236,9 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxCount, what, 'maxCount');
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
     validate(cleanupOptionsSchema, options, what, 'options');
-    return guard(what, () => deleteAllButNewest(this.db, maxCount, workflowId, options));
+    const deleted = guard(what, () => deleteAllButNewest(this.db, maxCount, workflowId, options));
+    this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
+    return deleted;
   }
 
   /**
@@ -240,7 +250,9 @@ export class ExecutionStore {
   async recoverInterruptedExecutions(options?: RecoveryOptions): Promise<RecoveredExecutions> {
     const what = 'recoverInterruptedExecutions';
     const startedBefore = validate(recoveryOptionsSchema, options, what, 'options')?.startedBefore ?? this.now();
-    return guard(what, () => this.inWriteTransaction(() => markInterrupted(this.db, startedBefore)));
+    const recovered = guard(what, () => this.inWriteTransaction(() => markInterrupted(this.db, startedBefore)));
+    this.wal.afterWrite(recovered.executions + recovered.steps);
+    return recovered;
   }
 
   /**
@@ -289,8 +301,9 @@ export class ExecutionStore {
     }
   }
 
-  private inTransaction(what: string, work: () => void): void {
+  private inTransaction(what: string, rows: number, work: () => void): void {
     guard(what, () => this.inWriteTransaction(work));
+    this.wal.afterWrite(rows);
   }
 
   private updateById(
@@ -313,6 +326,7 @@ export class ExecutionStore {
         : updates.run(id, set, derive && startedAt === undefined),
     );
     if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
+    this.wal.afterWrite();
   }
 }
 

@@ -170,4 +170,9 @@ export interface ExecutionStoreOptions {
    * text are redacted whatever this holds.
    */
   redactKeys?: readonly (string | RegExp)[];
+  /**
+   * When the WAL file grows past this many bytes (readers always active keep SQLite's own checkpoint from starting it
+   * over), the store checkpoints it and truncates it. Default 64 MiB.
+   */
+  walLimitBytes?: number;
 }

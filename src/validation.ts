@@ -102,6 +102,7 @@ export const optionsSchema = z
     maxPayloadBytes: z.int('expected an integer').min(1, 'expected a positive number of bytes').optional(),
     now: z.custom<() => number>((value) => typeof value === 'function', 'expected a function').optional(),
     busyTimeoutMs: z.int('expected an integer').min(0, 'expected a non-negative number of ms').optional(),
+    walLimitBytes: z.int('expected an integer').min(1, 'expected a positive number of bytes').optional(),
     redactKeys: z
       .array(z.union([z.string().min(1), z.instanceof(RegExp)], 'expected a non-empty string or a RegExp'), 'expected an array of strings and RegExps')
       .optional(),
