@@ -8,6 +8,7 @@ import { T0, newExecution, newStep, tempDir, track } from './factories.js';
 
 const run = promisify(execFile);
 const recorder = new URL('./fixtures/record-runs.mjs', import.meta.url).pathname;
+const mixedLoad = new URL('./fixtures/mixed-load.mjs', import.meta.url).pathname;
 
 function countRows(file: string) {
   const sqlite = new Database(file, { readonly: true });
@@ -64,5 +65,43 @@ describe('concurrent writers on one file', () => {
       ],
       integrity: 'ok',
     });
+  });
+
+  it('four processes recording 5,000 steps each at the same time lose nothing and raise no error', { timeout: 120_000 }, async () => {
+    const file = join(tempDir(), 'shared.db');
+    (await openExecutionStore(file)).close();
+    const workflows = ['wf-1', 'wf-2', 'wf-3', 'wf-4'];
+
+    const results = await Promise.all(workflows.map((workflowId) => run(process.execPath, [recorder, file, workflowId, '500', '10'])));
+
+    expect(results.map((result) => result.stderr)).toEqual(['', '', '', '']);
+    expect(countRows(file)).toEqual({
+      counts: workflows.map((workflowId) => ({ workflowId, executions: 500, steps: 5000, successfulSteps: 5000 })),
+      integrity: 'ok',
+    });
+  });
+
+  it('four processes mixing writes, queries, retention and recovery raise no error and count right', { timeout: 120_000 }, async () => {
+    const file = join(tempDir(), 'shared.db');
+    (await openExecutionStore(file)).close();
+    const workflows = ['wf-1', 'wf-2', 'wf-3', 'wf-4'];
+
+    const results = await Promise.all(
+      workflows.map((workflowId, index) => run(process.execPath, [mixedLoad, file, workflowId, '1500', String(index + 1)])),
+    );
+
+    const reports = results.map((result) => JSON.parse(result.stdout));
+    expect(results.map((result) => result.stderr)).toEqual(['', '', '', '']);
+    expect(reports.map((report) => ({ errors: report.errors, countRight: report.countRight }))).toEqual(
+      workflows.map(() => ({ errors: {}, countRight: true })),
+    );
+    // Every kind of call was made, and the prunes did delete.
+    for (const report of reports) expect(Object.keys(report.made).sort()).toEqual(
+      ['addSteps', 'cleanupOld', 'create', 'finish', 'page', 'prune', 'query', 'record', 'recover', 'show', 'stats'],
+    );
+    expect(reports.reduce((sum, report) => sum + report.deleted, 0)).toBeGreaterThan(0);
+    const { counts, integrity } = countRows(file);
+    expect(integrity).toBe('ok');
+    expect(counts.map((row) => (row as { executions: number }).executions)).toEqual(reports.map((report) => report.remaining));
   });
 });
