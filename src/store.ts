@@ -268,7 +268,8 @@ export class ExecutionStore {
   async getExecutionStats(workflowId?: string): Promise<ExecutionStats> {
     const what = 'getExecutionStats';
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
-    return guard(what, () => getExecutionStats(this.db, workflowId));
+    // One snapshot: the counts and the percentiles describe the same executions while others write.
+    return guard(what, () => this.inReadTransaction(() => getExecutionStats(this.db, workflowId)));
   }
 
   close(): void {
