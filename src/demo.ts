@@ -38,7 +38,8 @@ const orderWebhook = (orderId: number, customerId: string): SimulatedRun => ({
       nodeName: 'Fetch customer',
       durationMs: 184,
       status: 'success',
-      input: { method: 'GET', url: `https://crm.example.com/api/customers/${customerId}` },
+      // The token is redacted before it is stored: the demo prints what the database holds.
+      input: { method: 'GET', url: `https://crm.example.com/api/customers/${customerId}`, headers: { authorization: 'Bearer sk_live_51Hx9demo' } },
       output: { status: 200, body: { id: customerId, email: 'ada@example.com', segment: 'pro' } },
     },
     { nodeId: 'n4', nodeType: 'http_request', nodeName: 'Upsert CRM deal', durationMs: 231, status: 'success', input: { orderId, stage: 'won' }, output: { status: 201 } },
@@ -117,6 +118,9 @@ const seconds = (ms: number | undefined) => (ms === undefined ? '' : `${(ms / 10
 async function main(): Promise<void> {
   const file = resolveDatabasePath(process.argv[2]);
   const store = await openExecutionStore(file);
+  // What a runtime does at start-up: runs a crashed process left 'running' are marked as interrupted.
+  const recovered = await store.recoverInterruptedExecutions();
+  if (recovered.executions > 0) console.log(`Marked ${recovered.executions} interrupted executions from an earlier crash`);
   const now = Date.now();
   await record(store, orderWebhook(1001, 'cus_17'), now - 120_000);
   const failedId = await record(store, failingOrderWebhook(1002, 'cus_42'), now - 60_000);

@@ -37,5 +37,5 @@ it('the demo records three realistic runs into a real file and prints them', asy
 
   expect(output).toContain(`Recorded 3 simulated runs in ${file}`);
   expect(output).toContain(`Execution ${failed?.id}: Sync new orders to CRM, error after 3.021 s`);
-  expect(output).toContain('Input of the failed step "Fetch customer": {"method":"GET","url":"https://crm.example.com/api/customers/cus_42"}');
+  expect(output).toContain('Input of the failed step "Fetch customer": {"method":"GET","url":"https://crm.example.com/api/customers/cus_42","headers":{"authorization":"[REDACTED]"}}');
 });

@@ -8,6 +8,7 @@ import type {
   ExecutionStore,
   ExecutionWithSteps,
   JsonObject,
+  RecoveredExecutions,
   StepChanges,
   StepStatus,
   TriggerType,
@@ -20,6 +21,12 @@ describe('public types', () => {
     expectTypeOf<ExecutionWithSteps['steps']>().toEqualTypeOf<ExecutionStep[]>();
     expectTypeOf<ExecutionWithSteps['steps'][number]['status']>().toEqualTypeOf<StepStatus>();
     expectTypeOf<ExecutionStore['getExecutionWithSteps']>().returns.toEqualTypeOf<Promise<ExecutionWithSteps | null>>();
+  });
+
+  it('recovery takes an optional cutoff and says how much it marked', () => {
+    expectTypeOf<ExecutionStore['recoverInterruptedExecutions']>().parameters.toEqualTypeOf<[options?: { startedBefore?: number }]>();
+    expectTypeOf<ExecutionStore['recoverInterruptedExecutions']>().returns.toEqualTypeOf<Promise<RecoveredExecutions>>();
+    expectTypeOf<RecoveredExecutions>().toEqualTypeOf<{ executions: number; steps: number }>();
   });
 
   it('unions are the documented ones', () => {
