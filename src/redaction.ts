@@ -23,6 +23,8 @@ export const DEFAULT_REDACT_KEYS: readonly (string | RegExp)[] = Object.freeze([
   /^auth$/, // { auth: { username, password } } as HTTP clients take it; not 'author'
 ]);
 
+const MAY_HOLD_TOKEN = /bearer|eyj/i;
+
 /** Decides which keys are secret, and scrubs secret-looking parts out of free text (error messages, stacks). */
 export class Redactor {
   private readonly secretKey: RegExp | null;
@@ -31,14 +33,14 @@ export class Redactor {
   constructor(keys: readonly (string | RegExp)[]) {
     const alternatives = keys.map((key) => (typeof key === 'string' ? separatorTolerant(key) : key.source));
     this.secretKey = alternatives.length === 0 ? null : new RegExp(alternatives.join('|'), 'i');
-    // Every repetition is bounded, and the key forms start only where a word starts: with an open-ended [\w-]* in
-    // front, a 50 MB run of letters took the regex engine minutes (each position re-scanned the rest of the run).
-    const keyWord = String.raw`(?<![\w-])[\w-]{0,40}?(?:${alternatives.join('|')})[\w-]{0,40}`;
+    // Every repetition is bounded and no pattern starts with an open-ended run of word characters: one that did
+    // took minutes on a 50 MB word (each position re-scanned the rest of it), and 13 µs on a 1 KB sentence.
+    const secret = alternatives.join('|');
     const named = alternatives.length === 0 ? [] : [
-      // key=value, as in URLs and log lines: https://api.test/v1?api_key=abc
-      String.raw`(?<assigned>${keyWord}=)[^&\s"'<>,;]+`,
+      // key=value, as in URLs and log lines: https://api.test/v1?api_key=abc (matched from the secret word on)
+      String.raw`(?<assigned>(?:${secret})[\w-]{0,40}=)[^&\s"'<>,;]+`,
       // "key": "value", as in a JSON response body quoted in an error message
-      String.raw`(?<quoted>"${keyWord}"\s*:\s*)"(?:[^"\\]|\\.)*"`,
+      String.raw`(?<quoted>"[\w-]{0,40}?(?:${secret})[\w-]{0,40}"\s*:\s*)"(?:[^"\\]|\\.)*"`,
     ];
     this.secretText = new RegExp(
       [
@@ -56,6 +58,8 @@ export class Redactor {
 
   /** The text with bearer tokens, JWTs and values of secret keys replaced by [REDACTED]. */
   text(value: string): string {
+    // Every pattern needs one of these; most text has none, and looking costs a tenth of the full search.
+    if (!value.includes('=') && !value.includes('"') && !MAY_HOLD_TOKEN.test(value)) return value;
     return value.replace(this.secretText, (...match) => {
       const groups = match.at(-1) as Record<string, string | undefined>;
       if (groups.bearer !== undefined) return `${groups.bearer}${REDACTED}`;
