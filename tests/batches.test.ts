@@ -1,12 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ExecutionStore, type RunStep } from '../src/index.js';
-import { T0, memoryStore, newExecution, newStep, track } from './factories.js';
-
-const runStep = (overrides: Partial<RunStep> = {}): RunStep => {
-  const { executionId: _, ...step } = newStep('unused', overrides);
-  return step;
-};
+import { ExecutionStore } from '../src/index.js';
+import { T0, memoryStore, newExecution, newRunStep, newStep, track } from './factories.js';
 
 describe('addSteps', () => {
   it('records steps of several executions in one call and returns their ids in order', async () => {
@@ -67,9 +62,9 @@ describe('recordExecution', () => {
     const store = await memoryStore();
     const execution = newExecution({ status: 'error', completedAt: T0 + 300, errorMessage: 'boom' });
     const steps = [
-      runStep({ stepIndex: 0, status: 'success', completedAt: T0 + 100 }),
-      runStep({ stepIndex: 1, nodeId: 'node-b', status: 'error', startedAt: T0 + 100, completedAt: T0 + 300, errorMessage: 'boom' }),
-      runStep({ stepIndex: 2, nodeId: 'node-c', status: 'skipped', startedAt: T0 + 300 }),
+      newRunStep({ stepIndex: 0, status: 'success', completedAt: T0 + 100 }),
+      newRunStep({ stepIndex: 1, nodeId: 'node-b', status: 'error', startedAt: T0 + 100, completedAt: T0 + 300, errorMessage: 'boom' }),
+      newRunStep({ stepIndex: 2, nodeId: 'node-c', status: 'skipped', startedAt: T0 + 300 }),
     ];
     const { executionId, stepIds } = await store.recordExecution(execution, steps);
 
@@ -87,7 +82,7 @@ describe('recordExecution', () => {
 
   it('records nothing at all when a step is invalid', async () => {
     const store = await memoryStore();
-    const steps = [runStep(), { ...runStep({ stepIndex: 1 }), stepIndex: -1 }];
+    const steps = [newRunStep(), { ...newRunStep({ stepIndex: 1 }), stepIndex: -1 }];
     await expect(store.recordExecution(newExecution(), steps)).rejects.toMatchObject({
       code: 'VALIDATION',
       message: 'recordExecution: invalid input: steps[1].stepIndex: expected a non-negative integer (got -1)',
@@ -102,7 +97,7 @@ describe('recordExecution', () => {
     sqlite.exec(`CREATE TRIGGER refuse_second_step BEFORE INSERT ON execution_steps WHEN NEW.step_index = 1
                  BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
 
-    const failure = store.recordExecution(newExecution(), [runStep(), runStep({ stepIndex: 1 })]);
+    const failure = store.recordExecution(newExecution(), [newRunStep(), newRunStep({ stepIndex: 1 })]);
     await expect(failure).rejects.toMatchObject({ code: 'DATABASE', cause: expect.objectContaining({ message: 'injected failure' }) });
     expect(await store.queryExecutions()).toEqual([]);
     expect(sqlite.prepare('SELECT count(*) AS steps FROM execution_steps').get()).toEqual({ steps: 0 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { type ExecutionStore, type ExecutionStoreOptions, openExecutionStore } from '../src/index.js';
-import type { NewExecution, NewStep } from '../src/types.js';
+import type { NewExecution, NewStep, RunStep } from '../src/types.js';
 
 export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0); // a fixed start time so tests read the same every day
 
@@ -32,6 +32,12 @@ export function newStep(executionId: string, overrides: Partial<NewStep> = {}): 
     inputData: { url: 'https://example.test/orders/42' },
     ...overrides,
   };
+}
+
+/** A step of a run recorded whole by recordExecution, which supplies the execution id. */
+export function newRunStep(overrides: Partial<RunStep> = {}): RunStep {
+  const { executionId: _, ...step } = newStep('unused', overrides);
+  return step;
 }
 
 const openStores: ExecutionStore[] = [];

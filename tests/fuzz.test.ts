@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ExecutionStore, ExecutionStoreError } from '../src/index.js';
-import { T0, newExecution, newStep, track } from './factories.js';
+import { T0, newExecution, newRunStep, newStep, track } from './factories.js';
 
 const weird = fc.anything({
   withBigInt: true,
@@ -35,7 +35,6 @@ function mutated<T extends object>(valid: T): fc.Arbitrary<unknown> {
   );
 }
 
-const { executionId: _, ...runStep } = newStep('');
 const query = { workflowId: 'wf-orders', status: 'success', triggerType: 'webhook', startedAfter: 0, startedBefore: T0, orderBy: 'duration_ms', orderDir: 'asc', limit: 10, offset: 0 };
 
 type Call = (store: ExecutionStore, ids: { execution: string; step: string }) => Promise<unknown>;
@@ -51,7 +50,7 @@ const calls: Record<string, fc.Arbitrary<Call>> = {
   addStep: mutated(newStep('EXISTING')).map((input) => (store, ids) =>
     store.addStep({ ...(input as object), ...((input as { executionId?: unknown })?.executionId === 'EXISTING' ? { executionId: ids.execution } : {}) } as never)),
   addSteps: fc.oneof(fc.array(mutated(newStep('EXISTING')), { maxLength: 3 }), weird).map((inputs) => (store) => store.addSteps(inputs as never)),
-  recordExecution: fc.tuple(mutated(newExecution()), fc.oneof(fc.array(mutated(runStep), { maxLength: 3 }), weird))
+  recordExecution: fc.tuple(mutated(newExecution()), fc.oneof(fc.array(mutated(newRunStep()), { maxLength: 3 }), weird))
     .map(([input, steps]) => (store) => store.recordExecution(input as never, steps as never)),
   updateStep: fc.tuple(fc.oneof(fc.constant('STEP'), field), mutated({ status: 'error', completedAt: T0 + 1, outputData: { a: 1 } }))
     .map(([id, changes]) => (store, ids) => store.updateStep((id === 'STEP' ? ids.step : id) as never, changes as never)),

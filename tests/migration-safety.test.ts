@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER } from '../src/connection.js';
 import { openExecutionStore } from '../src/index.js';
 import { applyMigrations } from '../src/migrations.js';
-import { T0, newExecution, newStep, tempDir } from './factories.js';
+import { T0, newExecution, newRunStep, tempDir } from './factories.js';
 
 const run = promisify(execFile);
 const openTogether = new URL('./fixtures/open-together.mjs', import.meta.url).pathname;
@@ -39,10 +39,7 @@ async function populatedFile(): Promise<string> {
   for (let i = 0; i < 20; i++) {
     await store.recordExecution(
       newExecution({ startedAt: T0 + i, status: 'success', completedAt: T0 + i + 30 }),
-      [0, 1, 2].map((stepIndex) => {
-        const { executionId: _, ...step } = newStep('', { stepIndex, status: 'success', completedAt: T0 + i + 9 });
-        return step;
-      }),
+      [0, 1, 2].map((stepIndex) => newRunStep({ stepIndex, status: 'success', completedAt: T0 + i + 9 })),
     );
   }
   store.close();

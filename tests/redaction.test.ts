@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REDACT_KEYS, openExecutionStore, REDACTED } from '../src/index.js';
 import { Redactor } from '../src/redaction.js';
-import { T0, memoryStore, newExecution, newStep, tempDir, track } from './factories.js';
+import { T0, memoryStore, newExecution, newRunStep, newStep, tempDir, track } from './factories.js';
 
 describe('redaction of payloads by key', () => {
   it('stores values under secret keys as [REDACTED] at any depth, whatever the case or separators', async () => {
@@ -36,7 +36,7 @@ describe('redaction of payloads by key', () => {
     const executionId = await store.createExecution(newExecution());
     const stepId = await store.addStep(newStep(executionId, { inputData: { url: 'https://api.test', accessToken: 'a-1' } }));
     await store.updateStep(stepId, { status: 'success', completedAt: T0 + 5, outputData: { session: { privateKey: 'pk', ok: true } } });
-    const { stepIds } = await store.recordExecution(newExecution(), [{ ...stepWithoutExecution(), outputData: { webhookSecret: 'w' } }]);
+    const { stepIds } = await store.recordExecution(newExecution(), [{ ...newRunStep(), outputData: { webhookSecret: 'w' } }]);
 
     expect((await store.getStepsForExecution(executionId))[0]).toMatchObject({
       inputData: { url: 'https://api.test', accessToken: REDACTED },
@@ -116,7 +116,7 @@ describe('secrets on disk', () => {
     await store.updateStep(stepId, { status: 'error', completedAt: T0 + 3, outputData: { token: canary(4) }, errorMessage: `Bearer ${canary(5)}` });
     await store.addSteps([newStep(executionId, { stepIndex: 1, inputData: { nested: [{ client_secret: canary(6) }] } })]);
     await store.recordExecution(newExecution({ errorStack: `at fetch(https://a.test/?access_token=${canary(7)})` }), [
-      { ...stepWithoutExecution(), outputData: { cookie: canary(8) } },
+      { ...newRunStep(), outputData: { cookie: canary(8) } },
     ]);
     await store.updateExecution(executionId, { status: 'error', completedAt: T0 + 9, errorMessage: `{"secret":"${canary(9)}"}` });
 
@@ -132,7 +132,3 @@ describe('secrets on disk', () => {
   });
 });
 
-function stepWithoutExecution() {
-  const { executionId: _, ...step } = newStep('');
-  return step;
-}
