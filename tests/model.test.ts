@@ -239,6 +239,17 @@ async function expectSameAnswers(model: Model, store: ExecutionStore, queries: E
   for (const id of sortedIds(model.executions)) expect(await store.getExecutionWithSteps(id)).toEqual(modelWithSteps(model, id));
   for (const q of queries) expect(await store.queryExecutions(q), JSON.stringify(q)).toEqual(modelQuery(model, q));
   for (const workflowId of [undefined, ...WORKFLOWS]) expect(await store.getExecutionStats(workflowId)).toEqual(modelStats(model, workflowId));
+  // Cursor pages of 3, walked to the end, give exactly the whole ordered result.
+  for (const { limit: _, offset: __, ...q } of queries) {
+    const walked: WorkflowExecution[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.queryExecutionsPage({ ...q, limit: 3, cursor });
+      walked.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(walked, `pages of ${JSON.stringify(q)}`).toEqual(modelQuery(model, { ...q, limit: Number.MAX_SAFE_INTEGER }));
+  }
   expect(await store.queryExecutions({ limit: 1000 })).toHaveLength(model.executions.size);
 }
 
