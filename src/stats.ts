@@ -1,14 +1,19 @@
 // Aggregate numbers over executions, computed in SQL: nothing here loads rows into JavaScript.
-import { and, asc, avg, count, eq, gte, max, min, type SQL, sql } from 'drizzle-orm';
+import { and, asc, avg, count, eq, gte, lt, max, min, type SQL, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { durationSortKey, workflowExecutions as executions } from './schema.js';
-import type { ExecutionStats } from './types.js';
+import type { ExecutionStats, ExecutionStatsQuery } from './types.js';
 
 const countWhereStatus = (status: string) =>
   sql<number>`count(*) filter (where ${executions.status} = ${status})`.mapWith(Number);
 
-export function getExecutionStats(db: HistoryDatabase, workflowId?: string): ExecutionStats {
-  const scope = workflowId === undefined ? undefined : eq(executions.workflowId, workflowId);
+export function getExecutionStats(db: HistoryDatabase, query: ExecutionStatsQuery): ExecutionStats {
+  const scope = and(
+    query.workflowId === undefined ? undefined : eq(executions.workflowId, query.workflowId),
+    query.triggerType === undefined ? undefined : eq(executions.triggerType, query.triggerType),
+    query.startedAfter === undefined ? undefined : gte(executions.startedAt, query.startedAfter),
+    query.startedBefore === undefined ? undefined : lt(executions.startedAt, query.startedBefore),
+  );
   const totals = db
     .select({
       total: count(),

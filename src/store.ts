@@ -23,6 +23,7 @@ import type {
   ExecutionPageQuery,
   ExecutionQuery,
   ExecutionStats,
+  ExecutionStatsQuery,
   ExecutionStep,
   ExecutionStoreOptions,
   ExecutionWithSteps,
@@ -41,6 +42,7 @@ import {
   executionChangesSchema,
   executionPageQuerySchema,
   executionQuerySchema,
+  executionStatsQuerySchema,
   idSchema,
   newExecutionSchema,
   newStepSchema,
@@ -264,12 +266,18 @@ export class ExecutionStore {
     return guard('reclaimSpace', () => reclaimSpace(this.sqlite));
   }
 
-  /** Counts, success rate and duration figures over all executions, or one workflow's. */
-  async getExecutionStats(workflowId?: string): Promise<ExecutionStats> {
+  /**
+   * Counts, success rate and duration figures over the executions a query selects (workflow, trigger type, start
+   * time range), or over all of them; a string is taken as a workflow id, as before the query existed.
+   */
+  async getExecutionStats(query?: string | ExecutionStatsQuery): Promise<ExecutionStats> {
     const what = 'getExecutionStats';
-    if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
+    const filter =
+      typeof query === 'string'
+        ? { workflowId: validate(idSchema, query, what, 'workflowId') }
+        : (validate(executionStatsQuerySchema, query, what, 'query') ?? {});
     // One snapshot: the counts and the percentiles describe the same executions while others write.
-    return guard(what, () => this.inReadTransaction(() => getExecutionStats(this.db, workflowId)));
+    return guard(what, () => this.inReadTransaction(() => getExecutionStats(this.db, filter)));
   }
 
   close(): void {

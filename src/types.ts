@@ -81,6 +81,9 @@ export interface ExecutionQuery {
   offset?: number;
 }
 
+/** Which executions getExecutionStats covers; every field narrows it, and none means all of them. */
+export type ExecutionStatsQuery = Pick<ExecutionQuery, 'workflowId' | 'triggerType' | 'startedAfter' | 'startedBefore'>;
+
 export interface ExecutionPageQuery extends Omit<ExecutionQuery, 'offset'> {
   /** The nextCursor of the previous page; the query must keep the same orderBy and orderDir. */
   cursor?: string;

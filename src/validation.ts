@@ -87,6 +87,18 @@ export const executionPageQuerySchema = executionQuerySchema
   })
   .prefault({});
 
+export const executionStatsQuerySchema = z
+  .strictObject(
+    executionQuerySchema.unwrap().pick({ workflowId: true, triggerType: true, startedAfter: true, startedBefore: true }).shape,
+    {
+      error: (issue) =>
+        issue.code === 'invalid_type'
+          ? 'expected a workflow id, or a query object with workflowId, triggerType, startedAfter and startedBefore'
+          : undefined,
+    },
+  )
+  .optional();
+
 export const idSchema = z.string('expected a string id').min(1, 'expected a non-empty id');
 export const nonNegativeIntegerSchema = z.int('expected an integer').min(0, 'expected a non-negative integer');
 export const cleanupOptionsSchema = z

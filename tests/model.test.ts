@@ -54,8 +54,8 @@ function modelQuery(model: Model, query: ExecutionQuery): WorkflowExecution[] {
     .slice(offset, offset + limit);
 }
 
-function modelStats(model: Model, workflowId?: string): ExecutionStats {
-  const rows = [...model.executions.values()].filter((row) => workflowId === undefined || row.workflowId === workflowId);
+function modelStats(model: Model, query: ExecutionQuery = {}): ExecutionStats {
+  const rows = modelQuery(model, { ...query, limit: Number.MAX_SAFE_INTEGER, offset: 0 });
   const count = (status: string) => rows.filter((row) => row.status === status).length;
   const durations = rows.flatMap((row) => (row.durationMs === undefined ? [] : [row.durationMs])).sort((a, b) => a - b);
   const rank = (percent: number) => durations[Math.max(1, Math.ceil((percent * durations.length) / 100)) - 1] ?? null;
@@ -238,7 +238,11 @@ const query = fc.record(
 async function expectSameAnswers(model: Model, store: ExecutionStore, queries: ExecutionQuery[]) {
   for (const id of sortedIds(model.executions)) expect(await store.getExecutionWithSteps(id)).toEqual(modelWithSteps(model, id));
   for (const q of queries) expect(await store.queryExecutions(q), JSON.stringify(q)).toEqual(modelQuery(model, q));
-  for (const workflowId of [undefined, ...WORKFLOWS]) expect(await store.getExecutionStats(workflowId)).toEqual(modelStats(model, workflowId));
+  for (const workflowId of [undefined, ...WORKFLOWS]) expect(await store.getExecutionStats(workflowId)).toEqual(modelStats(model, { workflowId }));
+  for (const { workflowId, triggerType, startedAfter, startedBefore } of queries) {
+    const filter = present({ workflowId, triggerType, startedAfter, startedBefore });
+    expect(await store.getExecutionStats(filter), `stats of ${JSON.stringify(filter)}`).toEqual(modelStats(model, filter));
+  }
   // Cursor pages of 3, walked to the end, give exactly the whole ordered result.
   for (const { limit: _, offset: __, ...q } of queries) {
     const walked: WorkflowExecution[] = [];

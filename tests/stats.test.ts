@@ -92,3 +92,68 @@ describe('getExecutionStats', () => {
     });
   });
 });
+
+describe('getExecutionStats with a query', () => {
+  async function fixture() {
+    const store = await memoryStore();
+    const run = (workflowId: string, triggerType: 'webhook' | 'schedule', at: number, status: 'success' | 'error' | 'running', took?: number) =>
+      store.createExecution(newExecution({ workflowId, triggerType, status, startedAt: T0 + at, completedAt: took === undefined ? undefined : T0 + at + took }));
+    await run('wf-a', 'webhook', 0, 'success', 10);
+    await run('wf-a', 'schedule', 5, 'success', 50);
+    await run('wf-a', 'webhook', 10, 'error', 30);
+    await run('wf-b', 'webhook', 15, 'success', 20);
+    await run('wf-a', 'webhook', 20, 'running');
+    return store;
+  }
+
+  it('narrows by trigger type', async () => {
+    const store = await fixture();
+    expect(await store.getExecutionStats({ triggerType: 'webhook' })).toEqual({
+      total: 4, running: 1, success: 2, error: 1, successRate: 2 / 3,
+      avgDurationMs: 20, minDurationMs: 10, maxDurationMs: 30, p50DurationMs: 20, p95DurationMs: 30,
+      firstStartedAt: T0, lastStartedAt: T0 + 20,
+    });
+  });
+
+  it('narrows by start time, startedAfter inclusive and startedBefore exclusive', async () => {
+    const store = await fixture();
+    expect(await store.getExecutionStats({ startedAfter: T0 + 5, startedBefore: T0 + 20 })).toEqual({
+      total: 3, running: 0, success: 2, error: 1, successRate: 2 / 3,
+      avgDurationMs: 100 / 3, minDurationMs: 20, maxDurationMs: 50, p50DurationMs: 30, p95DurationMs: 50,
+      firstStartedAt: T0 + 5, lastStartedAt: T0 + 15,
+    });
+  });
+
+  it('combines workflow, trigger type and time', async () => {
+    const store = await fixture();
+    expect(await store.getExecutionStats({ workflowId: 'wf-a', triggerType: 'webhook', startedAfter: T0 + 1 })).toEqual({
+      total: 2, running: 1, success: 0, error: 1, successRate: 0,
+      avgDurationMs: 30, minDurationMs: 30, maxDurationMs: 30, p50DurationMs: 30, p95DurationMs: 30,
+      firstStartedAt: T0 + 10, lastStartedAt: T0 + 20,
+    });
+  });
+
+  it('is all zeros and nulls for an empty range, and a plain workflow id still works', async () => {
+    const store = await fixture();
+    expect(await store.getExecutionStats({ startedAfter: T0 + 100 })).toEqual(NO_DATA);
+    expect(await store.getExecutionStats({})).toEqual(await store.getExecutionStats());
+    expect(await store.getExecutionStats('wf-b')).toEqual(await store.getExecutionStats({ workflowId: 'wf-b' }));
+    expect(await store.getExecutionStats('wf-b')).toMatchObject({ total: 1, success: 1, avgDurationMs: 20 });
+  });
+
+  it('rejects a query that is neither a workflow id nor a query object', async () => {
+    const store = await fixture();
+    await expect(store.getExecutionStats(42 as never)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: 'getExecutionStats: invalid input: query: expected a workflow id, or a query object with workflowId, triggerType, startedAfter and startedBefore (got 42)',
+    });
+    await expect(store.getExecutionStats({ status: 'error' } as never)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: 'getExecutionStats: invalid input: query: Unrecognized key: "status"',
+    });
+    await expect(store.getExecutionStats({ startedAfter: -1 })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: 'getExecutionStats: invalid input: startedAfter: expected a non-negative integer (got -1)',
+    });
+  });
+});

@@ -3,6 +3,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type {
   ExecutionChanges,
   ExecutionStats,
+  ExecutionStatsQuery,
   ExecutionStatus,
   ExecutionStep,
   ExecutionStore,
@@ -27,6 +28,11 @@ describe('public types', () => {
     expectTypeOf<ExecutionStore['recoverInterruptedExecutions']>().parameters.toEqualTypeOf<[options?: { startedBefore?: number }]>();
     expectTypeOf<ExecutionStore['recoverInterruptedExecutions']>().returns.toEqualTypeOf<Promise<RecoveredExecutions>>();
     expectTypeOf<RecoveredExecutions>().toEqualTypeOf<{ executions: number; steps: number }>();
+  });
+
+  it('stats take a workflow id or a query', () => {
+    expectTypeOf<ExecutionStore['getExecutionStats']>().parameters.toEqualTypeOf<[query?: string | ExecutionStatsQuery]>();
+    expectTypeOf<ExecutionStatsQuery>().toEqualTypeOf<{ workflowId?: string; triggerType?: TriggerType; startedAfter?: number; startedBefore?: number }>();
   });
 
   it('unions are the documented ones', () => {
