@@ -36,12 +36,8 @@ export class WalLimit {
     this.rowsSinceCheck += rows;
     if (this.rowsSinceCheck < ROWS_BETWEEN_CHECKS) return;
     this.rowsSinceCheck = 0;
-    let size = 0;
-    try {
-      size = statSync(this.walFile).size;
-    } catch {
-      return; // no WAL file: another connection has just truncated it
-    }
+    // The file can be missing for a moment: SQLite deletes it when the last connection to the database closes.
+    const size = statSync(this.walFile, { throwIfNoEntry: false })?.size ?? 0;
     if (size > this.limitBytes) this.checkpoint();
   }
 
