@@ -18,19 +18,25 @@ const LARGEST_BATCH = 5000;
 const finished = ne(executions.status, 'running');
 
 /** Deletes finished executions that started before `cutoff` (ms since epoch). */
-export function deleteFinishedStartedBefore(db: HistoryDatabase, cutoff: number, options?: CleanupOptions): number {
-  return deleteInBatches(db, and(finished, lt(executions.startedAt, cutoff)), options);
+export function deleteFinishedStartedBefore(
+  db: HistoryDatabase,
+  cutoff: number,
+  betweenBatches: () => void,
+  options?: CleanupOptions,
+): number {
+  return deleteInBatches(db, and(finished, lt(executions.startedAt, cutoff)), betweenBatches, options);
 }
 
 /** Keeps the `keep` newest executions (of one workflow, or of all); deletes the older finished ones. */
 export function deleteAllButNewest(
   db: HistoryDatabase,
   keep: number,
-  workflowId?: string,
+  workflowId: string | undefined,
+  betweenBatches: () => void,
   options?: CleanupOptions,
 ): number {
   const scope = workflowId === undefined ? undefined : eq(executions.workflowId, workflowId);
-  if (keep === 0) return deleteInBatches(db, and(finished, scope), options);
+  if (keep === 0) return deleteInBatches(db, and(finished, scope), betweenBatches, options);
   // The oldest execution that is kept; everything strictly older in (started_at, id) order may go.
   const oldestKept = db
     .select({ startedAt: executions.startedAt, id: executions.id })
@@ -45,10 +51,15 @@ export function deleteAllButNewest(
     lt(executions.startedAt, oldestKept.startedAt),
     and(eq(executions.startedAt, oldestKept.startedAt), lt(executions.id, oldestKept.id)),
   );
-  return deleteInBatches(db, and(finished, scope, older), options);
+  return deleteInBatches(db, and(finished, scope, older), betweenBatches, options);
 }
 
-function deleteInBatches(db: HistoryDatabase, where: SQL | undefined, options?: CleanupOptions): number {
+function deleteInBatches(
+  db: HistoryDatabase,
+  where: SQL | undefined,
+  betweenBatches: () => void,
+  options?: CleanupOptions,
+): number {
   const sqlite = db.$client;
   // Checkpoint between batches rather than inside them: SQLite's automatic checkpoint runs in the COMMIT of
   // whichever batch takes the WAL past 1000 pages, and that batch then took twice as long.
@@ -63,7 +74,7 @@ function deleteInBatches(db: HistoryDatabase, where: SQL | undefined, options?: 
       // One statement is one write transaction: the lock is held for this batch only.
       const { changes } = db.delete(executions).where(inArray(executions.id, batch)).run();
       const batchMs = performance.now() - started;
-      if (!sqlite.memory) sqlite.pragma('wal_checkpoint(PASSIVE)'); // does not block writers
+      betweenBatches(); // a checkpoint that does not block writers
       deleted += changes;
       options?.onProgress?.({ deleted, batchDeleted: changes, batchMs });
       if (changes < batchSize) return deleted;

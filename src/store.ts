@@ -224,7 +224,7 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxAgeMs, what, 'maxAgeMs');
     validate(cleanupOptionsSchema, options, what, 'options');
     const cutoff = this.now() - maxAgeMs;
-    const deleted = guard(what, () => deleteFinishedStartedBefore(this.db, cutoff, options));
+    const deleted = guard(what, () => deleteFinishedStartedBefore(this.db, cutoff, () => this.wal.betweenBatches(), options));
     this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
     return deleted;
   }
@@ -238,7 +238,7 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxCount, what, 'maxCount');
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
     validate(cleanupOptionsSchema, options, what, 'options');
-    const deleted = guard(what, () => deleteAllButNewest(this.db, maxCount, workflowId, options));
+    const deleted = guard(what, () => deleteAllButNewest(this.db, maxCount, workflowId, () => this.wal.betweenBatches(), options));
     this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
     return deleted;
   }
