@@ -121,7 +121,7 @@ export class ExecutionStore {
     return row === undefined ? null : toExecution(row);
   }
 
-  /** One execution with its steps ordered by stepIndex, in one relational query. */
+  /** One execution with its steps ordered by stepIndex, read in one snapshot. */
   async getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null> {
     const what = 'getExecutionWithSteps';
     validate(idSchema, id, what, 'id');
@@ -224,9 +224,7 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxAgeMs, what, 'maxAgeMs');
     validate(cleanupOptionsSchema, options, what, 'options');
     const cutoff = this.now() - maxAgeMs;
-    const deleted = guard(what, () => deleteFinishedStartedBefore(this.db, cutoff, () => this.wal.betweenBatches(), options));
-    this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
-    return deleted;
+    return this.cleanUp(what, (betweenBatches) => deleteFinishedStartedBefore(this.db, cutoff, betweenBatches, options));
   }
 
   /**
@@ -238,9 +236,7 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxCount, what, 'maxCount');
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
     validate(cleanupOptionsSchema, options, what, 'options');
-    const deleted = guard(what, () => deleteAllButNewest(this.db, maxCount, workflowId, () => this.wal.betweenBatches(), options));
-    this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
-    return deleted;
+    return this.cleanUp(what, (betweenBatches) => deleteAllButNewest(this.db, maxCount, workflowId, betweenBatches, options));
   }
 
   /**
@@ -308,6 +304,13 @@ export class ExecutionStore {
         { cause: error },
       );
     }
+  }
+
+  /** Runs a batched clean-up that keeps the WAL bounded between its batches, and ends with a checkpoint. */
+  private cleanUp(what: string, deleteInBatches: (betweenBatches: () => void) => number): number {
+    const deleted = guard(what, () => deleteInBatches(() => this.wal.betweenBatches()));
+    this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
+    return deleted;
   }
 
   private inTransaction(what: string, rows: number, work: () => void): void {
