@@ -2,7 +2,7 @@
 // SQLite-specific on purpose; a PostgreSQL backend gets a sibling of this file with the same names.
 // No imports from other project files: drizzle-kit loads this file on its own.
 import { relations, sql } from 'drizzle-orm';
-import { type AnySQLiteColumn, check, foreignKey, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { type AnySQLiteColumn, check, foreignKey, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const EXECUTION_STATUSES = ['running', 'success', 'error'] as const;
 export const STEP_STATUSES = ['running', 'success', 'error', 'skipped'] as const;
@@ -50,6 +50,8 @@ export const workflowExecutions = sqliteTable(
     // Slowest (or fastest) executions first, and the duration percentiles of the stats. On the sort key rather than
     // the column: running executions (no duration) sort as -1, where SQLite puts NULL, but a cursor can name -1.
     index('workflow_executions_duration_idx').on(durationSortKey(table.durationMs)),
+    // The same for one workflow: its slowest executions, and its exact stats percentiles without a sort.
+    index('workflow_executions_workflow_duration_idx').on(table.workflowId, durationSortKey(table.durationMs)),
   ],
 );
 
@@ -77,8 +79,82 @@ export const executionSteps = sqliteTable(
     check('execution_steps_duration_check', sql`${table.durationMs} >= 0`),
     // An execution's steps in order; also what the cascading delete looks steps up by.
     index('execution_steps_execution_step_idx').on(table.executionId, table.stepIndex),
-    // One node's runs over time, across executions.
-    index('execution_steps_node_started_idx').on(table.nodeId, table.startedAt),
+  ],
+);
+
+/**
+ * Exact running totals of the stored executions by workflow, trigger type and status, kept in the transaction of
+ * every write and delete: what makes getExecutionStats() over millions of rows answer in milliseconds.
+ */
+export const executionCounts = sqliteTable(
+  'execution_counts',
+  {
+    workflowId: text('workflow_id').notNull(),
+    triggerType: text('trigger_type', { enum: TRIGGER_TYPES }).notNull(),
+    status: text('status', { enum: EXECUTION_STATUSES }).notNull(),
+    executions: integer('executions').notNull(),
+    /** How many of them have a duration, and its sum: the average without reading the rows. */
+    durationCount: integer('duration_count').notNull(),
+    durationSum: integer('duration_sum').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workflowId, table.triggerType, table.status] })],
+);
+
+export const INSIGHT_GRAINS = ['hour', 'day'] as const;
+/** The workflowId of the rollup rows that count all workflows together. Workflow ids are non-empty. */
+export const ALL_WORKFLOWS = '';
+
+/**
+ * Executions per workflow (and for all workflows together, ALL_WORKFLOWS) by UTC hour and UTC day of their start:
+ * counts per status, duration count and sum, and a duration histogram (src/histogram.ts) for percentiles.
+ */
+export const workflowRollups = sqliteTable(
+  'workflow_rollups',
+  {
+    grain: text('grain', { enum: INSIGHT_GRAINS }).notNull(),
+    workflowId: text('workflow_id').notNull(),
+    /** The bucket's first millisecond (UTC). */
+    bucketStart: integer('bucket_start').notNull(),
+    /** The name of the latest execution counted here. */
+    workflowName: text('workflow_name').notNull(),
+    running: integer('running').notNull(),
+    success: integer('success').notNull(),
+    error: integer('error').notNull(),
+    durationCount: integer('duration_count').notNull(),
+    durationSum: integer('duration_sum').notNull(),
+    /** JSON object: histogram bucket → count. */
+    histogram: text('histogram').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.grain, table.workflowId, table.bucketStart] })],
+);
+
+/** Steps per workflow and node by the UTC hour and UTC day of their execution's start. */
+export const nodeRollups = sqliteTable(
+  'node_rollups',
+  {
+    grain: text('grain', { enum: INSIGHT_GRAINS }).notNull(),
+    workflowId: text('workflow_id').notNull(),
+    bucketStart: integer('bucket_start').notNull(),
+    nodeId: text('node_id').notNull(),
+    /** Type and name of the latest step counted here. */
+    nodeType: text('node_type').notNull(),
+    nodeName: text('node_name'),
+    running: integer('running').notNull(),
+    success: integer('success').notNull(),
+    error: integer('error').notNull(),
+    skipped: integer('skipped').notNull(),
+    durationCount: integer('duration_count').notNull(),
+    durationSum: integer('duration_sum').notNull(),
+    durationMax: integer('duration_max'),
+    histogram: text('histogram').notNull(),
+    lastErrorMessage: text('last_error_message'),
+    /** When the last error counted here happened: the step's completion, else its start. */
+    lastErrorAt: integer('last_error_at'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.grain, table.workflowId, table.bucketStart, table.nodeId] }),
+    // Node stats across all workflows over a time range.
+    index('node_rollups_grain_bucket_idx').on(table.grain, table.bucketStart),
   ],
 );
 
