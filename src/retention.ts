@@ -17,14 +17,21 @@ const LARGEST_BATCH = 5000;
 
 const finished = ne(executions.status, 'running');
 
+/** How the caller runs one batch: its delete in a transaction with its bookkeeping, and what happens in between. */
+export interface RetentionBatch {
+  /** In one write transaction: reads the batch's ids, deletes those executions, returns how many went. */
+  run(selectIds: () => string[], deleteRows: (ids: string[]) => number): number;
+  betweenBatches(): void;
+}
+
 /** Deletes finished executions that started before `cutoff` (ms since epoch). */
 export function deleteFinishedStartedBefore(
   db: HistoryDatabase,
   cutoff: number,
-  betweenBatches: () => void,
+  batch: RetentionBatch,
   options?: CleanupOptions,
 ): number {
-  return deleteInBatches(db, and(finished, lt(executions.startedAt, cutoff)), betweenBatches, options);
+  return deleteInBatches(db, and(finished, lt(executions.startedAt, cutoff)), batch, options);
 }
 
 /** Keeps the `keep` newest executions (of one workflow, or of all); deletes the older finished ones. */
@@ -32,11 +39,11 @@ export function deleteAllButNewest(
   db: HistoryDatabase,
   keep: number,
   workflowId: string | undefined,
-  betweenBatches: () => void,
+  batch: RetentionBatch,
   options?: CleanupOptions,
 ): number {
   const scope = workflowId === undefined ? undefined : eq(executions.workflowId, workflowId);
-  if (keep === 0) return deleteInBatches(db, and(finished, scope), betweenBatches, options);
+  if (keep === 0) return deleteInBatches(db, and(finished, scope), batch, options);
   // The oldest execution that is kept; everything strictly older in (started_at, id) order may go.
   const oldestKept = db
     .select({ startedAt: executions.startedAt, id: executions.id })
@@ -51,13 +58,13 @@ export function deleteAllButNewest(
     lt(executions.startedAt, oldestKept.startedAt),
     and(eq(executions.startedAt, oldestKept.startedAt), lt(executions.id, oldestKept.id)),
   );
-  return deleteInBatches(db, and(finished, scope, older), betweenBatches, options);
+  return deleteInBatches(db, and(finished, scope, older), batch, options);
 }
 
 function deleteInBatches(
   db: HistoryDatabase,
   where: SQL | undefined,
-  betweenBatches: () => void,
+  batch: RetentionBatch,
   options?: CleanupOptions,
 ): number {
   const sqlite = db.$client;
@@ -70,11 +77,14 @@ function deleteInBatches(
     let batchSize = FIRST_BATCH;
     for (;;) {
       const started = performance.now();
-      const batch = db.select({ id: executions.id }).from(executions).where(where).limit(batchSize);
-      // One statement is one write transaction: the lock is held for this batch only.
-      const { changes } = db.delete(executions).where(inArray(executions.id, batch)).run();
+      // One write transaction per batch: the lock is held for this batch only. The ids are read inside it, so that
+      // a batch never deletes an execution another process has just changed.
+      const changes = batch.run(
+        () => db.select({ id: executions.id }).from(executions).where(where).limit(batchSize).all().map((row) => row.id),
+        (ids) => (ids.length === 0 ? 0 : db.delete(executions).where(inArray(executions.id, ids)).run().changes),
+      );
       const batchMs = performance.now() - started;
-      betweenBatches(); // a checkpoint that does not block writers
+      batch.betweenBatches(); // a checkpoint that does not block writers
       deleted += changes;
       options?.onProgress?.({ deleted, batchDeleted: changes, batchMs });
       if (changes < batchSize) return deleted;

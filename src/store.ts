@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { PageQueries, sortKeyOf } from './pages.js';
 import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
 import { DEFAULT_REDACT_KEYS, Redactor } from './redaction.js';
-import { deleteAllButNewest, deleteFinishedStartedBefore } from './retention.js';
+import { deleteAllButNewest, deleteFinishedStartedBefore, type RetentionBatch } from './retention.js';
 import { type Encoding, executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from './rows.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { prepareStatements, UpdateStatements } from './statements.js';
@@ -16,6 +16,15 @@ import { reclaimSpace } from './space.js';
 import { DEFAULT_WAL_LIMIT_BYTES, WalLimit } from './wal.js';
 import { markInterrupted } from './recovery.js';
 import { getExecutionStats } from './stats.js';
+import { type ExecutionFacts, RollupChanges, type StepFacts } from './rollup-changes.js';
+import { Rollups } from './rollups.js';
+import { DAY } from './rollup-changes.js';
+import { type RollupSpan, rollupSpans } from './rollup-spans.js';
+import { getNodeStats } from './node-stats.js';
+import { getTimeline } from './timeline.js';
+import { getErrorGroups } from './error-groups.js';
+import { getWorkflowSummaries } from './workflow-summaries.js';
+import { DEFAULT_INSIGHT_RETENTION, pruneRollups } from './rollup-retention.js';
 import type {
   CleanupOptions,
   ExecutionChanges,
@@ -26,7 +35,17 @@ import type {
   ExecutionStatsQuery,
   ExecutionStep,
   ExecutionStoreOptions,
+  ErrorGroup,
+  ErrorGroupsQuery,
   ExecutionWithSteps,
+  InsightRange,
+  InsightRetention,
+  NodeStats,
+  NodeStatsQuery,
+  TimelineEntry,
+  TimelineQuery,
+  WorkflowSummariesQuery,
+  WorkflowSummary,
   NewExecution,
   NewStep,
   ReclaimedSpace,
@@ -43,6 +62,10 @@ import {
   executionPageQuerySchema,
   executionQuerySchema,
   executionStatsQuerySchema,
+  errorGroupsQuerySchema,
+  nodeStatsQuerySchema,
+  timelineQuerySchema,
+  workflowSummariesQuerySchema,
   idSchema,
   newExecutionSchema,
   newStepSchema,
@@ -69,6 +92,8 @@ export class ExecutionStore {
   private readonly executionUpdates: UpdateStatements;
   private readonly stepUpdates: UpdateStatements;
   private readonly wal: WalLimit;
+  private readonly rollups: Rollups;
+  private readonly insights: Required<InsightRetention>;
   /** BEGIN IMMEDIATE: take the write lock up front, so a batch never fails half-way for another writer's lock. */
   private readonly inWriteTransaction: <T>(work: () => T) => T;
   /** One snapshot for reads that take several statements, so an execution and its steps agree. */
@@ -93,6 +118,8 @@ export class ExecutionStore {
     this.pages = new PageQueries(this.db);
     this.executionUpdates = new UpdateStatements(this.db, executions);
     this.stepUpdates = new UpdateStatements(this.db, steps);
+    this.rollups = new Rollups(this.db, sqlite);
+    this.insights = { ...DEFAULT_INSIGHT_RETENTION, ...settings?.insights };
     const transaction = sqlite.transaction((work: () => unknown) => work());
     this.inWriteTransaction = <T>(work: () => T) => transaction.immediate(work) as T;
     this.inReadTransaction = <T>(work: () => T) => transaction.deferred(work) as T;
@@ -101,8 +128,10 @@ export class ExecutionStore {
   async createExecution(input: NewExecution): Promise<string> {
     const what = 'createExecution';
     const row = this.executionRow(validate(newExecutionSchema, input, what, 'input'), what);
-    guard(what, () => this.statements.insertExecution.run(row));
-    this.wal.afterWrite();
+    this.writeCounted(what, 1, (changes) => {
+      this.statements.insertExecution.run(row);
+      changes.execution(row as unknown as ExecutionFacts, 1);
+    });
     return row.id as string;
   }
 
@@ -111,7 +140,13 @@ export class ExecutionStore {
     const what = 'updateExecution';
     validate(idSchema, id, what, 'id');
     const values = executionValues(validate(executionChangesSchema, changes, what, 'changes'), this.encoding);
-    this.updateById(this.executionUpdates, this.statements.executionExists, id, values, what, 'execution');
+    // Its steps are counted under its workflow and start hour: if either moves, so do they.
+    const movesSteps = values.workflowId !== undefined || values.startedAt !== undefined;
+    const facts = () => ({
+      execution: this.rollups.executionFacts([id]),
+      steps: movesSteps ? this.rollups.stepFactsOfExecutions([id]) : [],
+    });
+    this.updateById(this.executionUpdates, this.statements.executionExists, id, values, what, 'execution', facts);
   }
 
   async getExecution(id: string): Promise<WorkflowExecution | null> {
@@ -164,16 +199,20 @@ export class ExecutionStore {
   async deleteExecution(id: string): Promise<boolean> {
     const what = 'deleteExecution';
     validate(idSchema, id, what, 'id');
-    const deleted = guard(what, () => this.statements.deleteExecution.run({ id }).changes > 0);
-    this.wal.afterWrite();
+    let deleted = false;
+    this.inTransaction(what, 1, () => {
+      const changes = new RollupChanges(!this.insights.outliveDeletes);
+      this.countDoomed([id], changes);
+      deleted = this.statements.deleteExecution.run({ id }).changes > 0;
+      this.rollups.apply(changes);
+    });
     return deleted;
   }
 
   async addStep(input: NewStep): Promise<string> {
     const what = 'addStep';
     const row = this.stepRow(validate(newStepSchema, input, what, 'input'), what);
-    this.insertSteps([row], what);
-    this.wal.afterWrite();
+    this.writeCounted(what, 1, (changes) => this.insertSteps([row], what, changes));
     return row.id as string;
   }
 
@@ -181,7 +220,7 @@ export class ExecutionStore {
   async addSteps(inputs: NewStep[]): Promise<string[]> {
     const what = 'addSteps';
     const rows = validateList(newStepsSchema, MAX_BATCH_STEPS, inputs, what, 'steps').map((input) => this.stepRow(input, what));
-    this.inTransaction(what, rows.length, () => this.insertSteps(rows, what));
+    this.writeCounted(what, rows.length, (changes) => this.insertSteps(rows, what, changes));
     return rows.map((row) => row.id as string);
   }
 
@@ -196,9 +235,10 @@ export class ExecutionStore {
     const rows = validateList(runStepsSchema, MAX_BATCH_STEPS, runSteps, what, 'steps').map((step) =>
       this.stepRow({ ...step, executionId } as ValidStep, what),
     );
-    this.inTransaction(what, rows.length + 1, () => {
+    this.writeCounted(what, rows.length + 1, (changes) => {
       this.statements.insertExecution.run(execution);
-      this.insertSteps(rows, what);
+      changes.execution(execution as unknown as ExecutionFacts, 1);
+      this.insertSteps(rows, what, changes, { workflowId: execution.workflowId as string, startedAt: execution.startedAt as number });
     });
     return { executionId, stepIds: rows.map((row) => row.id as string) };
   }
@@ -208,7 +248,8 @@ export class ExecutionStore {
     const what = 'updateStep';
     validate(idSchema, id, what, 'id');
     const values = stepValues(validate(stepChangesSchema, changes, what, 'changes'), this.encoding);
-    this.updateById(this.stepUpdates, this.statements.stepExists, id, values, what, 'step');
+    const facts = () => ({ execution: [], steps: [this.rollups.stepFacts(id)].filter((step) => step !== undefined) });
+    this.updateById(this.stepUpdates, this.statements.stepExists, id, values, what, 'step', facts);
   }
 
   /** The steps of an execution ordered by stepIndex; empty when it has none or does not exist. */
@@ -224,7 +265,7 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxAgeMs, what, 'maxAgeMs');
     validate(cleanupOptionsSchema, options, what, 'options');
     const cutoff = this.now() - maxAgeMs;
-    return this.cleanUp(what, (betweenBatches) => deleteFinishedStartedBefore(this.db, cutoff, betweenBatches, options));
+    return this.cleanUp(what, (batch) => deleteFinishedStartedBefore(this.db, cutoff, batch, options));
   }
 
   /**
@@ -236,7 +277,7 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxCount, what, 'maxCount');
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
     validate(cleanupOptionsSchema, options, what, 'options');
-    return this.cleanUp(what, (betweenBatches) => deleteAllButNewest(this.db, maxCount, workflowId, betweenBatches, options));
+    return this.cleanUp(what, (batch) => deleteAllButNewest(this.db, maxCount, workflowId, batch, options));
   }
 
   /**
@@ -248,8 +289,13 @@ export class ExecutionStore {
   async recoverInterruptedExecutions(options?: RecoveryOptions): Promise<RecoveredExecutions> {
     const what = 'recoverInterruptedExecutions';
     const startedBefore = validate(recoveryOptionsSchema, options, what, 'options')?.startedBefore ?? this.now();
-    const recovered = guard(what, () => this.inWriteTransaction(() => markInterrupted(this.db, startedBefore)));
-    this.wal.afterWrite(recovered.executions + recovered.steps);
+    let recovered: RecoveredExecutions = { executions: 0, steps: 0 };
+    this.writeCounted(what, 0, (changes) => {
+      const ids = this.statements.interruptedIds.all({ startedBefore }).map((row) => row.id);
+      this.countFacts(changes, ids, -1);
+      recovered = markInterrupted(this.db, startedBefore);
+      this.countFacts(changes, ids, 1);
+    });
     return recovered;
   }
 
@@ -276,8 +322,44 @@ export class ExecutionStore {
     return guard(what, () => this.inReadTransaction(() => getExecutionStats(this.db, filter)));
   }
 
+  /**
+   * One row per node (per workflow and node id) over a time range: runs by status, error rate, duration average,
+   * p50 / p95 / max, and the last error. From the rollups; see InsightRange for how the range is rounded.
+   */
+  async getNodeStats(query?: NodeStatsQuery): Promise<NodeStats[]> {
+    const what = 'getNodeStats';
+    const request = validate(nodeStatsQuerySchema, query, what, 'query');
+    return guard(what, () => getNodeStats(this.db, request, this.spans(request)));
+  }
+
+  /** Executions per minute, hour or day (of a time zone), empty buckets included, with counts and durations. */
+  async getTimeline(query: TimelineQuery): Promise<TimelineEntry[]> {
+    const what = 'getTimeline';
+    const request = validate(timelineQuerySchema, query, what, 'query');
+    return guard(what, () => this.inReadTransaction(() => getTimeline(this.db, request as Required<TimelineQuery>)));
+  }
+
+  /** Failures grouped by their message with numbers, ids and quoted values masked, per workflow and node. */
+  async getErrorGroups(query?: ErrorGroupsQuery): Promise<ErrorGroup[]> {
+    const what = 'getErrorGroups';
+    const request = validate(errorGroupsQuerySchema, query, what, 'query');
+    return guard(what, () => getErrorGroups(this.db, request));
+  }
+
+  /** One row per workflow: its latest run, and runs, success rate, average and p95 duration over a time range. */
+  async getWorkflowSummaries(query?: WorkflowSummariesQuery): Promise<WorkflowSummary[]> {
+    const what = 'getWorkflowSummaries';
+    const request = validate(workflowSummariesQuerySchema, query, what, 'query');
+    return guard(what, () => this.inReadTransaction(() => getWorkflowSummaries(this.db, this.spans(request))));
+  }
+
   close(): void {
     this.sqlite.close();
+  }
+
+  /** The rollup rows that cover a range; hourly rows older than the kept days are gone, so those edges use days. */
+  private spans(range: InsightRange): RollupSpan[] {
+    return rollupSpans(range.startedAfter, range.startedBefore, this.now() - this.insights.hourlyDays * DAY);
   }
 
   /** A validated execution → the full row to insert, with a new id and derived duration. */
@@ -292,7 +374,16 @@ export class ExecutionStore {
     return stepInsertRow(input, { id: uuidv7(), durationMs }, this.encoding);
   }
 
-  private insertSteps(rows: Record<string, unknown>[], what: string): void {
+  /**
+   * Inserts steps and counts them in `changes`; `execution` (their workflow and start) when the caller knows it,
+   * else it is looked up per execution.
+   */
+  private insertSteps(
+    rows: Record<string, unknown>[],
+    what: string,
+    changes: RollupChanges,
+    execution?: { workflowId: string; startedAt: number },
+  ): void {
     try {
       for (const row of rows) this.statements.insertStep.run(row);
     } catch (error) {
@@ -304,11 +395,57 @@ export class ExecutionStore {
         { cause: error },
       );
     }
+    const keys = new Map<string, { workflowId: string; startedAt: number } | undefined>();
+    for (const row of rows) {
+      const executionId = row.executionId as string;
+      if (!keys.has(executionId)) keys.set(executionId, execution ?? this.rollups.executionKey(executionId));
+      const key = keys.get(executionId);
+      if (key !== undefined) changes.step(stepFactsOf(row, key), 1);
+    }
+  }
+
+  /**
+   * Reads what deleting these executions takes away from the counts (and, unless insights outlive deletes, from
+   * the rollups) into `changes`, to be written once they are deleted.
+   */
+  private countDoomed(ids: string[], changes: RollupChanges): void {
+    for (const facts of this.rollups.executionFacts(ids)) changes.execution(facts, -1);
+    if (!this.insights.outliveDeletes) for (const facts of this.rollups.stepFactsOfExecutions(ids)) changes.step(facts, -1);
+  }
+
+  /** Counts the executions (with their steps) in `changes` as they are now, with `sign`. */
+  private countFacts(changes: RollupChanges, ids: string[], sign: 1 | -1): void {
+    for (const facts of this.rollups.executionFacts(ids)) changes.execution(facts, sign);
+    for (const facts of this.rollups.stepFactsOfExecutions(ids)) changes.step(facts, sign);
+  }
+
+  /** A write transaction whose rows are counted in the totals and rollups by the same transaction. */
+  private writeCounted(what: string, rows: number, work: (changes: RollupChanges) => void): void {
+    this.inTransaction(what, rows, () => {
+      const changes = new RollupChanges();
+      work(changes);
+      this.rollups.apply(changes);
+    });
   }
 
   /** Runs a batched clean-up that keeps the WAL bounded between its batches, and ends with a checkpoint. */
-  private cleanUp(what: string, deleteInBatches: (betweenBatches: () => void) => number): number {
-    const deleted = guard(what, () => deleteInBatches(() => this.wal.betweenBatches()));
+  private cleanUp(what: string, deleteInBatches: (batch: RetentionBatch) => number): number {
+    const deleted = guard(what, () =>
+      deleteInBatches({
+        // One write transaction per batch: the rows and what they took from the counts go together.
+        run: (selectIds, deleteRows) =>
+          this.inWriteTransaction(() => {
+            const ids = selectIds();
+            const changes = new RollupChanges(!this.insights.outliveDeletes);
+            this.countDoomed(ids, changes);
+            const deleted = deleteRows(ids);
+            this.rollups.apply(changes);
+            return deleted;
+          }),
+        betweenBatches: () => this.wal.betweenBatches(),
+      }),
+    );
+    guard(what, () => this.inWriteTransaction(() => pruneRollups(this.db, this.now(), this.insights)));
     this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
     return deleted;
   }
@@ -325,20 +462,30 @@ export class ExecutionStore {
     values: { startedAt?: number; completedAt?: number | null; durationMs?: number | null },
     what: string,
     noun: string,
+    facts: () => { execution: ExecutionFacts[]; steps: StepFacts[] },
   ): void {
     const { startedAt, completedAt, durationMs } = values;
     const derive = completedAt != null && durationMs === undefined;
     // With a new startedAt the duration is known here; without, SQL subtracts the stored one (no read first), and
     // the duration CHECK rejects a completedAt before it.
     const set = derive && startedAt !== undefined ? { ...values, durationMs: derivedDuration(startedAt, completedAt, what) } : values;
-    const changed = guard(what, () =>
-      // Nothing to change still has to answer whether the row exists.
-      Object.keys(set).length === 0
-        ? Number(exists.get({ id }) !== undefined)
-        : updates.run(id, set, derive && startedAt === undefined),
-    );
+    let changed = 0;
+    // Nothing to change still has to answer whether the row exists.
+    if (Object.keys(set).length === 0) changed = guard(what, () => Number(exists.get({ id }) !== undefined));
+    else {
+      this.writeCounted(what, 1, (changes) => {
+        const before = facts();
+        changed = updates.run(id, set, derive && startedAt === undefined);
+        const after = facts();
+        // Most updates change payloads or messages, not what is counted: then the rollups are left alone.
+        if (JSON.stringify(before) === JSON.stringify(after)) return;
+        for (const execution of before.execution) changes.execution(execution, -1);
+        for (const step of before.steps) changes.step(step, -1);
+        for (const execution of after.execution) changes.execution(execution, 1);
+        for (const step of after.steps) changes.step(step, 1);
+      });
+    }
     if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
-    this.wal.afterWrite();
   }
 }
 
@@ -358,6 +505,20 @@ export async function openExecutionStore(filename?: string, options?: ExecutionS
     sqlite.close();
     throw error;
   }
+}
+
+function stepFactsOf(row: Record<string, unknown>, execution: { workflowId: string; startedAt: number }): StepFacts {
+  return {
+    workflowId: execution.workflowId,
+    executionStartedAt: execution.startedAt,
+    nodeId: row.nodeId as string,
+    nodeType: row.nodeType as string,
+    nodeName: row.nodeName as string | null,
+    status: row.status as StepFacts['status'],
+    durationMs: row.durationMs as number | null,
+    errorMessage: row.errorMessage as string | null,
+    at: (row.completedAt ?? row.startedAt) as number,
+  };
 }
 
 function derivedDuration(startedAt: number, completedAt: number | null | undefined, what: string): number | undefined {

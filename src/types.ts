@@ -159,6 +159,123 @@ export interface ExecutionStats {
   lastStartedAt: number | null;
 }
 
+/**
+ * A time range for insights, by execution start. Insights are read from hourly and daily rollups, so the range is
+ * widened to whole hours (and to whole days where hourly rollups have been pruned, after `insights.hourlyDays`).
+ */
+export interface InsightRange {
+  /** Inclusive; open when left out. */
+  startedAfter?: number;
+  /** Exclusive; open when left out. */
+  startedBefore?: number;
+}
+
+export type NodeStatsSort = 'p95' | 'errorRate' | 'runs';
+
+export interface NodeStatsQuery extends InsightRange {
+  /** One workflow's nodes; all workflows' when left out. */
+  workflowId?: string;
+  /** Largest first. Default 'runs'. */
+  sortBy?: NodeStatsSort;
+  /** Default 50, at most 1000. */
+  limit?: number;
+}
+
+export interface NodeStats {
+  workflowId: string;
+  nodeId: string;
+  /** Type and name of the node's latest step in the range. */
+  nodeType: string;
+  nodeName: string | null;
+  /** Steps run: running + success + error + skipped. */
+  runs: number;
+  running: number;
+  success: number;
+  error: number;
+  skipped: number;
+  /** error / (success + error); null when no step finished. */
+  errorRate: number | null;
+  /** Over the steps with a duration (skipped steps count, usually with 0 ms). Exact. */
+  avgDurationMs: number | null;
+  /** Nearest-rank percentiles from the rollups' histograms: within 1% of the exact value, exact below 50 ms. */
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+  /** Exact. */
+  maxDurationMs: number | null;
+  /** The latest failed step's message and when it ended; null when none failed. */
+  lastError: { message: string | null; at: number } | null;
+}
+
+export type TimelineBucket = 'minute' | 'hour' | 'day';
+
+export interface TimelineQuery {
+  workflowId?: string;
+  /** Inclusive; the first bucket is the one containing it. */
+  startedAfter: number;
+  /** Exclusive; the last bucket is the one containing startedBefore - 1. */
+  startedBefore: number;
+  bucket: TimelineBucket;
+  /** An IANA time zone ('Europe/Berlin') that buckets follow, so days start at local midnight. Default 'UTC'. */
+  timeZone?: string;
+}
+
+export interface TimelineEntry {
+  /** The bucket's first millisecond and the next bucket's first (a local day across a DST change has 23 or 25 h). */
+  start: number;
+  end: number;
+  total: number;
+  running: number;
+  success: number;
+  error: number;
+  avgDurationMs: number | null;
+  /** Within 1% of the exact nearest-rank value; exact below 50 ms. */
+  p95DurationMs: number | null;
+}
+
+export interface ErrorGroupsQuery extends InsightRange {
+  workflowId?: string;
+  /** Default 50, at most 1000. */
+  limit?: number;
+}
+
+export interface ErrorGroup {
+  workflowId: string;
+  /** The workflow's name in the latest failure. */
+  workflowName: string;
+  /** The failed step's node; null for executions that failed outside any step. */
+  nodeId: string | null;
+  nodeType: string | null;
+  nodeName: string | null;
+  /** The message with numbers, ids and quoted values masked: what the failures have in common. */
+  pattern: string;
+  /** The latest failure's message as stored. */
+  lastMessage: string | null;
+  count: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** Up to three executions with this failure, newest first. */
+  exampleExecutionIds: string[];
+}
+
+export interface WorkflowSummariesQuery extends InsightRange {}
+
+export interface WorkflowSummary {
+  workflowId: string;
+  /** From its latest execution. */
+  workflowName: string;
+  /** Its latest stored execution, in or out of the range; null when none is stored. */
+  lastRun: { executionId: string; status: ExecutionStatus; startedAt: number } | null;
+  /** In the range: */
+  runs: number;
+  running: number;
+  success: number;
+  error: number;
+  successRate: number | null;
+  avgDurationMs: number | null;
+  /** Within 1% of the exact nearest-rank value; exact below 50 ms. */
+  p95DurationMs: number | null;
+}
+
 export interface ExecutionStoreOptions {
   /** Payloads whose JSON is larger (UTF-8 bytes) are stored truncated with a preview. Default 64 KiB. */
   maxPayloadBytes?: number;
@@ -178,4 +295,19 @@ export interface ExecutionStoreOptions {
    * over), the store checkpoints it and truncates it. Default 64 MiB.
    */
   walLimitBytes?: number;
+  /** How long the insights (rollups behind node stats, timelines and workflow summaries) are kept. */
+  insights?: InsightRetention;
+}
+
+export interface InsightRetention {
+  /**
+   * true (the default): deleting executions, by retention or one by one, leaves the insights counting them, the
+   * way n8n's insights outlive pruning; they go when they are older than `dailyDays`. false: insights count only
+   * the executions still stored, and deletes take them out.
+   */
+  outliveDeletes?: boolean;
+  /** Hourly rollups older than this many days are deleted by the clean-ups. Default 35. */
+  hourlyDays?: number;
+  /** Daily rollups older than this many days are deleted by the clean-ups. Default 365. */
+  dailyDays?: number;
 }

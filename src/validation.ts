@@ -99,6 +99,60 @@ export const executionStatsQuerySchema = z
   )
   .optional();
 
+const limit = z
+  .int('expected an integer')
+  .min(1, 'expected at least 1')
+  .max(MAX_PAGE_SIZE, `expected at most ${MAX_PAGE_SIZE}`)
+  .default(DEFAULT_PAGE_SIZE);
+const insightRange = {
+  startedAfter: timestamp.optional(),
+  startedBefore: timestamp.optional(),
+};
+const beforeAfterStart = <T extends { startedAfter?: number; startedBefore?: number }>(query: T) =>
+  query.startedAfter === undefined || query.startedBefore === undefined || query.startedAfter < query.startedBefore;
+const rangeOrder = { message: 'expected startedAfter before startedBefore', path: ['startedBefore'] };
+
+export const nodeStatsQuerySchema = z
+  .strictObject({
+    workflowId: z.string().min(1, 'expected a non-empty string').optional(),
+    ...insightRange,
+    sortBy: z.enum(['p95', 'errorRate', 'runs']).default('runs'),
+    limit,
+  })
+  .refine(beforeAfterStart, rangeOrder)
+  .prefault({});
+
+export const errorGroupsQuerySchema = z
+  .strictObject({ workflowId: z.string().min(1, 'expected a non-empty string').optional(), ...insightRange, limit })
+  .refine(beforeAfterStart, rangeOrder)
+  .prefault({});
+
+export const workflowSummariesQuerySchema = z.strictObject(insightRange).refine(beforeAfterStart, rangeOrder).prefault({});
+
+/** More buckets than this is a mistake (a minute timeline over a month), not a chart. */
+export const MAX_TIMELINE_BUCKETS = 5000;
+export const timelineQuerySchema = z
+  .strictObject({
+    workflowId: z.string().min(1, 'expected a non-empty string').optional(),
+    startedAfter: timestamp,
+    startedBefore: timestamp,
+    bucket: z.enum(['minute', 'hour', 'day']),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { message: 'expected an IANA time zone such as "UTC" or "Europe/Berlin"' })
+      .default('UTC'),
+  })
+  .refine(beforeAfterStart, rangeOrder);
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const idSchema = z.string('expected a string id').min(1, 'expected a non-empty id');
 export const nonNegativeIntegerSchema = z.int('expected an integer').min(0, 'expected a non-negative integer');
 export const cleanupOptionsSchema = z
@@ -115,6 +169,13 @@ export const optionsSchema = z
     now: z.custom<() => number>((value) => typeof value === 'function', 'expected a function').optional(),
     busyTimeoutMs: z.int('expected an integer').min(0, 'expected a non-negative number of ms').optional(),
     walLimitBytes: z.int('expected an integer').min(1, 'expected a positive number of bytes').optional(),
+    insights: z
+      .strictObject({
+        outliveDeletes: z.boolean('expected true or false').optional(),
+        hourlyDays: z.int('expected an integer').min(1, 'expected at least 1 day').optional(),
+        dailyDays: z.int('expected an integer').min(1, 'expected at least 1 day').optional(),
+      })
+      .optional(),
     redactKeys: z
       .array(z.union([z.string().min(1), z.instanceof(RegExp)], 'expected a non-empty string or a RegExp'), 'expected an array of strings and RegExps')
       .optional(),

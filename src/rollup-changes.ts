@@ -1,0 +1,174 @@
+// What one write transaction adds to (or removes from) the running totals and rollups, summed in memory so that
+// each touched row is written once per transaction, not once per step: rollups kept by SQLite triggers, one row
+// write per step, made step inserts 2.3x slower; summed here, 1.15x.
+import { addToHistogram, bucketOf, type Histogram } from './histogram.js';
+import { ALL_WORKFLOWS } from './schema.js';
+import type { ExecutionStatus, StepStatus, TriggerType } from './types.js';
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+export type Grain = 'hour' | 'day';
+export const GRAINS: readonly [Grain, number][] = [
+  ['hour', HOUR],
+  ['day', DAY],
+];
+
+/** The columns of an execution that the totals and rollups count. */
+export interface ExecutionFacts {
+  workflowId: string;
+  workflowName: string;
+  triggerType: TriggerType;
+  status: ExecutionStatus;
+  startedAt: number;
+  durationMs: number | null;
+}
+
+/** The columns of a step that node rollups count, with its execution's workflow and start (the rollup key). */
+export interface StepFacts {
+  workflowId: string;
+  executionStartedAt: number;
+  nodeId: string;
+  nodeType: string;
+  nodeName: string | null;
+  status: StepStatus;
+  durationMs: number | null;
+  errorMessage: string | null;
+  /** When the step ended, else when it started. */
+  at: number;
+}
+
+export interface CountChange {
+  workflowId: string;
+  triggerType: TriggerType;
+  status: ExecutionStatus;
+  executions: number;
+  durationCount: number;
+  durationSum: number;
+}
+
+interface Counted {
+  running: number;
+  success: number;
+  error: number;
+  durationCount: number;
+  durationSum: number;
+  histogram: Histogram;
+}
+
+export interface WorkflowRollupChange extends Counted {
+  grain: Grain;
+  workflowId: string;
+  bucketStart: number;
+  /** The name of the last execution added, if any was. */
+  workflowName: string | null;
+}
+
+export interface NodeRollupChange extends Counted {
+  grain: Grain;
+  workflowId: string;
+  bucketStart: number;
+  nodeId: string;
+  /** Type and name of the last step added, if any was. */
+  latest: { nodeType: string; nodeName: string | null } | null;
+  skipped: number;
+  /** The longest duration added; removals cannot lower a maximum, so they ask for a recount instead. */
+  addedMax: number | null;
+  lastError: { message: string | null; at: number } | null;
+  /** A removed step may have been the maximum or the last error: recount those two from the stored rows. */
+  recount: boolean;
+}
+
+export function bucketStartOf(time: number, size: number): number {
+  return Math.floor(time / size) * size;
+}
+
+function counted(): Counted {
+  return { running: 0, success: 0, error: 0, durationCount: 0, durationSum: 0, histogram: new Map() };
+}
+
+function count(target: Counted & { skipped?: number }, status: string, durationMs: number | null, sign: 1 | -1): void {
+  if (status === 'skipped') target.skipped = (target.skipped ?? 0) + sign;
+  else target[status as ExecutionStatus] += sign;
+  if (durationMs === null) return;
+  target.durationCount += sign;
+  target.durationSum += sign * durationMs;
+  addToHistogram(target.histogram, bucketOf(durationMs), sign);
+}
+
+export class RollupChanges {
+  readonly counts = new Map<string, CountChange>();
+  readonly workflows = new Map<string, WorkflowRollupChange>();
+  readonly nodes = new Map<string, NodeRollupChange>();
+
+  /**
+   * @param withRollups false for deletes whose insights outlive them: only the exact totals of the stored
+   *   executions change.
+   */
+  constructor(private readonly withRollups = true) {}
+
+  get isEmpty(): boolean {
+    return this.counts.size === 0 && this.workflows.size === 0 && this.nodes.size === 0;
+  }
+
+  execution(facts: ExecutionFacts, sign: 1 | -1): void {
+    const countKey = `${facts.workflowId}\u0000${facts.triggerType}\u0000${facts.status}`;
+    let total = this.counts.get(countKey);
+    if (total === undefined) {
+      total = { workflowId: facts.workflowId, triggerType: facts.triggerType, status: facts.status, executions: 0, durationCount: 0, durationSum: 0 };
+      this.counts.set(countKey, total);
+    }
+    total.executions += sign;
+    if (facts.durationMs !== null) {
+      total.durationCount += sign;
+      total.durationSum += sign * facts.durationMs;
+    }
+    if (!this.withRollups) return;
+    for (const workflowId of [facts.workflowId, ALL_WORKFLOWS]) {
+      for (const [grain, size] of GRAINS) {
+        const bucketStart = bucketStartOf(facts.startedAt, size);
+        const key = `${grain}\u0000${workflowId}\u0000${bucketStart}`;
+        let rollup = this.workflows.get(key);
+        if (rollup === undefined) {
+          rollup = { grain, workflowId, bucketStart, workflowName: null, ...counted() };
+          this.workflows.set(key, rollup);
+        }
+        if (sign > 0) rollup.workflowName = workflowId === ALL_WORKFLOWS ? '' : facts.workflowName;
+        count(rollup, facts.status, facts.durationMs, sign);
+      }
+    }
+  }
+
+  step(facts: StepFacts, sign: 1 | -1): void {
+    if (!this.withRollups) return;
+    for (const [grain, size] of GRAINS) {
+      const bucketStart = bucketStartOf(facts.executionStartedAt, size);
+      const key = `${grain}\u0000${facts.workflowId}\u0000${bucketStart}\u0000${facts.nodeId}`;
+      let rollup = this.nodes.get(key);
+      if (rollup === undefined) {
+        rollup = {
+          grain,
+          workflowId: facts.workflowId,
+          bucketStart,
+          nodeId: facts.nodeId,
+          latest: null,
+          skipped: 0,
+          addedMax: null,
+          lastError: null,
+          recount: false,
+          ...counted(),
+        };
+        this.nodes.set(key, rollup);
+      }
+      count(rollup, facts.status, facts.durationMs, sign);
+      if (sign < 0) {
+        if (facts.durationMs !== null || facts.status === 'error') rollup.recount = true;
+        continue;
+      }
+      rollup.latest = { nodeType: facts.nodeType, nodeName: facts.nodeName };
+      if (facts.durationMs !== null) rollup.addedMax = Math.max(rollup.addedMax ?? 0, facts.durationMs);
+      if (facts.status === 'error' && (rollup.lastError === null || facts.at >= rollup.lastError.at)) {
+        rollup.lastError = { message: facts.errorMessage, at: facts.at };
+      }
+    }
+  }
+}

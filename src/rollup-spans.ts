@@ -1,0 +1,43 @@
+// Which rollup rows answer a time range: whole UTC days from the daily rows, the hours around them from the hourly
+// rows. A range is widened to whole hours (to whole days where the hourly rows have been pruned).
+import { and, eq, gte, lt, or } from 'drizzle-orm';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { DAY, type Grain, HOUR } from './rollup-changes.js';
+
+export interface RollupSpan {
+  grain: Grain;
+  /** Bucket starts from `from` (inclusive) to `to` (exclusive). */
+  from: number;
+  to: number;
+}
+
+const EARLIEST = -8.64e15; // the range of a JavaScript Date
+const LATEST = 8.64e15;
+
+const floorTo = (time: number, size: number) => Math.floor(time / size) * size;
+const ceilTo = (time: number, size: number) => Math.ceil(time / size) * size;
+
+/**
+ * The spans of rollup rows that cover [startedAfter, startedBefore), either end open when undefined.
+ * `hourlySince`: hourly rows start there (older ones are pruned), so older edges widen to whole days.
+ */
+export function rollupSpans(startedAfter: number | undefined, startedBefore: number | undefined, hourlySince: number): RollupSpan[] {
+  let from = startedAfter === undefined ? EARLIEST : floorTo(startedAfter, HOUR);
+  let to = startedBefore === undefined ? LATEST : ceilTo(startedBefore, HOUR);
+  if (from < hourlySince) from = floorTo(from, DAY);
+  if (to < hourlySince) to = ceilTo(to, DAY);
+  if (from >= to) return [];
+  const firstDay = ceilTo(from, DAY);
+  const lastDay = floorTo(to, DAY);
+  if (firstDay >= lastDay) return [{ grain: 'hour', from, to }];
+  return [
+    { grain: 'hour' as const, from, to: firstDay },
+    { grain: 'day' as const, from: firstDay, to: lastDay },
+    { grain: 'hour' as const, from: lastDay, to },
+  ].filter((span) => span.from < span.to);
+}
+
+/** The WHERE clause selecting a rollup table's rows in the spans. */
+export function spansWhere(columns: { grain: AnySQLiteColumn; bucketStart: AnySQLiteColumn }, spans: RollupSpan[]) {
+  return or(...spans.map((span) => and(eq(columns.grain, span.grain), gte(columns.bucketStart, span.from), lt(columns.bucketStart, span.to))));
+}

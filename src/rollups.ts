@@ -1,0 +1,266 @@
+// Keeping the running totals and rollups in step with the rows, inside the caller's write transaction: the facts
+// a write changes are read before and after it, and the difference is written once per touched rollup row.
+import type BetterSqlite3 from 'better-sqlite3';
+import { and, desc, eq, gte, inArray, lt, max, sql } from 'drizzle-orm';
+import type { HistoryDatabase } from './connection.js';
+import type { Histogram } from './histogram.js';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type { ExecutionFacts, NodeRollupChange, RollupChanges, StepFacts, WorkflowRollupChange } from './rollup-changes.js';
+import { GRAINS } from './rollup-changes.js';
+import { executionCounts, executionSteps as steps, nodeRollups, workflowExecutions as executions, workflowRollups } from './schema.js';
+import { allColumnPlaceholders, prepareDirect } from './statements.js';
+
+const p = sql.placeholder;
+/** Ids as one JSON array parameter: a retention batch has thousands, more than SQLite's parameter limit. */
+const idsIn = (column: typeof executions.id | typeof steps.executionId) =>
+  inArray(column, sql`(select value from json_each(${p('ids')}))`);
+
+const executionFactColumns = {
+  workflowId: executions.workflowId,
+  workflowName: executions.workflowName,
+  triggerType: executions.triggerType,
+  status: executions.status,
+  startedAt: executions.startedAt,
+  durationMs: executions.durationMs,
+};
+const stepFactColumns = {
+  workflowId: executions.workflowId,
+  executionStartedAt: executions.startedAt,
+  nodeId: steps.nodeId,
+  nodeType: steps.nodeType,
+  nodeName: steps.nodeName,
+  status: steps.status,
+  durationMs: steps.durationMs,
+  errorMessage: steps.errorMessage,
+  at: sql<number>`coalesce(${steps.completedAt}, ${steps.startedAt})`,
+};
+
+/** Counting columns that an upsert adds to. */
+function addUp(columns: string[]) {
+  return Object.fromEntries(columns.map((name) => [camel(name), sql.raw(`"${name}" + excluded."${name}"`)]));
+}
+
+const camel = (name: string) => name.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
+
+/** A new row's histogram: its one bucket, or empty for a change without a duration. */
+const startHistogram = sql`case when ${p('bucket')} is null then '{}' else json_object(cast(${p('bucket')} as text), ${p('bucketCount')}) end`;
+
+/** The stored histogram with one bucket's count changed, in SQL: no read of the row first. */
+function addToStoredHistogram(column: AnySQLiteColumn) {
+  const path = sql`'$."' || ${p('bucket')} || '"'`;
+  return sql`case when ${p('bucket')} is null then ${column} else json_set(${column}, ${path}, coalesce(json_extract(${column}, ${path}), 0) + ${p('bucketCount')}) end`;
+}
+
+const newerError = sql`excluded.last_error_at is not null and excluded.last_error_at >= coalesce(${nodeRollups.lastErrorAt}, -1)`;
+
+export class Rollups {
+  private readonly statements;
+
+  constructor(db: HistoryDatabase, sqlite: BetterSqlite3.Database) {
+    const countKey = and(
+      eq(executionCounts.workflowId, p('workflowId')),
+      eq(executionCounts.triggerType, p('triggerType')),
+      eq(executionCounts.status, p('status')),
+    );
+    const workflowKey = and(
+      eq(workflowRollups.grain, p('grain')),
+      eq(workflowRollups.workflowId, p('workflowId')),
+      eq(workflowRollups.bucketStart, p('bucketStart')),
+    );
+    const nodeKey = and(
+      eq(nodeRollups.grain, p('grain')),
+      eq(nodeRollups.workflowId, p('workflowId')),
+      eq(nodeRollups.bucketStart, p('bucketStart')),
+      eq(nodeRollups.nodeId, p('nodeId')),
+    );
+    // The stored steps of one node rollup row: for recounting its maximum and last error.
+    const stepsOfNodeRollup = and(
+      eq(executions.workflowId, p('workflowId')),
+      gte(executions.startedAt, p('bucketStart')),
+      lt(executions.startedAt, p('bucketEnd')),
+      eq(steps.nodeId, p('nodeId')),
+    );
+    this.statements = {
+      addCounts: prepareDirect(
+        sqlite,
+        db
+          .insert(executionCounts)
+          .values(allColumnPlaceholders(executionCounts) as never)
+          .onConflictDoUpdate({
+            target: [executionCounts.workflowId, executionCounts.triggerType, executionCounts.status],
+            set: {
+              executions: sql`${executionCounts.executions} + excluded.executions`,
+              durationCount: sql`${executionCounts.durationCount} + excluded.duration_count`,
+              durationSum: sql`${executionCounts.durationSum} + excluded.duration_sum`,
+            },
+          })
+          .returning({ executions: executionCounts.executions }),
+      ),
+      deleteCounts: prepareDirect(sqlite, db.delete(executionCounts).where(countKey)),
+      addWorkflowRollup: prepareDirect(
+        sqlite,
+        db
+          .insert(workflowRollups)
+          .values({ ...allColumnPlaceholders(workflowRollups), histogram: startHistogram } as never)
+          .onConflictDoUpdate({
+            target: [workflowRollups.grain, workflowRollups.workflowId, workflowRollups.bucketStart],
+            set: {
+              ...addUp(['running', 'success', 'error', 'duration_count', 'duration_sum']),
+              workflowName: sql`case when ${p('named')} then excluded.workflow_name else ${workflowRollups.workflowName} end`,
+              histogram: addToStoredHistogram(workflowRollups.histogram),
+            },
+          }),
+      ),
+      deleteEmptyWorkflowRollup: prepareDirect(
+        sqlite,
+        db.delete(workflowRollups).where(and(workflowKey, sql`${workflowRollups.running} + ${workflowRollups.success} + ${workflowRollups.error} = 0`)),
+      ),
+      addNodeRollup: prepareDirect(
+        sqlite,
+        db
+          .insert(nodeRollups)
+          .values({ ...allColumnPlaceholders(nodeRollups), histogram: startHistogram } as never)
+          .onConflictDoUpdate({
+            target: [nodeRollups.grain, nodeRollups.workflowId, nodeRollups.bucketStart, nodeRollups.nodeId],
+            set: {
+              ...addUp(['running', 'success', 'error', 'skipped', 'duration_count', 'duration_sum']),
+              nodeType: sql`case when ${p('named')} then excluded.node_type else ${nodeRollups.nodeType} end`,
+              nodeName: sql`case when ${p('named')} then excluded.node_name else ${nodeRollups.nodeName} end`,
+              durationMax: sql`nullif(max(coalesce(${nodeRollups.durationMax}, -1), coalesce(excluded.duration_max, -1)), -1)`,
+              lastErrorMessage: sql`case when ${newerError} then excluded.last_error_message else ${nodeRollups.lastErrorMessage} end`,
+              lastErrorAt: sql`case when ${newerError} then excluded.last_error_at else ${nodeRollups.lastErrorAt} end`,
+              histogram: addToStoredHistogram(nodeRollups.histogram),
+            },
+          }),
+      ),
+      setNodeRollupRecount: prepareDirect(
+        sqlite,
+        db
+          .update(nodeRollups)
+          .set({ durationMax: p('durationMax'), lastErrorMessage: p('lastErrorMessage'), lastErrorAt: p('lastErrorAt') } as never)
+          .where(nodeKey),
+      ),
+      deleteEmptyNodeRollup: prepareDirect(
+        sqlite,
+        db
+          .delete(nodeRollups)
+          .where(and(nodeKey, sql`${nodeRollups.running} + ${nodeRollups.success} + ${nodeRollups.error} + ${nodeRollups.skipped} = 0`)),
+      ),
+      maxOfNodeRollup: prepareDirect(
+        sqlite,
+        db
+          .select({ durationMax: max(steps.durationMs) })
+          .from(steps)
+          .innerJoin(executions, eq(executions.id, steps.executionId))
+          .where(stepsOfNodeRollup),
+      ),
+      lastErrorOfNodeRollup: prepareDirect(
+        sqlite,
+        db
+          .select({ message: steps.errorMessage, at: stepFactColumns.at })
+          .from(steps)
+          .innerJoin(executions, eq(executions.id, steps.executionId))
+          .where(and(stepsOfNodeRollup, eq(steps.status, 'error')))
+          .orderBy(desc(stepFactColumns.at))
+          .limit(1),
+      ),
+      executionFacts: db.select(executionFactColumns).from(executions).where(idsIn(executions.id)).prepare(),
+      stepFactsOfExecutions: db
+        .select(stepFactColumns)
+        .from(steps)
+        .innerJoin(executions, eq(executions.id, steps.executionId))
+        .where(idsIn(steps.executionId))
+        .prepare(),
+      stepFacts: db
+        .select(stepFactColumns)
+        .from(steps)
+        .innerJoin(executions, eq(executions.id, steps.executionId))
+        .where(eq(steps.id, p('id')))
+        .prepare(),
+      executionKey: prepareDirect(
+        sqlite,
+        db.select({ workflowId: executions.workflowId, startedAt: executions.startedAt }).from(executions).where(eq(executions.id, p('id'))),
+      ),
+    };
+  }
+
+  executionFacts(ids: string[]): ExecutionFacts[] {
+    return ids.length === 0 ? [] : this.statements.executionFacts.all({ ids: JSON.stringify(ids) });
+  }
+
+  stepFactsOfExecutions(ids: string[]): StepFacts[] {
+    return ids.length === 0 ? [] : this.statements.stepFactsOfExecutions.all({ ids: JSON.stringify(ids) });
+  }
+
+  stepFacts(id: string): StepFacts | undefined {
+    return this.statements.stepFacts.get({ id });
+  }
+
+  /** The workflow and start of an execution: where its steps are counted. */
+  executionKey(id: string): { workflowId: string; startedAt: number } | undefined {
+    const row = this.statements.executionKey.get({ id });
+    return row && { workflowId: row[0] as string, startedAt: row[1] as number };
+  }
+
+  /** Writes the changes; call inside the write transaction that made them, after the rows themselves changed. */
+  apply(changes: RollupChanges): void {
+    for (const change of changes.counts.values()) {
+      if (change.executions === 0 && change.durationCount === 0 && change.durationSum === 0) continue;
+      const [left] = this.statements.addCounts.get(change) as [number];
+      if (left === 0) this.statements.deleteCounts.run(change);
+    }
+    for (const change of changes.workflows.values()) this.applyWorkflowRollup(change);
+    for (const change of changes.nodes.values()) this.applyNodeRollup(change);
+  }
+
+  private applyWorkflowRollup(change: WorkflowRollupChange): void {
+    const counts = { ...change, named: change.workflowName === null ? 0 : 1, workflowName: change.workflowName ?? '' };
+    this.upsertPerBucket(change.histogram, counts, ['running', 'success', 'error', 'durationCount', 'durationSum'], (values) =>
+      this.statements.addWorkflowRollup.run(values),
+    );
+    if (change.running < 0 || change.success < 0 || change.error < 0) this.statements.deleteEmptyWorkflowRollup.run(change);
+  }
+
+  private applyNodeRollup(change: NodeRollupChange): void {
+    const values = {
+      ...change,
+      named: change.latest === null ? 0 : 1,
+      nodeType: change.latest?.nodeType ?? '',
+      nodeName: change.latest?.nodeName ?? null,
+      durationMax: change.addedMax,
+      lastErrorMessage: change.lastError?.message ?? null,
+      lastErrorAt: change.lastError?.at ?? null,
+    };
+    this.upsertPerBucket(change.histogram, values, ['running', 'success', 'error', 'skipped', 'durationCount', 'durationSum'], (row) =>
+      this.statements.addNodeRollup.run(row),
+    );
+    if (!change.recount) return;
+    if (this.statements.deleteEmptyNodeRollup.run(change).changes > 0) return;
+    const size = GRAINS.find(([grain]) => grain === change.grain)?.[1] as number;
+    const key = { ...change, bucketEnd: change.bucketStart + size };
+    const lastError = this.statements.lastErrorOfNodeRollup.get(key);
+    this.statements.setNodeRollupRecount.run({
+      ...change,
+      durationMax: (this.statements.maxOfNodeRollup.get(key)?.[0] as number | null) ?? null,
+      lastErrorMessage: (lastError?.[0] as string | null) ?? null,
+      lastErrorAt: (lastError?.[1] as number | null) ?? null,
+    });
+  }
+
+  /**
+   * One upsert per histogram bucket changed (usually one): the first carries the counts, the others only their
+   * bucket. A change with no duration is one upsert with no bucket.
+   */
+  private upsertPerBucket(histogram: Histogram, values: object, counts: string[], upsert: (row: object) => void): void {
+    const buckets = [...histogram].filter(([, count]) => count !== 0);
+    if (buckets.length === 0) {
+      upsert({ ...values, bucket: null, bucketCount: 0 });
+      return;
+    }
+    const zeroCounts = Object.fromEntries(counts.map((name) => [name, 0]));
+    buckets.forEach(([bucket, count], i) => {
+      upsert(i === 0 ? { ...values, bucket, bucketCount: count } : { ...values, ...zeroCounts, named: 0, durationMax: null, lastErrorAt: null, bucket, bucketCount: count });
+    });
+  }
+}
+

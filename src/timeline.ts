@@ -1,0 +1,125 @@
+// Executions per time bucket, empty buckets included: how a workflow behaves over time. Buckets follow a time zone
+// (@date-fns/tz does the calendar: local midnights, 23- and 25-hour days); their counts come from the rollups when
+// every boundary is a whole UTC hour, else (minutes, or zones such as India's +5:30) from the stored rows.
+import { TZDate } from '@date-fns/tz';
+import { addDays, addHours, addMinutes, startOfDay, startOfHour, startOfMinute } from 'date-fns';
+import { and, asc, eq, gte, lt } from 'drizzle-orm';
+import type { HistoryDatabase } from './connection.js';
+import { ExecutionStoreError } from './errors.js';
+import { addToHistogram, bucketOf, type Histogram, histogramPercentile, mergeInto, parseHistogram } from './histogram.js';
+import { DAY, HOUR } from './rollup-changes.js';
+import { ALL_WORKFLOWS, workflowExecutions as executions, workflowRollups } from './schema.js';
+import type { TimelineEntry, TimelineQuery } from './types.js';
+import { MAX_TIMELINE_BUCKETS } from './validation.js';
+
+interface Bucket {
+  start: number;
+  end: number;
+  running: number;
+  success: number;
+  error: number;
+  durationCount: number;
+  durationSum: number;
+  histogram: Histogram;
+}
+
+const START_OF = { minute: startOfMinute, hour: startOfHour, day: startOfDay };
+const ADD = { minute: addMinutes, hour: addHours, day: addDays };
+
+/** Bucket boundaries: the start of the bucket holding startedAfter, up to the end of the one holding startedBefore - 1. */
+export function bucketBoundaries(query: Required<TimelineQuery>): number[] {
+  const add = ADD[query.bucket];
+  let at = START_OF[query.bucket](new TZDate(query.startedAfter, query.timeZone));
+  const boundaries = [at.getTime()];
+  while (at.getTime() < query.startedBefore) {
+    if (boundaries.length > MAX_TIMELINE_BUCKETS) {
+      throw new ExecutionStoreError(
+        'VALIDATION',
+        `getTimeline: invalid input: the range holds more than ${MAX_TIMELINE_BUCKETS} ${query.bucket} buckets; expected a shorter range or a larger bucket`,
+      );
+    }
+    at = add(at, 1);
+    boundaries.push(at.getTime());
+  }
+  return boundaries;
+}
+
+export function getTimeline(db: HistoryDatabase, query: Required<TimelineQuery>): TimelineEntry[] {
+  const boundaries = bucketBoundaries(query);
+  const buckets: Bucket[] = boundaries.slice(0, -1).map((start, i) => ({
+    start,
+    end: boundaries[i + 1] as number,
+    running: 0,
+    success: 0,
+    error: 0,
+    durationCount: 0,
+    durationSum: 0,
+    histogram: new Map(),
+  }));
+  if (query.bucket !== 'minute' && boundaries.every((boundary) => boundary % HOUR === 0)) fromRollups(db, query, buckets);
+  else fromRows(db, query, buckets);
+  return buckets.map(({ histogram, durationCount, durationSum, ...bucket }) => ({
+    start: bucket.start,
+    end: bucket.end,
+    total: bucket.running + bucket.success + bucket.error,
+    running: bucket.running,
+    success: bucket.success,
+    error: bucket.error,
+    avgDurationMs: durationCount === 0 ? null : durationSum / durationCount,
+    p95DurationMs: histogramPercentile(histogram, 95),
+  }));
+}
+
+function fromRollups(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: Bucket[]): void {
+  // UTC days (the only days that are whole UTC days) read the daily rows; everything else sums hourly ones.
+  const grain = buckets.every((bucket) => bucket.start % DAY === 0 && bucket.end - bucket.start === DAY) ? 'day' : 'hour';
+  const rows = db
+    .select()
+    .from(workflowRollups)
+    .where(
+      and(
+        eq(workflowRollups.grain, grain),
+        eq(workflowRollups.workflowId, query.workflowId ?? ALL_WORKFLOWS),
+        gte(workflowRollups.bucketStart, (buckets[0] as Bucket).start),
+        lt(workflowRollups.bucketStart, (buckets.at(-1) as Bucket).end),
+      ),
+    )
+    .orderBy(asc(workflowRollups.bucketStart))
+    .all();
+  let i = 0;
+  for (const row of rows) {
+    while ((buckets[i] as Bucket).end <= row.bucketStart) i++;
+    const bucket = buckets[i] as Bucket;
+    bucket.running += row.running;
+    bucket.success += row.success;
+    bucket.error += row.error;
+    bucket.durationCount += row.durationCount;
+    bucket.durationSum += row.durationSum;
+    mergeInto(bucket.histogram, parseHistogram(row.histogram));
+  }
+}
+
+function fromRows(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: Bucket[]): void {
+  const rows = db
+    .select({ startedAt: executions.startedAt, status: executions.status, durationMs: executions.durationMs })
+    .from(executions)
+    .where(
+      and(
+        query.workflowId === undefined ? undefined : eq(executions.workflowId, query.workflowId),
+        gte(executions.startedAt, (buckets[0] as Bucket).start),
+        lt(executions.startedAt, (buckets.at(-1) as Bucket).end),
+      ),
+    )
+    .orderBy(asc(executions.startedAt))
+    .all();
+  let i = 0;
+  for (const row of rows) {
+    while ((buckets[i] as Bucket).end <= row.startedAt) i++;
+    const bucket = buckets[i] as Bucket;
+    bucket[row.status] += 1;
+    if (row.durationMs === null) continue;
+    bucket.durationCount += 1;
+    bucket.durationSum += row.durationMs;
+    addToHistogram(bucket.histogram, bucketOf(row.durationMs), 1);
+  }
+}

@@ -1,0 +1,82 @@
+// One row per workflow for an overview screen: its latest run, and how it did over a time range.
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import type { HistoryDatabase } from './connection.js';
+import { type Histogram, histogramPercentile, mergeInto, parseHistogram } from './histogram.js';
+import { type RollupSpan, spansWhere } from './rollup-spans.js';
+import { ALL_WORKFLOWS, executionCounts, workflowExecutions as executions, workflowRollups } from './schema.js';
+import type { WorkflowSummary } from './types.js';
+
+interface Totals {
+  workflowName: string;
+  latestBucket: number;
+  running: number;
+  success: number;
+  error: number;
+  durationCount: number;
+  durationSum: number;
+  histogram: Histogram;
+}
+
+export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): WorkflowSummary[] {
+  const totals = new Map<string, Totals>();
+  const rows =
+    spans.length === 0
+      ? []
+      : db
+          .select()
+          .from(workflowRollups)
+          .where(and(gt(workflowRollups.workflowId, ALL_WORKFLOWS), spansWhere(workflowRollups, spans)))
+          .all();
+  for (const row of rows) {
+    let workflow = totals.get(row.workflowId);
+    if (workflow === undefined) {
+      workflow = { ...row, latestBucket: row.bucketStart, histogram: new Map(), running: 0, success: 0, error: 0, durationCount: 0, durationSum: 0 };
+      totals.set(row.workflowId, workflow);
+    }
+    if (row.bucketStart >= workflow.latestBucket) {
+      workflow.latestBucket = row.bucketStart;
+      workflow.workflowName = row.workflowName;
+    }
+    workflow.running += row.running;
+    workflow.success += row.success;
+    workflow.error += row.error;
+    workflow.durationCount += row.durationCount;
+    workflow.durationSum += row.durationSum;
+    mergeInto(workflow.histogram, parseHistogram(row.histogram));
+  }
+  // Workflows with stored executions but no run in the range belong on an overview too.
+  const stored = db.selectDistinct({ workflowId: executionCounts.workflowId }).from(executionCounts).all();
+  const ids = new Set([...totals.keys(), ...stored.map((row) => row.workflowId)]);
+  const latestRun = db
+    .select({ id: executions.id, status: executions.status, startedAt: executions.startedAt, workflowName: executions.workflowName })
+    .from(executions)
+    .where(eq(executions.workflowId, sql.placeholder('workflowId')))
+    .orderBy(desc(executions.startedAt), desc(executions.id))
+    .limit(1)
+    .prepare();
+
+  const summaries = [...ids].map((workflowId): WorkflowSummary => {
+    const last = latestRun.get({ workflowId });
+    const workflow = totals.get(workflowId);
+    const running = workflow?.running ?? 0;
+    const success = workflow?.success ?? 0;
+    const error = workflow?.error ?? 0;
+    const durationCount = workflow?.durationCount ?? 0;
+    return {
+      workflowId,
+      workflowName: last?.workflowName ?? workflow?.workflowName ?? workflowId,
+      lastRun: last === undefined ? null : { executionId: last.id, status: last.status, startedAt: last.startedAt },
+      runs: running + success + error,
+      running,
+      success,
+      error,
+      successRate: success + error === 0 ? null : success / (success + error),
+      avgDurationMs: durationCount === 0 ? null : (workflow?.durationSum ?? 0) / durationCount,
+      p95DurationMs: workflow === undefined ? null : histogramPercentile(workflow.histogram, 95),
+    };
+  });
+  // Most recently run first, like a list of workflows sorted by activity.
+  return summaries.sort(
+    (a, b) => (b.lastRun?.startedAt ?? -1) - (a.lastRun?.startedAt ?? -1) || a.workflowId.localeCompare(b.workflowId),
+  );
+}
