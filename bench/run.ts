@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { openExecutionStore } from '../src/index.js';
 import { generate, SCALES, type Scale } from './dataset.js';
 import { peakRssMb, type Row } from './measure.js';
+import { insightParts } from './parts/insights.js';
 import { deepPageParts, pageParts, withStepsParts } from './parts/reads.js';
 import { retentionPart } from './parts/retention.js';
 import { storageLines } from './parts/storage.js';
@@ -80,6 +81,9 @@ log('5 execution with steps …');
 rows.push(...(await withStepsParts(store, raw, executions, reps)));
 memory.push(['5 with steps', peakRssMb()]);
 store.close();
+log('9 insights …');
+rows.push(...(await insightParts(file, raw, reps)));
+memory.push(['9 insights', peakRssMb()]);
 
 log('1, 2 writes …');
 rows.push(...(await writeParts(writesFile, reps)));
