@@ -51,6 +51,8 @@ export function histogramPercentile(histogram: Histogram, percent: number, maxMs
   for (const count of histogram.values()) total += count;
   if (total === 0) return null;
   const rank = Math.max(1, Math.ceil((percent * total) / 100));
+  // The largest duration is known exactly where a maximum is kept.
+  if (rank === total && maxMs != null) return maxMs;
   let seen = 0;
   for (const bucket of [...histogram.keys()].sort((a, b) => a - b)) {
     seen += histogram.get(bucket) as number;

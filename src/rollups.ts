@@ -42,12 +42,15 @@ function addUp(columns: string[]) {
 
 const camel = (name: string) => name.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
 
+/** The bucket as a JSON key: "941", not the "941.0" of a number better-sqlite3 binds as REAL. */
+const bucketKey = sql`cast(cast(${p('bucket')} as integer) as text)`;
+
 /** A new row's histogram: its one bucket, or empty for a change without a duration. */
-const startHistogram = sql`case when ${p('bucket')} is null then '{}' else json_object(cast(${p('bucket')} as text), ${p('bucketCount')}) end`;
+const startHistogram = sql`case when ${p('bucket')} is null then '{}' else json_object(${bucketKey}, ${p('bucketCount')}) end`;
 
 /** The stored histogram with one bucket's count changed, in SQL: no read of the row first. */
 function addToStoredHistogram(column: AnySQLiteColumn) {
-  const path = sql`'$."' || ${p('bucket')} || '"'`;
+  const path = sql`'$."' || ${bucketKey} || '"'`;
   return sql`case when ${p('bucket')} is null then ${column} else json_set(${column}, ${path}, coalesce(json_extract(${column}, ${path}), 0) + ${p('bucketCount')}) end`;
 }
 
@@ -234,8 +237,9 @@ export class Rollups {
     this.upsertPerBucket(change.histogram, values, ['running', 'success', 'error', 'skipped', 'durationCount', 'durationSum'], (row) =>
       this.statements.addNodeRollup.run(row),
     );
+    const removed = change.running < 0 || change.success < 0 || change.error < 0 || change.skipped < 0;
+    if (removed && this.statements.deleteEmptyNodeRollup.run(change).changes > 0) return;
     if (!change.recount) return;
-    if (this.statements.deleteEmptyNodeRollup.run(change).changes > 0) return;
     const size = GRAINS.find(([grain]) => grain === change.grain)?.[1] as number;
     const key = { ...change, bucketEnd: change.bucketStart + size };
     const lastError = this.statements.lastErrorOfNodeRollup.get(key);

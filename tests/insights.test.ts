@@ -1,0 +1,304 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { openExecutionStore } from '../src/index.js';
+import type { ExecutionStoreOptions } from '../src/types.js';
+import { T0, memoryStore, newExecution, newRunStep, newStep, tempDir, track } from './factories.js';
+import { recountedRollups, storedRollups } from './rollup-recount.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** T0 is 2026-11-01 12:00 UTC; the store's clock sits a day later, so every test's rollups are recent. */
+const NOW = T0 + DAY;
+
+async function fileStore(options: ExecutionStoreOptions = {}) {
+  const file = join(tempDir(), 'history.db');
+  const store = track(await openExecutionStore(file, { now: () => NOW, ...options }));
+  return { store, file };
+}
+
+const emptyBucket = (start: number, end: number) => ({
+  start, end, total: 0, running: 0, success: 0, error: 0, avgDurationMs: null, p95DurationMs: null,
+});
+
+describe('insights on an empty store', () => {
+  it('answers with no rows, zero counts and empty buckets', async () => {
+    const store = await memoryStore({ now: () => NOW });
+    expect(await store.getNodeStats()).toEqual([]);
+    expect(await store.getErrorGroups()).toEqual([]);
+    expect(await store.getWorkflowSummaries()).toEqual([]);
+    expect(await store.getTimeline({ startedAfter: T0, startedBefore: T0 + 2 * HOUR, bucket: 'hour' })).toEqual([
+      emptyBucket(T0, T0 + HOUR),
+      emptyBucket(T0 + HOUR, T0 + 2 * HOUR),
+    ]);
+    expect(await store.getExecutionStats()).toEqual({
+      total: 0, running: 0, success: 0, error: 0, successRate: null, avgDurationMs: null, minDurationMs: null,
+      maxDurationMs: null, p50DurationMs: null, p95DurationMs: null, firstStartedAt: null, lastStartedAt: null,
+    });
+  });
+});
+
+describe('insights on one execution', () => {
+  it('gives every figure of its steps, a running one and a skipped one included', async () => {
+    const store = await memoryStore({ now: () => NOW });
+    const { executionId } = await store.recordExecution(newExecution({ status: 'error', completedAt: T0 + 900, errorMessage: 'Order 42 failed' }), [
+      newRunStep({ nodeId: 'fetch', stepIndex: 0, status: 'success', completedAt: T0 + 120 }),
+      newRunStep({ nodeId: 'check', nodeType: 'condition', nodeName: 'Check stock', stepIndex: 1, startedAt: T0 + 120, status: 'skipped', completedAt: T0 + 120 }),
+      newRunStep({ nodeId: 'save', nodeType: 'db_query', nodeName: 'Save', stepIndex: 2, startedAt: T0 + 120, status: 'error', completedAt: T0 + 900, errorMessage: 'Deadlock on row 17' }),
+      newRunStep({ nodeId: 'notify', nodeType: 'email', nodeName: 'Notify', stepIndex: 3, startedAt: T0 + 900, status: 'running' }),
+    ]);
+    const node = { workflowId: 'wf-orders', running: 0, success: 0, error: 0, skipped: 0, lastError: null };
+    expect(await store.getNodeStats({ workflowId: 'wf-orders', sortBy: 'p95' })).toEqual([
+      { ...node, nodeId: 'save', nodeType: 'db_query', nodeName: 'Save', runs: 1, error: 1, errorRate: 1, avgDurationMs: 780,
+        p50DurationMs: 780, p95DurationMs: 780, maxDurationMs: 780, lastError: { message: 'Deadlock on row 17', at: T0 + 900 } },
+      { ...node, nodeId: 'fetch', nodeType: 'http_request', nodeName: 'Fetch order', runs: 1, success: 1, errorRate: 0,
+        avgDurationMs: 120, p50DurationMs: 120, p95DurationMs: 120, maxDurationMs: 120 },
+      { ...node, nodeId: 'check', nodeType: 'condition', nodeName: 'Check stock', runs: 1, skipped: 1, errorRate: null,
+        avgDurationMs: 0, p50DurationMs: 0, p95DurationMs: 0, maxDurationMs: 0 },
+      { ...node, nodeId: 'notify', nodeType: 'email', nodeName: 'Notify', runs: 1, running: 1, errorRate: null,
+        avgDurationMs: null, p50DurationMs: null, p95DurationMs: null, maxDurationMs: null },
+    ]);
+    expect(await store.getWorkflowSummaries()).toEqual([
+      { workflowId: 'wf-orders', workflowName: 'Sync orders', lastRun: { executionId, status: 'error', startedAt: T0 },
+        runs: 1, running: 0, success: 0, error: 1, successRate: 0, avgDurationMs: 900, p95DurationMs: 907 }, // within 1%
+    ]);
+    expect(await store.getErrorGroups()).toEqual([
+      { workflowId: 'wf-orders', workflowName: 'Sync orders', nodeId: 'save', nodeType: 'db_query', nodeName: 'Save',
+        pattern: 'Deadlock on row <n>', lastMessage: 'Deadlock on row 17', count: 1, firstSeenAt: T0 + 900,
+        lastSeenAt: T0 + 900, exampleExecutionIds: [executionId] },
+    ]);
+  });
+});
+
+describe('getTimeline', () => {
+  it('puts an execution that starts on a boundary in the later bucket, and stops before startedBefore', async () => {
+    const store = await memoryStore({ now: () => NOW });
+    await store.createExecution(newExecution({ startedAt: T0 - 1, status: 'success', completedAt: T0 + 99 }));
+    await store.createExecution(newExecution({ startedAt: T0, status: 'success', completedAt: T0 + 200 }));
+    await store.createExecution(newExecution({ startedAt: T0 + HOUR - 1 })); // running
+    await store.createExecution(newExecution({ startedAt: T0 + HOUR, status: 'error', completedAt: T0 + HOUR + 50 }));
+    const full = (start: number, counts: object) => ({ ...emptyBucket(start, start + HOUR), ...counts });
+    expect(await store.getTimeline({ startedAfter: T0 - HOUR, startedBefore: T0 + HOUR, bucket: 'hour' })).toEqual([
+      full(T0 - HOUR, { total: 1, success: 1, avgDurationMs: 100, p95DurationMs: 100 }),
+      full(T0, { total: 2, success: 1, running: 1, avgDurationMs: 200, p95DurationMs: 198 }), // 200 ms, within 1%
+    ]);
+    // The same from the stored rows (minute buckets), summed to the hour.
+    const minutes = await store.getTimeline({ startedAfter: T0, startedBefore: T0 + 2 * HOUR, bucket: 'minute' });
+    expect(minutes).toHaveLength(120);
+    expect(minutes.filter((entry) => entry.total > 0)).toEqual([
+      { ...emptyBucket(T0, T0 + MINUTE), total: 1, success: 1, avgDurationMs: 200, p95DurationMs: 198 },
+      { ...emptyBucket(T0 + HOUR - MINUTE, T0 + HOUR), total: 1, running: 1 },
+      { ...emptyBucket(T0 + HOUR, T0 + HOUR + MINUTE), total: 1, error: 1, avgDurationMs: 50, p95DurationMs: 50 },
+    ]);
+  });
+
+  it('follows local days across daylight-saving changes, and half-hour time zones', async () => {
+    const store = await memoryStore({ now: () => Date.UTC(2026, 2, 31) });
+    // Berlin: 2026-03-29 has 23 hours (02:00 → 03:00). Local midnights in UTC: 28th 23:00, 29th 22:00, 30th 22:00.
+    const berlinMidnight28 = Date.UTC(2026, 2, 27, 23);
+    const berlinMidnight29 = Date.UTC(2026, 2, 28, 23);
+    const berlinMidnight30 = Date.UTC(2026, 2, 29, 22);
+    const berlinMidnight31 = Date.UTC(2026, 2, 30, 22);
+    for (const startedAt of [berlinMidnight29 - 1, berlinMidnight29, berlinMidnight30 - 1, berlinMidnight30, berlinMidnight31 - 1]) {
+      await store.createExecution(newExecution({ startedAt, status: 'success', completedAt: startedAt + 10 }));
+    }
+    const day = (start: number, end: number, total: number) => ({
+      ...emptyBucket(start, end), total, success: total, avgDurationMs: total ? 10 : null, p95DurationMs: total ? 10 : null,
+    });
+    expect(
+      await store.getTimeline({ startedAfter: berlinMidnight28, startedBefore: berlinMidnight31, bucket: 'day', timeZone: 'Europe/Berlin' }),
+    ).toEqual([
+      day(berlinMidnight28, berlinMidnight29, 1),
+      day(berlinMidnight29, berlinMidnight30, 2), // 23 hours
+      day(berlinMidnight30, berlinMidnight31, 2),
+    ]);
+    // Kolkata is UTC+5:30: its midnights are not whole UTC hours, so the stored rows are counted instead.
+    const kolkataMidnight29 = Date.UTC(2026, 2, 28, 18, 30);
+    expect(
+      await store.getTimeline({ startedAfter: kolkataMidnight29, startedBefore: kolkataMidnight29 + DAY, bucket: 'day', timeZone: 'Asia/Kolkata' }),
+    ).toEqual([day(kolkataMidnight29, kolkataMidnight29 + DAY, 2)]); // 22:59:59.999 and 23:00 UTC; not 21:59 the next day
+  });
+
+  it('has 25 hours in the day New York falls back', async () => {
+    const store = await memoryStore({ now: () => Date.UTC(2026, 10, 3) });
+    const midnight1 = Date.UTC(2026, 10, 1, 4); // EDT, UTC-4
+    const midnight2 = Date.UTC(2026, 10, 2, 5); // EST, UTC-5
+    const entries = await store.getTimeline({ startedAfter: midnight1, startedBefore: midnight2, bucket: 'day', timeZone: 'America/New_York' });
+    expect(entries).toEqual([emptyBucket(midnight1, midnight2)]);
+    expect(midnight2 - midnight1).toBe(25 * HOUR);
+  });
+
+  it('rejects a bad time zone, a reversed range and too many buckets with what was expected', async () => {
+    const store = await memoryStore();
+    await expect(store.getTimeline({ startedAfter: T0, startedBefore: T0 + DAY, bucket: 'hour', timeZone: 'Mars/Olympus' })).rejects.toThrow(
+      'getTimeline: invalid input: timeZone: expected an IANA time zone such as "UTC" or "Europe/Berlin" (got "Mars/Olympus")',
+    );
+    await expect(store.getTimeline({ startedAfter: T0, startedBefore: T0, bucket: 'hour' })).rejects.toThrow(
+      'expected startedAfter before startedBefore',
+    );
+    await expect(store.getTimeline({ startedAfter: T0, startedBefore: T0 + 30 * DAY, bucket: 'minute' })).rejects.toThrow(
+      'the range holds more than 5000 minute buckets; expected a shorter range or a larger bucket',
+    );
+  });
+});
+
+describe('getErrorGroups', () => {
+  it('groups messages that differ in numbers, ids and quoted values; newest first, with three examples', async () => {
+    const store = await memoryStore({ now: () => NOW });
+    const failed = async (at: number, message: string, nodeId = 'node-http') => {
+      const { executionId } = await store.recordExecution(newExecution({ startedAt: at, status: 'error', completedAt: at + 5 }), [
+        newRunStep({ nodeId, startedAt: at, status: 'error', completedAt: at + 5, errorMessage: message }),
+      ]);
+      return executionId;
+    };
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push(await failed(T0 + i * MINUTE, `HTTP 502 from "api-${i}.example.test" after ${1000 + i} ms`));
+    const other = await failed(T0 + 10 * MINUTE, 'User 0190f3a2-1b2c-7d3e-8f90-123456789abc not found');
+    const elsewhere = await failed(T0 + 5 * MINUTE, 'HTTP 502 from "api-9.example.test" after 3 ms', 'node-save');
+    const { executionId: outsideSteps } = await store.recordExecution(
+      newExecution({ startedAt: T0 + 20 * MINUTE, status: 'error', completedAt: T0 + 20 * MINUTE + 1, errorMessage: 'Trigger payload too large' }),
+    );
+    const group = { workflowId: 'wf-orders', workflowName: 'Sync orders', nodeType: 'http_request', nodeName: 'Fetch order' };
+    expect(await store.getErrorGroups()).toEqual([
+      { workflowId: 'wf-orders', workflowName: 'Sync orders', nodeId: null, nodeType: null, nodeName: null,
+        pattern: 'Trigger payload too large', lastMessage: 'Trigger payload too large', count: 1,
+        firstSeenAt: T0 + 20 * MINUTE + 1, lastSeenAt: T0 + 20 * MINUTE + 1, exampleExecutionIds: [outsideSteps] },
+      { ...group, nodeId: 'node-http', pattern: 'User <id> not found', lastMessage: 'User 0190f3a2-1b2c-7d3e-8f90-123456789abc not found',
+        count: 1, firstSeenAt: T0 + 10 * MINUTE + 5, lastSeenAt: T0 + 10 * MINUTE + 5, exampleExecutionIds: [other] },
+      { ...group, nodeId: 'node-save', pattern: 'HTTP <n> from "…" after <n> ms', lastMessage: 'HTTP 502 from "api-9.example.test" after 3 ms',
+        count: 1, firstSeenAt: T0 + 5 * MINUTE + 5, lastSeenAt: T0 + 5 * MINUTE + 5, exampleExecutionIds: [elsewhere] },
+      { ...group, nodeId: 'node-http', pattern: 'HTTP <n> from "…" after <n> ms', lastMessage: 'HTTP 502 from "api-3.example.test" after 1003 ms',
+        count: 4, firstSeenAt: T0 + 5, lastSeenAt: T0 + 3 * MINUTE + 5, exampleExecutionIds: [ids[3], ids[2], ids[1]] },
+    ]);
+    expect(await store.getErrorGroups({ startedBefore: T0 + 2 * MINUTE, limit: 1 })).toEqual([
+      { ...group, nodeId: 'node-http', pattern: 'HTTP <n> from "…" after <n> ms', lastMessage: 'HTTP 502 from "api-1.example.test" after 1001 ms',
+        count: 2, firstSeenAt: T0 + 5, lastSeenAt: T0 + MINUTE + 5, exampleExecutionIds: [ids[1], ids[0]] },
+    ]);
+  });
+});
+
+describe('getWorkflowSummaries and getNodeStats over a range', () => {
+  it('counts the runs in the range (widened to whole hours) and names each workflow by its latest run', async () => {
+    const store = await memoryStore({ now: () => NOW });
+    await store.recordExecution(newExecution({ workflowId: 'wf-a', workflowName: 'A (old name)', startedAt: T0 - 2 * HOUR, status: 'success', completedAt: T0 - 2 * HOUR + 40 }));
+    const latestA = await store.createExecution(newExecution({ workflowId: 'wf-a', workflowName: 'A', startedAt: T0 + 30 * MINUTE }));
+    const onlyB = await store.createExecution(newExecution({ workflowId: 'wf-b', workflowName: 'B', startedAt: T0 - 5 * HOUR, status: 'success', completedAt: T0 - 5 * HOUR + 10 }));
+    expect(await store.getWorkflowSummaries({ startedAfter: T0 - 2 * HOUR + 10 * MINUTE, startedBefore: T0 + HOUR })).toEqual([
+      { workflowId: 'wf-a', workflowName: 'A', lastRun: { executionId: latestA, status: 'running', startedAt: T0 + 30 * MINUTE },
+        runs: 2, running: 1, success: 1, error: 0, successRate: 1, avgDurationMs: 40, p95DurationMs: 40 },
+      { workflowId: 'wf-b', workflowName: 'B', lastRun: { executionId: onlyB, status: 'success', startedAt: T0 - 5 * HOUR },
+        runs: 0, running: 0, success: 0, error: 0, successRate: null, avgDurationMs: null, p95DurationMs: null },
+    ]);
+  });
+
+  it('finds p50 and p95 within 1% of the exact nearest-rank values, and exactly below 50 ms', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 3_600_000 }), { minLength: 1, maxLength: 60 }), async (durations) => {
+        const store = await openExecutionStore(':memory:', { now: () => NOW });
+        try {
+          await store.recordExecution(
+            newExecution({ status: 'success', completedAt: T0 + 3_600_000 }),
+            durations.map((durationMs, stepIndex) => newRunStep({ stepIndex, status: 'success', durationMs, completedAt: T0 + durationMs })),
+          );
+          const [node] = await store.getNodeStats();
+          const sorted = [...durations].sort((a, b) => a - b);
+          const exact = (p: number) => sorted[Math.max(1, Math.ceil((p * sorted.length) / 100)) - 1] as number;
+          for (const [p, value] of [[50, node?.p50DurationMs], [95, node?.p95DurationMs]] as const) {
+            const truth = exact(p);
+            if (truth < 50) expect(value).toBe(truth);
+            else expect(Math.abs((value as number) - truth)).toBeLessThanOrEqual(truth * 0.01 + 0.5);
+          }
+          expect(node?.maxDurationMs).toBe(sorted.at(-1));
+          expect(node?.avgDurationMs).toBe(durations.reduce((a, b) => a + b, 0) / durations.length);
+        } finally {
+          store.close();
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('rollups agree with a recount of the stored rows', () => {
+  /** A deterministic mix of every kind of write, then the snapshot of rollups next to a recount. */
+  async function mixedHistory(options: ExecutionStoreOptions, deleteSome: boolean) {
+    const { store, file } = await fileStore(options);
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const executions: string[] = [];
+    const steps: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const startedAt = T0 - Math.floor(next() * 3 * DAY);
+      const workflow = `wf-${i % 3}`;
+      if (i % 2 === 0) {
+        const finished = next() < 0.8;
+        const { executionId, stepIds } = await store.recordExecution(
+          newExecution({ workflowId: workflow, startedAt, status: finished ? 'success' : 'running', completedAt: finished ? startedAt + 500 : undefined }),
+          [0, 1, 2].map((stepIndex) =>
+            newRunStep({ nodeId: `n${stepIndex}`, stepIndex, startedAt: startedAt + stepIndex, status: stepIndex === 1 && next() < 0.3 ? 'skipped' : 'running' }),
+          ),
+        );
+        executions.push(executionId);
+        steps.push(...stepIds);
+      } else {
+        const id = await store.createExecution(newExecution({ workflowId: workflow, startedAt }));
+        executions.push(id);
+        const [stepId] = await store.addSteps([newStep(id, { nodeId: 'n0', startedAt }), newStep(id, { nodeId: 'n9', stepIndex: 1, startedAt: startedAt + 1 })]);
+        steps.push(stepId as string);
+      }
+    }
+    for (const [i, id] of steps.entries()) {
+      if (i % 3 === 0) await store.updateStep(id, { status: 'success', completedAt: T0 + 10_000 + i * 7 });
+      if (i % 7 === 0) await store.updateStep(id, { status: 'error', errorMessage: `failed ${i}`, completedAt: T0 + 20_000 + i });
+      if (i % 11 === 0) await store.updateStep(id, { durationMs: 3 + i }); // a finished duration changes: max recounted
+    }
+    for (const [i, id] of executions.entries()) {
+      if (i % 4 === 0) await store.updateExecution(id, { status: 'error', completedAt: T0 + 30_000 + i });
+      if (i % 9 === 0) await store.updateExecution(id, { startedAt: T0 - 5 * DAY + i * HOUR, workflowId: 'wf-moved' }); // steps move too
+      if (deleteSome && i % 13 === 0) await store.deleteExecution(id);
+    }
+    await store.recoverInterruptedExecutions({ startedBefore: T0 - DAY });
+    return { store, file };
+  }
+
+  it('after writes, updates, moves, deletes and recovery; then after retention, when insights follow deletes', async () => {
+    const { store, file } = await mixedHistory({ insights: { outliveDeletes: false } }, true);
+    expect(storedRollups(file)).toEqual(recountedRollups(file));
+    expect(await store.cleanupOldExecutions(2 * DAY)).toBeGreaterThan(0);
+    expect(await store.cleanupByCount(3, 'wf-1')).toBeGreaterThan(0);
+    expect(storedRollups(file)).toEqual(recountedRollups(file));
+  });
+
+  it('outlive retention by default: the rollups still count what retention deleted, the totals do not', async () => {
+    const { store, file } = await mixedHistory({}, false);
+    const beforeRetention = recountedRollups(file);
+    expect(storedRollups(file)).toEqual(beforeRetention);
+    expect(await store.cleanupOldExecutions(2 * DAY)).toBeGreaterThan(0);
+    const after = storedRollups(file);
+    expect(after.workflows).toEqual(beforeRetention.workflows);
+    expect(after.nodes).toEqual(beforeRetention.nodes);
+    expect(after.counts).toEqual(recountedRollups(file).counts);
+    expect((await store.getExecutionStats()).total).toBe((await store.queryExecutions({ limit: 1000 })).length);
+    // deleteExecution, too, leaves them counted.
+    const [kept] = await store.queryExecutions({ limit: 1 });
+    await store.deleteExecution(kept?.id as string);
+    expect(storedRollups(file).nodes).toEqual(beforeRetention.nodes);
+  });
+
+  it('prunes hourly rollups after hourlyDays and daily ones after dailyDays', async () => {
+    const { store, file } = await fileStore({ insights: { hourlyDays: 1, dailyDays: 3 } });
+    for (const daysAgo of [0.5, 2, 5]) {
+      const startedAt = NOW - daysAgo * DAY;
+      await store.recordExecution(newExecution({ startedAt, status: 'success', completedAt: startedAt + 1 }), [newRunStep({ startedAt, status: 'success', completedAt: startedAt + 1 })]);
+    }
+    await store.cleanupOldExecutions(365 * DAY); // deletes nothing, prunes the rollups
+    const { workflows, nodes } = storedRollups(file);
+    const buckets = (rows: Record<string, unknown>[]) => rows.map((row) => `${row.grain} ${(NOW - (row.bucket_start as number)) / HOUR}`).sort();
+    const hourStart = (daysAgo: number) => Math.floor((NOW - daysAgo * DAY) / HOUR) * HOUR;
+    const dayStart = (daysAgo: number) => Math.floor((NOW - daysAgo * DAY) / DAY) * DAY;
+    const expected = [`hour ${(NOW - hourStart(0.5)) / HOUR}`, `day ${(NOW - dayStart(0.5)) / HOUR}`, `day ${(NOW - dayStart(2)) / HOUR}`].sort();
+    expect(buckets(nodes)).toEqual(expected);
+    expect(buckets(workflows)).toEqual([...expected, ...expected].sort()); // each workflow row, and the all-workflows row
+  });
+});

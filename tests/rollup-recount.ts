@@ -1,0 +1,111 @@
+// The reference for the rollup tests: the totals and rollups recounted from the stored rows by plain SQL and
+// JavaScript, independently of the code that keeps them.
+import Database from 'better-sqlite3';
+import { bucketOf } from '../src/histogram.js';
+
+const HOUR = 3_600_000;
+const GRAINS = [
+  ['hour', HOUR],
+  ['day', 24 * HOUR],
+] as const;
+
+type Row = Record<string, unknown>;
+
+export interface Snapshot {
+  counts: Row[];
+  workflows: Row[];
+  nodes: Row[];
+}
+
+const byKey = (rows: Row[], key: (row: Row) => string) => rows.sort((a, b) => key(a).localeCompare(key(b)));
+const histogramOf = (durations: number[]) => {
+  const histogram: Record<string, number> = {};
+  for (const d of durations) histogram[bucketOf(d)] = (histogram[bucketOf(d)] ?? 0) + 1;
+  return histogram;
+};
+const cleanHistogram = (json: string) => Object.fromEntries(Object.entries(JSON.parse(json) as Record<string, number>).filter(([, n]) => n !== 0));
+
+/** What the store keeps, read from the file; workflow and node names left out (they are "the latest"). */
+export function storedRollups(file: string): Snapshot {
+  const db = new Database(file, { readonly: true });
+  try {
+    const counts = db.prepare('SELECT * FROM execution_counts').all() as Row[];
+    const workflows = (db.prepare('SELECT * FROM workflow_rollups').all() as Row[]).map(({ workflow_name: _, histogram, ...row }) => ({
+      ...row,
+      histogram: cleanHistogram(histogram as string),
+    }));
+    const nodes = (db.prepare('SELECT * FROM node_rollups').all() as Row[]).map(({ node_name: _n, node_type: _t, histogram, ...row }) => ({
+      ...row,
+      histogram: cleanHistogram(histogram as string),
+    }));
+    return sorted({ counts, workflows, nodes });
+  } finally {
+    db.close();
+  }
+}
+
+/** The same tables recounted from the executions and steps stored now. */
+export function recountedRollups(file: string): Snapshot {
+  const db = new Database(file, { readonly: true });
+  try {
+    const counts = db
+      .prepare(`SELECT workflow_id, trigger_type, status, count(*) executions, count(duration_ms) duration_count,
+        coalesce(sum(duration_ms), 0) duration_sum FROM workflow_executions GROUP BY 1, 2, 3`)
+      .all() as Row[];
+    const executions = db.prepare('SELECT workflow_id, status, started_at, duration_ms FROM workflow_executions').all() as Row[];
+    const steps = db
+      .prepare(`SELECT e.workflow_id, e.started_at execution_started_at, s.node_id, s.status, s.duration_ms, s.error_message,
+        coalesce(s.completed_at, s.started_at) at FROM execution_steps s JOIN workflow_executions e ON e.id = s.execution_id`)
+      .all() as Row[];
+    const workflows = new Map<string, Row & { durations: number[] }>();
+    const nodes = new Map<string, Row & { durations: number[] }>();
+    for (const [grain, size] of GRAINS) {
+      for (const execution of executions) {
+        const bucketStart = Math.floor((execution.started_at as number) / size) * size;
+        for (const workflowId of [execution.workflow_id as string, '']) {
+          const key = `${grain}|${workflowId}|${bucketStart}`;
+          const row = workflows.get(key) ?? { grain, workflow_id: workflowId, bucket_start: bucketStart, running: 0, success: 0, error: 0, duration_count: 0, duration_sum: 0, durations: [] };
+          (row[execution.status as string] as number)++;
+          if (execution.duration_ms !== null) {
+            (row.duration_count as number)++;
+            (row.duration_sum as number) += execution.duration_ms as number;
+            row.durations.push(execution.duration_ms as number);
+          }
+          workflows.set(key, row);
+        }
+      }
+      for (const step of steps) {
+        const bucketStart = Math.floor((step.execution_started_at as number) / size) * size;
+        const key = `${grain}|${step.workflow_id}|${bucketStart}|${step.node_id}`;
+        const row = nodes.get(key) ?? {
+          grain, workflow_id: step.workflow_id, bucket_start: bucketStart, node_id: step.node_id,
+          running: 0, success: 0, error: 0, skipped: 0, duration_count: 0, duration_sum: 0, duration_max: null,
+          last_error_message: null, last_error_at: null, durations: [],
+        };
+        (row[step.status as string] as number)++;
+        if (step.duration_ms !== null) {
+          (row.duration_count as number)++;
+          (row.duration_sum as number) += step.duration_ms as number;
+          row.duration_max = Math.max((row.duration_max as number | null) ?? 0, step.duration_ms as number);
+          row.durations.push(step.duration_ms as number);
+        }
+        if (step.status === 'error' && (row.last_error_at === null || (step.at as number) >= (row.last_error_at as number))) {
+          row.last_error_at = step.at;
+          row.last_error_message = step.error_message;
+        }
+        nodes.set(key, row);
+      }
+    }
+    const withHistogram = ({ durations, ...row }: Row & { durations: number[] }) => ({ ...row, histogram: histogramOf(durations) });
+    return sorted({ counts, workflows: [...workflows.values()].map(withHistogram), nodes: [...nodes.values()].map(withHistogram) });
+  } finally {
+    db.close();
+  }
+}
+
+function sorted(snapshot: Snapshot): Snapshot {
+  byKey(snapshot.counts, (row) => `${row.workflow_id}|${row.trigger_type}|${row.status}`);
+  byKey(snapshot.workflows, (row) => `${row.grain}|${row.workflow_id}|${row.bucket_start}`);
+  byKey(snapshot.nodes, (row) => `${row.grain}|${row.workflow_id}|${row.bucket_start}|${row.node_id}`);
+  return snapshot;
+}
