@@ -3,7 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { and, desc, eq, gte, inArray, lt, max, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
-import type { Histogram } from './histogram.js';
+import { encodeHistogram, HISTOGRAM_MERGE_FUNCTION, registerHistogramFunctions } from './histogram.js';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ExecutionFacts, NodeRollupChange, RollupChanges, StepFacts, WorkflowRollupChange } from './rollup-changes.js';
 import { GRAINS } from './rollup-changes.js';
@@ -42,16 +42,9 @@ function addUp(columns: string[]) {
 
 const camel = (name: string) => name.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
 
-/** The bucket as a JSON key: "941", not the "941.0" of a number better-sqlite3 binds as REAL. */
-const bucketKey = sql`cast(cast(${p('bucket')} as integer) as text)`;
-
-/** A new row's histogram: its one bucket, or empty for a change without a duration. */
-const startHistogram = sql`case when ${p('bucket')} is null then '{}' else json_object(${bucketKey}, ${p('bucketCount')}) end`;
-
-/** The stored histogram with one bucket's count changed, in SQL: no read of the row first. */
-function addToStoredHistogram(column: AnySQLiteColumn) {
-  const path = sql`'$."' || ${bucketKey} || '"'`;
-  return sql`case when ${p('bucket')} is null then ${column} else json_set(${column}, ${path}, coalesce(json_extract(${column}, ${path}), 0) + ${p('bucketCount')}) end`;
+/** The stored histogram plus the one being inserted, added up in SQL: no read of the row first. */
+function mergedHistogram(column: AnySQLiteColumn) {
+  return sql`${sql.raw(HISTOGRAM_MERGE_FUNCTION)}(${column}, excluded.histogram)`;
 }
 
 const newerError = sql`excluded.last_error_at is not null and excluded.last_error_at >= coalesce(${nodeRollups.lastErrorAt}, -1)`;
@@ -60,6 +53,7 @@ export class Rollups {
   private readonly statements;
 
   constructor(db: HistoryDatabase, sqlite: BetterSqlite3.Database) {
+    registerHistogramFunctions(sqlite as never);
     const countKey = and(
       eq(executionCounts.workflowId, p('workflowId')),
       eq(executionCounts.triggerType, p('triggerType')),
@@ -104,13 +98,13 @@ export class Rollups {
         sqlite,
         db
           .insert(workflowRollups)
-          .values({ ...allColumnPlaceholders(workflowRollups), histogram: startHistogram } as never)
+          .values(allColumnPlaceholders(workflowRollups) as never)
           .onConflictDoUpdate({
             target: [workflowRollups.grain, workflowRollups.workflowId, workflowRollups.bucketStart],
             set: {
               ...addUp(['running', 'success', 'error', 'duration_count', 'duration_sum']),
               workflowName: sql`case when ${p('named')} then excluded.workflow_name else ${workflowRollups.workflowName} end`,
-              histogram: addToStoredHistogram(workflowRollups.histogram),
+              histogram: mergedHistogram(workflowRollups.histogram),
             },
           }),
       ),
@@ -122,7 +116,7 @@ export class Rollups {
         sqlite,
         db
           .insert(nodeRollups)
-          .values({ ...allColumnPlaceholders(nodeRollups), histogram: startHistogram } as never)
+          .values(allColumnPlaceholders(nodeRollups) as never)
           .onConflictDoUpdate({
             target: [nodeRollups.grain, nodeRollups.workflowId, nodeRollups.bucketStart, nodeRollups.nodeId],
             set: {
@@ -132,7 +126,7 @@ export class Rollups {
               durationMax: sql`nullif(max(coalesce(${nodeRollups.durationMax}, -1), coalesce(excluded.duration_max, -1)), -1)`,
               lastErrorMessage: sql`case when ${newerError} then excluded.last_error_message else ${nodeRollups.lastErrorMessage} end`,
               lastErrorAt: sql`case when ${newerError} then excluded.last_error_at else ${nodeRollups.lastErrorAt} end`,
-              histogram: addToStoredHistogram(nodeRollups.histogram),
+              histogram: mergedHistogram(nodeRollups.histogram),
             },
           }),
       ),
@@ -217,10 +211,12 @@ export class Rollups {
   }
 
   private applyWorkflowRollup(change: WorkflowRollupChange): void {
-    const counts = { ...change, named: change.workflowName === null ? 0 : 1, workflowName: change.workflowName ?? '' };
-    this.upsertPerBucket(change.histogram, counts, ['running', 'success', 'error', 'durationCount', 'durationSum'], (values) =>
-      this.statements.addWorkflowRollup.run(values),
-    );
+    this.statements.addWorkflowRollup.run({
+      ...change,
+      named: change.workflowName === null ? 0 : 1,
+      workflowName: change.workflowName ?? '',
+      histogram: encodeHistogram(change.histogram),
+    });
     if (change.running < 0 || change.success < 0 || change.error < 0) this.statements.deleteEmptyWorkflowRollup.run(change);
   }
 
@@ -233,10 +229,9 @@ export class Rollups {
       durationMax: change.addedMax,
       lastErrorMessage: change.lastError?.message ?? null,
       lastErrorAt: change.lastError?.at ?? null,
+      histogram: encodeHistogram(change.histogram),
     };
-    this.upsertPerBucket(change.histogram, values, ['running', 'success', 'error', 'skipped', 'durationCount', 'durationSum'], (row) =>
-      this.statements.addNodeRollup.run(row),
-    );
+    this.statements.addNodeRollup.run(values);
     const removed = change.running < 0 || change.success < 0 || change.error < 0 || change.skipped < 0;
     if (removed && this.statements.deleteEmptyNodeRollup.run(change).changes > 0) return;
     if (!change.recount) return;
@@ -251,20 +246,5 @@ export class Rollups {
     });
   }
 
-  /**
-   * One upsert per histogram bucket changed (usually one): the first carries the counts, the others only their
-   * bucket. A change with no duration is one upsert with no bucket.
-   */
-  private upsertPerBucket(histogram: Histogram, values: object, counts: string[], upsert: (row: object) => void): void {
-    const buckets = [...histogram].filter(([, count]) => count !== 0);
-    if (buckets.length === 0) {
-      upsert({ ...values, bucket: null, bucketCount: 0 });
-      return;
-    }
-    const zeroCounts = Object.fromEntries(counts.map((name) => [name, 0]));
-    buckets.forEach(([bucket, count], i) => {
-      upsert(i === 0 ? { ...values, bucket, bucketCount: count } : { ...values, ...zeroCounts, named: 0, durationMax: null, lastErrorAt: null, bucket, bucketCount: count });
-    });
-  }
 }
 

@@ -122,7 +122,7 @@ export const workflowRollups = sqliteTable(
     error: integer('error').notNull(),
     durationCount: integer('duration_count').notNull(),
     durationSum: integer('duration_sum').notNull(),
-    /** JSON object: histogram bucket → count. */
+    /** Counts per duration bucket, encoded as in src/histogram.ts. */
     histogram: text('histogram').notNull(),
   },
   (table) => [primaryKey({ columns: [table.grain, table.workflowId, table.bucketStart] })],

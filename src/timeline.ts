@@ -2,11 +2,11 @@
 // (@date-fns/tz does the calendar: local midnights, 23- and 25-hour days); their counts come from the rollups when
 // every boundary is a whole UTC hour, else (minutes, or zones such as India's +5:30) from the stored rows.
 import { TZDate } from '@date-fns/tz';
-import { addDays, addHours, addMinutes, startOfDay, startOfHour, startOfMinute } from 'date-fns';
+import { addDays, startOfDay, startOfHour, startOfMinute } from 'date-fns';
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { ExecutionStoreError } from './errors.js';
-import { addToHistogram, bucketOf, type Histogram, histogramPercentile, mergeInto, parseHistogram } from './histogram.js';
+import { DurationCounts } from './histogram.js';
 import { DAY, HOUR } from './rollup-changes.js';
 import { ALL_WORKFLOWS, workflowExecutions as executions, workflowRollups } from './schema.js';
 import type { TimelineEntry, TimelineQuery } from './types.js';
@@ -20,16 +20,19 @@ interface Bucket {
   error: number;
   durationCount: number;
   durationSum: number;
-  histogram: Histogram;
+  durations: DurationCounts;
 }
 
 const START_OF = { minute: startOfMinute, hour: startOfHour, day: startOfDay };
-const ADD = { minute: addMinutes, hour: addHours, day: addDays };
+const MINUTE = 60_000;
 
 /** Bucket boundaries: the start of the bucket holding startedAfter, up to the end of the one holding startedBefore - 1. */
 export function bucketBoundaries(query: Required<TimelineQuery>): number[] {
-  const add = ADD[query.bucket];
-  let at = START_OF[query.bucket](new TZDate(query.startedAfter, query.timeZone));
+  const first = START_OF[query.bucket](new TZDate(query.startedAfter, query.timeZone));
+  // Minutes and hours are fixed lengths of time, so only days need the calendar (and its time zone rules) per step.
+  const next: (at: TZDate) => TZDate =
+    query.bucket === 'day' ? (at) => addDays(at, 1) : (at) => new TZDate(at.getTime() + (query.bucket === 'hour' ? HOUR : MINUTE), query.timeZone);
+  let at = first;
   const boundaries = [at.getTime()];
   while (at.getTime() < query.startedBefore) {
     if (boundaries.length > MAX_TIMELINE_BUCKETS) {
@@ -38,7 +41,7 @@ export function bucketBoundaries(query: Required<TimelineQuery>): number[] {
         `getTimeline: invalid input: the range holds more than ${MAX_TIMELINE_BUCKETS} ${query.bucket} buckets; expected a shorter range or a larger bucket`,
       );
     }
-    at = add(at, 1);
+    at = next(at);
     boundaries.push(at.getTime());
   }
   return boundaries;
@@ -54,11 +57,11 @@ export function getTimeline(db: HistoryDatabase, query: Required<TimelineQuery>)
     error: 0,
     durationCount: 0,
     durationSum: 0,
-    histogram: new Map(),
+    durations: new DurationCounts(),
   }));
   if (query.bucket !== 'minute' && boundaries.every((boundary) => boundary % HOUR === 0)) fromRollups(db, query, buckets);
   else fromRows(db, query, buckets);
-  return buckets.map(({ histogram, durationCount, durationSum, ...bucket }) => ({
+  return buckets.map(({ durations, durationCount, durationSum, ...bucket }) => ({
     start: bucket.start,
     end: bucket.end,
     total: bucket.running + bucket.success + bucket.error,
@@ -66,7 +69,7 @@ export function getTimeline(db: HistoryDatabase, query: Required<TimelineQuery>)
     success: bucket.success,
     error: bucket.error,
     avgDurationMs: durationCount === 0 ? null : durationSum / durationCount,
-    p95DurationMs: histogramPercentile(histogram, 95),
+    p95DurationMs: durations.percentile(95),
   }));
 }
 
@@ -95,7 +98,7 @@ function fromRollups(db: HistoryDatabase, query: Required<TimelineQuery>, bucket
     bucket.error += row.error;
     bucket.durationCount += row.durationCount;
     bucket.durationSum += row.durationSum;
-    mergeInto(bucket.histogram, parseHistogram(row.histogram));
+    bucket.durations.addStored(row.histogram);
   }
 }
 
@@ -120,6 +123,6 @@ function fromRows(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: 
     if (row.durationMs === null) continue;
     bucket.durationCount += 1;
     bucket.durationSum += row.durationMs;
-    addToHistogram(bucket.histogram, bucketOf(row.durationMs), 1);
+    bucket.durations.addDuration(row.durationMs);
   }
 }

@@ -1,7 +1,7 @@
 // One row per workflow for an overview screen: its latest run, and how it did over a time range.
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
-import { type Histogram, histogramPercentile, mergeInto, parseHistogram } from './histogram.js';
+import { DurationCounts } from './histogram.js';
 import { type RollupSpan, spansWhere } from './rollup-spans.js';
 import { ALL_WORKFLOWS, executionCounts, workflowExecutions as executions, workflowRollups } from './schema.js';
 import type { WorkflowSummary } from './types.js';
@@ -14,7 +14,7 @@ interface Totals {
   error: number;
   durationCount: number;
   durationSum: number;
-  histogram: Histogram;
+  durations: DurationCounts;
 }
 
 export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): WorkflowSummary[] {
@@ -30,7 +30,7 @@ export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): 
   for (const row of rows) {
     let workflow = totals.get(row.workflowId);
     if (workflow === undefined) {
-      workflow = { ...row, latestBucket: row.bucketStart, histogram: new Map(), running: 0, success: 0, error: 0, durationCount: 0, durationSum: 0 };
+      workflow = { workflowName: row.workflowName, latestBucket: row.bucketStart, durations: new DurationCounts(), running: 0, success: 0, error: 0, durationCount: 0, durationSum: 0 };
       totals.set(row.workflowId, workflow);
     }
     if (row.bucketStart >= workflow.latestBucket) {
@@ -42,7 +42,7 @@ export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): 
     workflow.error += row.error;
     workflow.durationCount += row.durationCount;
     workflow.durationSum += row.durationSum;
-    mergeInto(workflow.histogram, parseHistogram(row.histogram));
+    workflow.durations.addStored(row.histogram);
   }
   // Workflows with stored executions but no run in the range belong on an overview too.
   const stored = db.selectDistinct({ workflowId: executionCounts.workflowId }).from(executionCounts).all();
@@ -72,7 +72,7 @@ export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): 
       error,
       successRate: success + error === 0 ? null : success / (success + error),
       avgDurationMs: durationCount === 0 ? null : (workflow?.durationSum ?? 0) / durationCount,
-      p95DurationMs: workflow === undefined ? null : histogramPercentile(workflow.histogram, 95),
+      p95DurationMs: workflow === undefined ? null : workflow.durations.percentile(95),
     };
   });
   // Most recently run first, like a list of workflows sorted by activity.
