@@ -108,9 +108,10 @@ function forEachBucket(text: string, add: (bucket: number, count: number) => voi
 
 /** Both histograms added up, buckets whose count reaches 0 left out. The body of HISTOGRAM_MERGE_FUNCTION. */
 export function mergeHistograms(stored: string | null, change: string | null): string {
-  const sum: HistogramChange = new Map();
-  for (const text of [stored, change]) if (text !== null) forEachBucket(text, (bucket, count) => addToChange(sum, bucket, count));
-  return encodeHistogram(sum);
+  const sum = new DurationCounts();
+  if (stored !== null) sum.addStored(stored);
+  if (change !== null) sum.addStored(change);
+  return sum.encode();
 }
 
 /** A stored histogram as bucket → count, for tests and inspection. */
@@ -123,11 +124,32 @@ export function decodeHistogram(text: string): HistogramChange {
 /** Durations counted per bucket, added up from many stored histograms, for percentiles. */
 export class DurationCounts {
   /** Dense up to the largest bucket seen (an hour is bucket ~750), so that adding is an array write. */
-  private counts = new Uint32Array(0);
+  private counts = new Int32Array(0);
   private total = 0;
+  /**
+   * A histogram added alone is kept as its text until a second one comes: an hourly timeline has one row per
+   * bucket, and allocating arrays for them was a quarter of its time.
+   */
+  private only: string | null = null;
 
-  /** Adds a stored histogram. Decoded inline rather than through forEachBucket: this runs for every row read. */
   addStored(text: string): void {
+    if (this.only === null && this.total === 0 && this.counts.length === 0) {
+      this.only = text;
+      return;
+    }
+    this.flushOnly();
+    this.decode(text);
+  }
+
+  private flushOnly(): void {
+    if (this.only === null) return;
+    const text = this.only;
+    this.only = null;
+    this.decode(text);
+  }
+
+  /** Decoded inline rather than through forEachBucket: this runs for every row read. */
+  private decode(text: string): void {
     let at = 0;
     let bucket = -1;
     while (at < text.length) {
@@ -158,14 +180,23 @@ export class DurationCounts {
 
   /** The counts as stored text. */
   encode(): string {
-    const change: HistogramChange = new Map();
-    this.counts.forEach((count, bucket) => {
-      if (count !== 0) change.set(bucket, count);
-    });
-    return encodeHistogram(change);
+    if (this.only !== null) return this.only;
+    let first = 0;
+    while (first < this.counts.length && this.counts[first] === 0) first++;
+    let last = this.counts.length - 1;
+    while (last >= first && this.counts[last] === 0) last--;
+    if (first > last) return '';
+    const codes: number[] = [];
+    writeVarint(codes, first);
+    for (let bucket = first; bucket <= last; bucket++) {
+      const count = this.counts[bucket] as number;
+      writeVarint(codes, count >= 0 ? count * 2 : -count * 2 - 1);
+    }
+    return String.fromCharCode(...codes);
   }
 
   addDuration(durationMs: number): void {
+    this.flushOnly();
     const bucket = bucketOf(durationMs);
     this.reach(bucket);
     (this.counts[bucket] as number) += 1;
@@ -174,7 +205,7 @@ export class DurationCounts {
 
   private reach(bucket: number): void {
     if (bucket < this.counts.length) return;
-    const grown = new Uint32Array(Math.min(BUCKETS, Math.max(bucket + 1, this.counts.length * 2, 64)));
+    const grown = new Int32Array(Math.min(BUCKETS, Math.max(bucket + 1, this.counts.length * 2, 64)));
     grown.set(this.counts);
     this.counts = grown;
   }
@@ -184,6 +215,7 @@ export class DurationCounts {
    * milliseconds; when the exact maximum is known, never above it and equal to it at the last rank. Null when empty.
    */
   percentile(percent: number, maxMs?: number | null): number | null {
+    if (this.only !== null) return textPercentile(this.only, percent, maxMs);
     if (this.total <= 0) return null;
     const rank = Math.max(1, Math.ceil((percent * this.total) / 100));
     if (rank === this.total && maxMs != null) return maxMs;
@@ -197,4 +229,24 @@ export class DurationCounts {
     }
     return null; // not reached: the counts add up to total
   }
+}
+
+/** DurationCounts.percentile for one stored histogram, read in place. */
+function textPercentile(text: string, percent: number, maxMs?: number | null): number | null {
+  let total = 0;
+  forEachBucket(text, (_, count) => {
+    total += count;
+  });
+  if (total <= 0) return null;
+  const rank = Math.max(1, Math.ceil((percent * total) / 100));
+  if (rank === total && maxMs != null) return maxMs;
+  let seen = 0;
+  let found: number | null = null;
+  forEachBucket(text, (bucket, count) => {
+    seen += count;
+    if (found === null && seen >= rank) found = bucket;
+  });
+  if (found === null) return null;
+  const value = Math.round(valueOf(found));
+  return maxMs == null ? value : Math.min(value, maxMs);
 }

@@ -26,7 +26,6 @@ export function getNodeStats(
       latestBucket: max(rollups.bucketStart),
       nodeType: rollups.nodeType,
       nodeName: rollups.nodeName,
-      running: total(rollups.running),
       success: total(rollups.success),
       error: total(rollups.error),
       skipped: total(rollups.skipped),
@@ -60,7 +59,7 @@ export function getNodeStats(
     const finished = node.success + node.error;
     return {
       ...node,
-      runs: node.running + node.success + node.error + node.skipped,
+      runs: node.success + node.error + node.skipped,
       errorRate: finished === 0 ? null : node.error / finished,
       avgDurationMs: durationCount === 0 ? null : durationSum / durationCount,
       p50DurationMs: durations.percentile(50, node.maxDurationMs),

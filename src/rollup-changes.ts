@@ -47,7 +47,6 @@ export interface CountChange {
 }
 
 interface Counted {
-  running: number;
   success: number;
   error: number;
   durationCount: number;
@@ -83,12 +82,12 @@ export function bucketStartOf(time: number, size: number): number {
 }
 
 function counted(): Counted {
-  return { running: 0, success: 0, error: 0, durationCount: 0, durationSum: 0, histogram: new Map() };
+  return { success: 0, error: 0, durationCount: 0, durationSum: 0, histogram: new Map() };
 }
 
 function count(target: Counted & { skipped?: number }, status: string, durationMs: number | null, sign: 1 | -1): void {
   if (status === 'skipped') target.skipped = (target.skipped ?? 0) + sign;
-  else target[status as ExecutionStatus] += sign;
+  else target[status as 'success' | 'error'] += sign;
   if (durationMs === null) return;
   target.durationCount += sign;
   target.durationSum += sign * durationMs;
@@ -122,7 +121,8 @@ export class RollupChanges {
       total.durationCount += sign;
       total.durationSum += sign * facts.durationMs;
     }
-    if (!this.withRollups) return;
+    // Running executions are counted only in the totals; the rollups count finished ones (see the schema).
+    if (!this.withRollups || facts.status === 'running') return;
     for (const workflowId of [facts.workflowId, ALL_WORKFLOWS]) {
       for (const [grain, size] of GRAINS) {
         const bucketStart = bucketStartOf(facts.startedAt, size);
@@ -139,7 +139,7 @@ export class RollupChanges {
   }
 
   step(facts: StepFacts, sign: 1 | -1): void {
-    if (!this.withRollups) return;
+    if (!this.withRollups || facts.status === 'running') return;
     for (const [grain, size] of GRAINS) {
       const bucketStart = bucketStartOf(facts.executionStartedAt, size);
       const key = `${grain}\u0000${facts.workflowId}\u0000${bucketStart}\u0000${facts.nodeId}`;

@@ -44,7 +44,8 @@ const camel = (name: string) => name.replace(/_(\w)/g, (_, letter: string) => le
 
 /** The stored histogram plus the one being inserted, added up in SQL: no read of the row first. */
 function mergedHistogram(column: AnySQLiteColumn) {
-  return sql`${sql.raw(HISTOGRAM_MERGE_FUNCTION)}(${column}, excluded.histogram)`;
+  // Most changes (a start, a status) carry no duration: then the stored histogram is not even decoded.
+  return sql`case when excluded.histogram = '' then ${column} else ${sql.raw(HISTOGRAM_MERGE_FUNCTION)}(${column}, excluded.histogram) end`;
 }
 
 const newerError = sql`excluded.last_error_at is not null and excluded.last_error_at >= coalesce(${nodeRollups.lastErrorAt}, -1)`;
@@ -102,7 +103,7 @@ export class Rollups {
           .onConflictDoUpdate({
             target: [workflowRollups.grain, workflowRollups.workflowId, workflowRollups.bucketStart],
             set: {
-              ...addUp(['running', 'success', 'error', 'duration_count', 'duration_sum']),
+              ...addUp(['success', 'error', 'duration_count', 'duration_sum']),
               workflowName: sql`case when ${p('named')} then excluded.workflow_name else ${workflowRollups.workflowName} end`,
               histogram: mergedHistogram(workflowRollups.histogram),
             },
@@ -110,7 +111,7 @@ export class Rollups {
       ),
       deleteEmptyWorkflowRollup: prepareDirect(
         sqlite,
-        db.delete(workflowRollups).where(and(workflowKey, sql`${workflowRollups.running} + ${workflowRollups.success} + ${workflowRollups.error} = 0`)),
+        db.delete(workflowRollups).where(and(workflowKey, sql`${workflowRollups.success} + ${workflowRollups.error} = 0`)),
       ),
       addNodeRollup: prepareDirect(
         sqlite,
@@ -120,7 +121,7 @@ export class Rollups {
           .onConflictDoUpdate({
             target: [nodeRollups.grain, nodeRollups.workflowId, nodeRollups.bucketStart, nodeRollups.nodeId],
             set: {
-              ...addUp(['running', 'success', 'error', 'skipped', 'duration_count', 'duration_sum']),
+              ...addUp(['success', 'error', 'skipped', 'duration_count', 'duration_sum']),
               nodeType: sql`case when ${p('named')} then excluded.node_type else ${nodeRollups.nodeType} end`,
               nodeName: sql`case when ${p('named')} then excluded.node_name else ${nodeRollups.nodeName} end`,
               durationMax: sql`nullif(max(coalesce(${nodeRollups.durationMax}, -1), coalesce(excluded.duration_max, -1)), -1)`,
@@ -141,7 +142,7 @@ export class Rollups {
         sqlite,
         db
           .delete(nodeRollups)
-          .where(and(nodeKey, sql`${nodeRollups.running} + ${nodeRollups.success} + ${nodeRollups.error} + ${nodeRollups.skipped} = 0`)),
+          .where(and(nodeKey, sql`${nodeRollups.success} + ${nodeRollups.error} + ${nodeRollups.skipped} = 0`)),
       ),
       maxOfNodeRollup: prepareDirect(
         sqlite,
@@ -162,18 +163,18 @@ export class Rollups {
           .limit(1),
       ),
       executionFacts: db.select(executionFactColumns).from(executions).where(idsIn(executions.id)).prepare(),
+      // One execution's facts, on every update: a plain lookup by key, run directly (rows as arrays, no mapping).
+      executionFactsById: prepareDirect(sqlite, db.select(executionFactColumns).from(executions).where(eq(executions.id, p('id')))),
       stepFactsOfExecutions: db
         .select(stepFactColumns)
         .from(steps)
         .innerJoin(executions, eq(executions.id, steps.executionId))
         .where(idsIn(steps.executionId))
         .prepare(),
-      stepFacts: db
-        .select(stepFactColumns)
-        .from(steps)
-        .innerJoin(executions, eq(executions.id, steps.executionId))
-        .where(eq(steps.id, p('id')))
-        .prepare(),
+      stepFacts: prepareDirect(
+        sqlite,
+        db.select(stepFactColumns).from(steps).innerJoin(executions, eq(executions.id, steps.executionId)).where(eq(steps.id, p('id'))),
+      ),
       executionKey: prepareDirect(
         sqlite,
         db.select({ workflowId: executions.workflowId, startedAt: executions.startedAt }).from(executions).where(eq(executions.id, p('id'))),
@@ -182,7 +183,11 @@ export class Rollups {
   }
 
   executionFacts(ids: string[]): ExecutionFacts[] {
-    return ids.length === 0 ? [] : this.statements.executionFacts.all({ ids: JSON.stringify(ids) });
+    if (ids.length !== 1) return ids.length === 0 ? [] : this.statements.executionFacts.all({ ids: JSON.stringify(ids) });
+    const row = this.statements.executionFactsById.get({ id: ids[0] });
+    if (row === undefined) return [];
+    const [workflowId, workflowName, triggerType, status, startedAt, durationMs] = row;
+    return [{ workflowId, workflowName, triggerType, status, startedAt, durationMs } as ExecutionFacts];
   }
 
   stepFactsOfExecutions(ids: string[]): StepFacts[] {
@@ -190,7 +195,10 @@ export class Rollups {
   }
 
   stepFacts(id: string): StepFacts | undefined {
-    return this.statements.stepFacts.get({ id });
+    const row = this.statements.stepFacts.get({ id });
+    if (row === undefined) return undefined;
+    const [workflowId, executionStartedAt, nodeId, nodeType, nodeName, status, durationMs, errorMessage, at] = row;
+    return { workflowId, executionStartedAt, nodeId, nodeType, nodeName, status, durationMs, errorMessage, at } as StepFacts;
   }
 
   /** The workflow and start of an execution: where its steps are counted. */
@@ -217,7 +225,7 @@ export class Rollups {
       workflowName: change.workflowName ?? '',
       histogram: encodeHistogram(change.histogram),
     });
-    if (change.running < 0 || change.success < 0 || change.error < 0) this.statements.deleteEmptyWorkflowRollup.run(change);
+    if (change.success < 0 || change.error < 0) this.statements.deleteEmptyWorkflowRollup.run(change);
   }
 
   private applyNodeRollup(change: NodeRollupChange): void {
@@ -232,7 +240,7 @@ export class Rollups {
       histogram: encodeHistogram(change.histogram),
     };
     this.statements.addNodeRollup.run(values);
-    const removed = change.running < 0 || change.success < 0 || change.error < 0 || change.skipped < 0;
+    const removed = change.success < 0 || change.error < 0 || change.skipped < 0;
     if (removed && this.statements.deleteEmptyNodeRollup.run(change).changes > 0) return;
     if (!change.recount) return;
     const size = GRAINS.find(([grain]) => grain === change.grain)?.[1] as number;

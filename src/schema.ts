@@ -105,8 +105,10 @@ export const INSIGHT_GRAINS = ['hour', 'day'] as const;
 export const ALL_WORKFLOWS = '';
 
 /**
- * Executions per workflow (and for all workflows together, ALL_WORKFLOWS) by UTC hour and UTC day of their start:
- * counts per status, duration count and sum, and a duration histogram (src/histogram.ts) for percentiles.
+ * Finished executions per workflow (and for all workflows together, ALL_WORKFLOWS) by UTC hour and UTC day of their
+ * start: counts per status, duration count and sum, and a duration histogram (src/histogram.ts) for percentiles.
+ * Running ones are not counted here (they are few, and counted from the executions table): starting a run then
+ * costs one small write, and only its completion touches the rollups.
  */
 export const workflowRollups = sqliteTable(
   'workflow_rollups',
@@ -117,7 +119,6 @@ export const workflowRollups = sqliteTable(
     bucketStart: integer('bucket_start').notNull(),
     /** The name of the latest execution counted here. */
     workflowName: text('workflow_name').notNull(),
-    running: integer('running').notNull(),
     success: integer('success').notNull(),
     error: integer('error').notNull(),
     durationCount: integer('duration_count').notNull(),
@@ -128,7 +129,7 @@ export const workflowRollups = sqliteTable(
   (table) => [primaryKey({ columns: [table.grain, table.workflowId, table.bucketStart] })],
 );
 
-/** Steps per workflow and node by the UTC hour and UTC day of their execution's start. */
+/** Finished steps (success, error, skipped) per workflow and node by the UTC hour and UTC day of their execution's start. */
 export const nodeRollups = sqliteTable(
   'node_rollups',
   {
@@ -139,7 +140,6 @@ export const nodeRollups = sqliteTable(
     /** Type and name of the latest step counted here. */
     nodeType: text('node_type').notNull(),
     nodeName: text('node_name'),
-    running: integer('running').notNull(),
     success: integer('success').notNull(),
     error: integer('error').notNull(),
     skipped: integer('skipped').notNull(),

@@ -30,11 +30,17 @@ const MINUTE = 60_000;
 export function bucketBoundaries(query: Required<TimelineQuery>): number[] {
   const first = START_OF[query.bucket](new TZDate(query.startedAfter, query.timeZone));
   // Minutes and hours are fixed lengths of time, so only days need the calendar (and its time zone rules) per step.
-  const next: (at: TZDate) => TZDate =
-    query.bucket === 'day' ? (at) => addDays(at, 1) : (at) => new TZDate(at.getTime() + (query.bucket === 'hour' ? HOUR : MINUTE), query.timeZone);
-  let at = first;
-  const boundaries = [at.getTime()];
-  while (at.getTime() < query.startedBefore) {
+  let day = first;
+  const next =
+    query.bucket === 'day'
+      ? () => {
+          day = addDays(day, 1);
+          return day.getTime();
+        }
+      : (at: number) => at + (query.bucket === 'hour' ? HOUR : MINUTE);
+  let at = first.getTime();
+  const boundaries = [at];
+  while (at < query.startedBefore) {
     if (boundaries.length > MAX_TIMELINE_BUCKETS) {
       throw new ExecutionStoreError(
         'VALIDATION',
@@ -42,7 +48,7 @@ export function bucketBoundaries(query: Required<TimelineQuery>): number[] {
       );
     }
     at = next(at);
-    boundaries.push(at.getTime());
+    boundaries.push(at);
   }
   return boundaries;
 }
@@ -59,8 +65,12 @@ export function getTimeline(db: HistoryDatabase, query: Required<TimelineQuery>)
     durationSum: 0,
     durations: new DurationCounts(),
   }));
-  if (query.bucket !== 'minute' && boundaries.every((boundary) => boundary % HOUR === 0)) fromRollups(db, query, buckets);
-  else fromRows(db, query, buckets);
+  if (query.bucket !== 'minute' && boundaries.every((boundary) => boundary % HOUR === 0)) {
+    fromRollups(db, query, buckets);
+    fromRows(db, query, buckets, 'running'); // rollups count finished executions only
+  } else {
+    fromRows(db, query, buckets);
+  }
   return buckets.map(({ durations, durationCount, durationSum, ...bucket }) => ({
     start: bucket.start,
     end: bucket.end,
@@ -93,7 +103,6 @@ function fromRollups(db: HistoryDatabase, query: Required<TimelineQuery>, bucket
   for (const row of rows) {
     while ((buckets[i] as Bucket).end <= row.bucketStart) i++;
     const bucket = buckets[i] as Bucket;
-    bucket.running += row.running;
     bucket.success += row.success;
     bucket.error += row.error;
     bucket.durationCount += row.durationCount;
@@ -102,13 +111,15 @@ function fromRollups(db: HistoryDatabase, query: Required<TimelineQuery>, bucket
   }
 }
 
-function fromRows(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: Bucket[]): void {
+/** Counts the stored executions (only those with `status`, when given: the status index serves that). */
+function fromRows(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: Bucket[], status?: 'running'): void {
   const rows = db
     .select({ startedAt: executions.startedAt, status: executions.status, durationMs: executions.durationMs })
     .from(executions)
     .where(
       and(
         query.workflowId === undefined ? undefined : eq(executions.workflowId, query.workflowId),
+        status === undefined ? undefined : eq(executions.status, status),
         gte(executions.startedAt, (buckets[0] as Bucket).start),
         lt(executions.startedAt, (buckets.at(-1) as Bucket).end),
       ),

@@ -187,9 +187,8 @@ export interface NodeStats {
   /** Type and name of the node's latest step in the range. */
   nodeType: string;
   nodeName: string | null;
-  /** Steps run: running + success + error + skipped. */
+  /** Steps that finished: success + error + skipped (steps still running are not counted). */
   runs: number;
-  running: number;
   success: number;
   error: number;
   skipped: number;

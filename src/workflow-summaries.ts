@@ -1,5 +1,5 @@
 // One row per workflow for an overview screen: its latest run, and how it did over a time range.
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { DurationCounts } from './histogram.js';
 import { type RollupSpan, spansWhere } from './rollup-spans.js';
@@ -9,7 +9,6 @@ import type { WorkflowSummary } from './types.js';
 interface Totals {
   workflowName: string;
   latestBucket: number;
-  running: number;
   success: number;
   error: number;
   durationCount: number;
@@ -30,23 +29,40 @@ export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): 
   for (const row of rows) {
     let workflow = totals.get(row.workflowId);
     if (workflow === undefined) {
-      workflow = { workflowName: row.workflowName, latestBucket: row.bucketStart, durations: new DurationCounts(), running: 0, success: 0, error: 0, durationCount: 0, durationSum: 0 };
+      workflow = { workflowName: row.workflowName, latestBucket: row.bucketStart, durations: new DurationCounts(), success: 0, error: 0, durationCount: 0, durationSum: 0 };
       totals.set(row.workflowId, workflow);
     }
     if (row.bucketStart >= workflow.latestBucket) {
       workflow.latestBucket = row.bucketStart;
       workflow.workflowName = row.workflowName;
     }
-    workflow.running += row.running;
     workflow.success += row.success;
     workflow.error += row.error;
     workflow.durationCount += row.durationCount;
     workflow.durationSum += row.durationSum;
     workflow.durations.addStored(row.histogram);
   }
+  // Running executions are not in the rollups; they are few, and the status index finds them.
+  const running = new Map(
+    spans.length === 0
+      ? []
+      : db
+          .select({ workflowId: executions.workflowId, count: count() })
+          .from(executions)
+          .where(
+            and(
+              eq(executions.status, 'running'),
+              gte(executions.startedAt, (spans[0] as RollupSpan).from),
+              lt(executions.startedAt, (spans.at(-1) as RollupSpan).to),
+            ),
+          )
+          .groupBy(executions.workflowId)
+          .all()
+          .map((row) => [row.workflowId, row.count]),
+  );
   // Workflows with stored executions but no run in the range belong on an overview too.
   const stored = db.selectDistinct({ workflowId: executionCounts.workflowId }).from(executionCounts).all();
-  const ids = new Set([...totals.keys(), ...stored.map((row) => row.workflowId)]);
+  const ids = new Set([...totals.keys(), ...running.keys(), ...stored.map((row) => row.workflowId)]);
   const latestRun = db
     .select({ id: executions.id, status: executions.status, startedAt: executions.startedAt, workflowName: executions.workflowName })
     .from(executions)
@@ -58,7 +74,7 @@ export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): 
   const summaries = [...ids].map((workflowId): WorkflowSummary => {
     const last = latestRun.get({ workflowId });
     const workflow = totals.get(workflowId);
-    const running = workflow?.running ?? 0;
+    const runningNow = running.get(workflowId) ?? 0;
     const success = workflow?.success ?? 0;
     const error = workflow?.error ?? 0;
     const durationCount = workflow?.durationCount ?? 0;
@@ -66,8 +82,8 @@ export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): 
       workflowId,
       workflowName: last?.workflowName ?? workflow?.workflowName ?? workflowId,
       lastRun: last === undefined ? null : { executionId: last.id, status: last.status, startedAt: last.startedAt },
-      runs: running + success + error,
-      running,
+      runs: runningNow + success + error,
+      running: runningNow,
       success,
       error,
       successRate: success + error === 0 ? null : success / (success + error),

@@ -40,7 +40,7 @@ describe('insights on an empty store', () => {
 });
 
 describe('insights on one execution', () => {
-  it('gives every figure of its steps, a running one and a skipped one included', async () => {
+  it('gives every figure of its finished steps, a skipped one included, and leaves out the one still running', async () => {
     const store = await memoryStore({ now: () => NOW });
     const { executionId } = await store.recordExecution(newExecution({ status: 'error', completedAt: T0 + 900, errorMessage: 'Order 42 failed' }), [
       newRunStep({ nodeId: 'fetch', stepIndex: 0, status: 'success', completedAt: T0 + 120 }),
@@ -48,7 +48,7 @@ describe('insights on one execution', () => {
       newRunStep({ nodeId: 'save', nodeType: 'db_query', nodeName: 'Save', stepIndex: 2, startedAt: T0 + 120, status: 'error', completedAt: T0 + 900, errorMessage: 'Deadlock on row 17' }),
       newRunStep({ nodeId: 'notify', nodeType: 'email', nodeName: 'Notify', stepIndex: 3, startedAt: T0 + 900, status: 'running' }),
     ]);
-    const node = { workflowId: 'wf-orders', running: 0, success: 0, error: 0, skipped: 0, lastError: null };
+    const node = { workflowId: 'wf-orders', success: 0, error: 0, skipped: 0, lastError: null };
     expect(await store.getNodeStats({ workflowId: 'wf-orders', sortBy: 'p95' })).toEqual([
       { ...node, nodeId: 'save', nodeType: 'db_query', nodeName: 'Save', runs: 1, error: 1, errorRate: 1, avgDurationMs: 780,
         p50DurationMs: 780, p95DurationMs: 780, maxDurationMs: 780, lastError: { message: 'Deadlock on row 17', at: T0 + 900 } },
@@ -56,8 +56,6 @@ describe('insights on one execution', () => {
         avgDurationMs: 120, p50DurationMs: 120, p95DurationMs: 120, maxDurationMs: 120 },
       { ...node, nodeId: 'check', nodeType: 'condition', nodeName: 'Check stock', runs: 1, skipped: 1, errorRate: null,
         avgDurationMs: 0, p50DurationMs: 0, p95DurationMs: 0, maxDurationMs: 0 },
-      { ...node, nodeId: 'notify', nodeType: 'email', nodeName: 'Notify', runs: 1, running: 1, errorRate: null,
-        avgDurationMs: null, p50DurationMs: null, p95DurationMs: null, maxDurationMs: null },
     ]);
     expect(await store.getWorkflowSummaries()).toEqual([
       { workflowId: 'wf-orders', workflowName: 'Sync orders', lastRun: { executionId, status: 'error', startedAt: T0 },

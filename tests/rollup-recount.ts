@@ -61,10 +61,11 @@ export function recountedRollups(file: string): Snapshot {
     const nodes = new Map<string, Row & { durations: number[] }>();
     for (const [grain, size] of GRAINS) {
       for (const execution of executions) {
+        if (execution.status === 'running') continue; // rollups count finished executions
         const bucketStart = Math.floor((execution.started_at as number) / size) * size;
         for (const workflowId of [execution.workflow_id as string, '']) {
           const key = `${grain}|${workflowId}|${bucketStart}`;
-          const row = workflows.get(key) ?? { grain, workflow_id: workflowId, bucket_start: bucketStart, running: 0, success: 0, error: 0, duration_count: 0, duration_sum: 0, durations: [] };
+          const row = workflows.get(key) ?? { grain, workflow_id: workflowId, bucket_start: bucketStart, success: 0, error: 0, duration_count: 0, duration_sum: 0, durations: [] };
           (row[execution.status as string] as number)++;
           if (execution.duration_ms !== null) {
             (row.duration_count as number)++;
@@ -75,11 +76,12 @@ export function recountedRollups(file: string): Snapshot {
         }
       }
       for (const step of steps) {
+        if (step.status === 'running') continue;
         const bucketStart = Math.floor((step.execution_started_at as number) / size) * size;
         const key = `${grain}|${step.workflow_id}|${bucketStart}|${step.node_id}`;
         const row = nodes.get(key) ?? {
           grain, workflow_id: step.workflow_id, bucket_start: bucketStart, node_id: step.node_id,
-          running: 0, success: 0, error: 0, skipped: 0, duration_count: 0, duration_sum: 0, duration_max: null,
+          success: 0, error: 0, skipped: 0, duration_count: 0, duration_sum: 0, duration_max: null,
           last_error_message: null, last_error_at: null, durations: [],
         };
         (row[step.status as string] as number)++;
