@@ -163,6 +163,31 @@ async function main(): Promise<void> {
 
   console.log('\nStats over all recorded executions');
   console.table(await store.getExecutionStats());
+
+  console.log('\nNodes over the last 24 hours, most failing first');
+  const nodes = await store.getNodeStats({ startedAfter: now - 24 * 3_600_000, sortBy: 'errorRate', limit: 5 });
+  console.table(
+    nodes.map((node) => ({
+      node: node.nodeName ?? node.nodeId,
+      type: node.nodeType,
+      runs: node.runs,
+      errors: node.error,
+      'error rate': node.errorRate === null ? '' : `${(node.errorRate * 100).toFixed(0)}%`,
+      p95: seconds(node.p95DurationMs ?? undefined),
+      'last error': node.lastError?.message ?? '',
+    })),
+  );
+
+  console.log('\nFailures grouped by message');
+  console.table(
+    (await store.getErrorGroups({ limit: 5 })).map((group) => ({
+      workflow: group.workflowName,
+      node: group.nodeName ?? group.nodeId ?? '',
+      count: group.count,
+      pattern: group.pattern,
+      'last seen': new Date(group.lastSeenAt).toISOString(),
+    })),
+  );
   store.close();
 }
 

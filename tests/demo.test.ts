@@ -38,4 +38,9 @@ it('the demo records three realistic runs into a real file and prints them', asy
   expect(output).toContain(`Recorded 3 simulated runs in ${file}`);
   expect(output).toContain(`Execution ${failed?.id}: Sync new orders to CRM, error after 3.021 s`);
   expect(output).toContain('Input of the failed step "Fetch customer": {"method":"GET","url":"https://crm.example.com/api/customers/cus_42","headers":{"authorization":"[REDACTED]"}}');
+  // The insights tables: the failing node first, and its failure as a group with the numbers masked.
+  const [worstNode] = await store.getNodeStats({ sortBy: 'errorRate' });
+  expect(worstNode).toMatchObject({ nodeName: 'Fetch customer', runs: 2, error: 1, errorRate: 0.5 });
+  expect(output).toMatch(/'Fetch customer'\s*│\s*'http_request'\s*│\s*2\s*│\s*1\s*│\s*'50%'/);
+  expect(output).toMatch(/'Sync new orders to CRM'\s*│\s*'Fetch customer'\s*│\s*1\s*│\s*'HTTP <n> Bad Gateway from crm\.example\.com after <n> retries'/);
 });

@@ -1,0 +1,59 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bucketOf, decodeHistogram, DurationCounts, encodeHistogram, mergeHistograms } from '../src/histogram.js';
+
+const histogramOf = (durations: number[]) => {
+  const counts = new Map<number, number>();
+  for (const d of durations) counts.set(bucketOf(d), (counts.get(bucketOf(d)) ?? 0) + 1);
+  return counts;
+};
+const sorted = (map: Map<number, number>) => [...map].sort(([a], [b]) => a - b);
+const durations = fc.array(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), { maxLength: 80 });
+
+describe('stored histograms', () => {
+  it('decode to what was encoded, for any durations up to the largest safe integer', () => {
+    fc.assert(
+      fc.property(durations, (values) => {
+        const histogram = histogramOf(values);
+        expect(sorted(decodeHistogram(encodeHistogram(histogram)))).toEqual(sorted(histogram));
+      }),
+    );
+  });
+
+  it('merge by adding counts, and a removal takes back exactly what was added', () => {
+    fc.assert(
+      fc.property(durations, durations, (kept, removed) => {
+        const both = mergeHistograms(encodeHistogram(histogramOf(kept)), encodeHistogram(histogramOf(removed)));
+        expect(sorted(decodeHistogram(both))).toEqual(sorted(histogramOf([...kept, ...removed])));
+        const negated = new Map([...histogramOf(removed)].map(([bucket, count]) => [bucket, -count]));
+        expect(sorted(decodeHistogram(mergeHistograms(both, encodeHistogram(negated))))).toEqual(sorted(histogramOf(kept)));
+      }),
+    );
+  });
+
+  it('are short text of the characters 0 to o, empty when empty', () => {
+    expect(encodeHistogram(new Map())).toBe('');
+    const text = encodeHistogram(histogramOf([1, 2, 3, 400, 400, 3_600_000]));
+    expect(text).toMatch(/^[0-o]+$/);
+    expect(text.length).toBeLessThan(800);
+  });
+
+  it('give nearest-rank percentiles within 1%, exact below 50 ms, however they are added up', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 5 }), (values, parts) => {
+        const counts = new DurationCounts();
+        for (let part = 0; part < parts; part++) {
+          counts.addStored(encodeHistogram(histogramOf(values.filter((_, i) => i % parts === part))));
+        }
+        const ordered = [...values].sort((a, b) => a - b);
+        for (const percent of [50, 95, 99]) {
+          const exact = ordered[Math.max(1, Math.ceil((percent * ordered.length) / 100)) - 1] as number;
+          const reported = counts.percentile(percent) as number;
+          if (exact < 50) expect(reported).toBe(exact);
+          else expect(Math.abs(reported - exact)).toBeLessThanOrEqual(exact * 0.01 + 0.5);
+        }
+        expect(counts.percentile(100, ordered.at(-1))).toBe(ordered.at(-1));
+      }),
+    );
+  });
+});
