@@ -102,25 +102,15 @@ export class RollupChanges {
   /**
    * @param withRollups false for deletes whose insights outlive them: only the exact totals of the stored
    *   executions change.
+   * @param withCounts false for rebuilding the rollups: the totals are right already.
    */
-  constructor(private readonly withRollups = true) {}
-
-  get isEmpty(): boolean {
-    return this.counts.size === 0 && this.workflows.size === 0 && this.nodes.size === 0;
-  }
+  constructor(
+    private readonly withRollups = true,
+    private readonly withCounts = true,
+  ) {}
 
   execution(facts: ExecutionFacts, sign: 1 | -1): void {
-    const countKey = `${facts.workflowId}\u0000${facts.triggerType}\u0000${facts.status}`;
-    let total = this.counts.get(countKey);
-    if (total === undefined) {
-      total = { workflowId: facts.workflowId, triggerType: facts.triggerType, status: facts.status, executions: 0, durationCount: 0, durationSum: 0 };
-      this.counts.set(countKey, total);
-    }
-    total.executions += sign;
-    if (facts.durationMs !== null) {
-      total.durationCount += sign;
-      total.durationSum += sign * facts.durationMs;
-    }
+    if (this.withCounts) this.countTotal(facts, sign);
     // Running executions are counted only in the totals; the rollups count finished ones (see the schema).
     if (!this.withRollups || facts.status === 'running') return;
     for (const workflowId of [facts.workflowId, ALL_WORKFLOWS]) {
@@ -135,6 +125,20 @@ export class RollupChanges {
         if (sign > 0) rollup.workflowName = workflowId === ALL_WORKFLOWS ? '' : facts.workflowName;
         count(rollup, facts.status, facts.durationMs, sign);
       }
+    }
+  }
+
+  private countTotal(facts: ExecutionFacts, sign: 1 | -1): void {
+    const countKey = `${facts.workflowId}\u0000${facts.triggerType}\u0000${facts.status}`;
+    let total = this.counts.get(countKey);
+    if (total === undefined) {
+      total = { workflowId: facts.workflowId, triggerType: facts.triggerType, status: facts.status, executions: 0, durationCount: 0, durationSum: 0 };
+      this.counts.set(countKey, total);
+    }
+    total.executions += sign;
+    if (facts.durationMs !== null) {
+      total.durationCount += sign;
+      total.durationSum += sign * facts.durationMs;
     }
   }
 

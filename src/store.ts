@@ -18,6 +18,7 @@ import { markInterrupted } from './recovery.js';
 import { getExecutionStats } from './stats.js';
 import { type ExecutionFacts, RollupChanges, type StepFacts } from './rollup-changes.js';
 import { Rollups } from './rollups.js';
+import { rebuildRollups } from './rollup-rebuild.js';
 import { DAY } from './rollup-changes.js';
 import { type RollupSpan, rollupSpans } from './rollup-spans.js';
 import { getNodeStats } from './node-stats.js';
@@ -42,6 +43,8 @@ import type {
   InsightRetention,
   NodeStats,
   NodeStatsQuery,
+  RebuildOptions,
+  RebuiltInsights,
   TimelineEntry,
   TimelineQuery,
   WorkflowSummariesQuery,
@@ -351,6 +354,19 @@ export class ExecutionStore {
     const what = 'getWorkflowSummaries';
     const request = validate(workflowSummariesQuerySchema, query, what, 'query');
     return guard(what, () => this.inReadTransaction(() => getWorkflowSummaries(this.db, this.spans(request))));
+  }
+
+  /**
+   * Recounts the rollups behind the insights from the stored executions, one UTC day per transaction: for history
+   * recorded before the rollups existed (a file from before migration 0001). Each day that has stored executions
+   * gets a recount of them, which replaces what its rollups held, including runs since deleted.
+   */
+  async rebuildInsights(options?: RebuildOptions): Promise<RebuiltInsights> {
+    const what = 'rebuildInsights';
+    const onProgress = validate(cleanupOptionsSchema, options, what, 'options')?.onProgress as RebuildOptions['onProgress'];
+    const rebuilt = guard(what, () => rebuildRollups(this.db, this.rollups, this.inWriteTransaction, onProgress));
+    this.wal.checkpoint();
+    return rebuilt;
   }
 
   close(): void {

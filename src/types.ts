@@ -298,6 +298,24 @@ export interface ExecutionStoreOptions {
   insights?: InsightRetention;
 }
 
+export interface RebuildProgress {
+  /** UTC days recounted so far, of totalDays between the first and the last stored execution. */
+  days: number;
+  totalDays: number;
+  /** Finished executions counted so far. */
+  executions: number;
+}
+
+export interface RebuildOptions {
+  /** Called after each day, e.g. for a progress bar. */
+  onProgress?: (progress: RebuildProgress) => void;
+}
+
+export interface RebuiltInsights {
+  days: number;
+  executions: number;
+}
+
 export interface InsightRetention {
   /**
    * true (the default): deleting executions, by retention or one by one, leaves the insights counting them, the

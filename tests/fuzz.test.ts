@@ -65,6 +65,14 @@ const calls: Record<string, fc.Arbitrary<Call>> = {
   getExecutionStats: fc.option(field).map((workflowId) => (store) => store.getExecutionStats(workflowId as never)),
   recoverInterruptedExecutions: fc.option(mutated({ startedBefore: T0 })).map((options) => (store) =>
     store.recoverInterruptedExecutions(options as never)),
+  getNodeStats: fc.option(mutated({ workflowId: 'wf-orders', startedAfter: 0, startedBefore: T0, sortBy: 'p95', limit: 5 })).map((q) => (store) =>
+    store.getNodeStats(q as never)),
+  getTimeline: mutated({ workflowId: 'wf-orders', startedAfter: T0 - 86_400_000, startedBefore: T0, bucket: 'hour', timeZone: 'Europe/Berlin' }).map((q) => (store) =>
+    store.getTimeline(q as never)),
+  getErrorGroups: fc.option(mutated({ workflowId: 'wf-orders', startedAfter: 0, startedBefore: T0, limit: 5 })).map((q) => (store) =>
+    store.getErrorGroups(q as never)),
+  getWorkflowSummaries: fc.option(mutated({ startedAfter: 0, startedBefore: T0 })).map((q) => (store) => store.getWorkflowSummaries(q as never)),
+  rebuildInsights: fc.option(mutated({ onProgress: () => {} })).map((options) => (store) => store.rebuildInsights(options as never)),
 };
 
 function schemaOf(sqlite: Database.Database) {

@@ -300,3 +300,31 @@ describe('rollups agree with a recount of the stored rows', () => {
     expect(buckets(workflows)).toEqual([...expected, ...expected].sort()); // each workflow row, and the all-workflows row
   });
 });
+
+describe('rebuildInsights', () => {
+  it('recounts rollups for history recorded before they existed, day by day, with progress', async () => {
+    const { store, file } = await fileStore({ insights: { outliveDeletes: false } });
+    for (let i = 0; i < 30; i++) {
+      const startedAt = T0 - i * 5 * HOUR;
+      await store.recordExecution(newExecution({ workflowId: `wf-${i % 3}`, startedAt, status: i % 4 ? 'success' : 'error', completedAt: startedAt + 10 * i }), [
+        newRunStep({ nodeId: 'a', startedAt, status: 'success', completedAt: startedAt + i }),
+        newRunStep({ nodeId: 'b', stepIndex: 1, startedAt, status: i % 4 ? 'skipped' : 'error', completedAt: startedAt + i, errorMessage: i % 4 ? undefined : `e${i}` }),
+      ]);
+    }
+    await store.createExecution(newExecution({ startedAt: T0 + 1 })); // running: not in the rollups
+    const recounted = recountedRollups(file);
+    store.close();
+    // The file as a version without rollups would have left it.
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(file);
+    raw.exec('DELETE FROM workflow_rollups; DELETE FROM node_rollups;');
+    raw.close();
+
+    const reopened = track(await openExecutionStore(file, { now: () => NOW }));
+    expect(await reopened.getNodeStats()).toEqual([]);
+    const progress: number[] = [];
+    expect(await reopened.rebuildInsights({ onProgress: ({ days }) => progress.push(days) })).toEqual({ days: 7, executions: 30 }); // 26 October to 1 November
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(storedRollups(file)).toEqual(recounted);
+  });
+});
