@@ -1,6 +1,7 @@
 // Type-level tests: checked by tsc during `vitest run` (see vitest.config.ts), so a wrong shape fails the suite.
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
+  ErrorGroup,
   ExecutionChanges,
   ExecutionStats,
   ExecutionStatsQuery,
@@ -9,11 +10,16 @@ import type {
   ExecutionStore,
   ExecutionWithSteps,
   JsonObject,
+  NodeStats,
+  NodeStatsQuery,
   RecoveredExecutions,
   StepChanges,
   StepStatus,
+  TimelineEntry,
+  TimelineQuery,
   TriggerType,
   WorkflowExecution,
+  WorkflowSummary,
 } from '../src/index.js';
 
 describe('public types', () => {
@@ -65,5 +71,16 @@ describe('public types', () => {
   it('stats are numbers or null', () => {
     expectTypeOf<ExecutionStats['total']>().toEqualTypeOf<number>();
     expectTypeOf<ExecutionStats['p95DurationMs']>().toEqualTypeOf<number | null>();
+  });
+
+  it('insights answer with the shapes screens use', () => {
+    expectTypeOf<ExecutionStore['getNodeStats']>().returns.resolves.toEqualTypeOf<NodeStats[]>();
+    expectTypeOf<NodeStats['lastError']>().toEqualTypeOf<{ message: string | null; at: number } | null>();
+    expectTypeOf<NodeStatsQuery['sortBy']>().toEqualTypeOf<'p95' | 'errorRate' | 'runs' | undefined>();
+    expectTypeOf<ExecutionStore['getTimeline']>().parameter(0).toEqualTypeOf<TimelineQuery>();
+    expectTypeOf<TimelineQuery['bucket']>().toEqualTypeOf<'minute' | 'hour' | 'day'>();
+    expectTypeOf<ExecutionStore['getTimeline']>().returns.resolves.toEqualTypeOf<TimelineEntry[]>();
+    expectTypeOf<ErrorGroup['exampleExecutionIds']>().toEqualTypeOf<string[]>();
+    expectTypeOf<WorkflowSummary['lastRun']>().toEqualTypeOf<{ executionId: string; status: ExecutionStatus; startedAt: number } | null>();
   });
 });
