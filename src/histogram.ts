@@ -16,25 +16,13 @@ const LOG_GAMMA = Math.log(GAMMA);
 /** Buckets up to the largest safe integer of milliseconds. */
 const BUCKETS = Math.ceil(Math.log(Number.MAX_SAFE_INTEGER) / LOG_GAMMA) + 1;
 
-/** SQL functions the store registers on its connection: one histogram plus another, and the sum of a column's. */
+/** The SQL function, registered on the store's connection, that adds one stored histogram to another. */
 export const HISTOGRAM_MERGE_FUNCTION = 'execution_history_histogram_merge';
-export const HISTOGRAM_SUM_AGGREGATE = 'execution_history_histogram_sum';
 
 export function registerHistogramFunctions(sqlite: {
-  function(name: string, options: { deterministic: boolean }, fn: (...args: never[]) => unknown): unknown;
-  aggregate(name: string, options: { start: () => unknown; step: (total: never, next: never) => unknown; result: (total: never) => unknown }): unknown;
+  function(name: string, options: { deterministic: boolean }, fn: (stored: string | null, change: string | null) => string): unknown;
 }): void {
-  sqlite.function(HISTOGRAM_MERGE_FUNCTION, { deterministic: true }, (stored: string | null, change: string | null) =>
-    mergeHistograms(stored, change),
-  );
-  // Summed in SQL, so that a query over thousands of rollup rows hands JavaScript one histogram per group.
-  sqlite.aggregate(HISTOGRAM_SUM_AGGREGATE, {
-    start: () => new DurationCounts(),
-    step: (total: DurationCounts, histogram: string | null) => {
-      if (histogram !== null) total.addStored(histogram);
-    },
-    result: (total: DurationCounts) => total.encode(),
-  });
+  sqlite.function(HISTOGRAM_MERGE_FUNCTION, { deterministic: true }, mergeHistograms);
 }
 
 /** Bucket → count: what one write transaction changes. */
@@ -73,6 +61,8 @@ export function encodeHistogram(change: HistogramChange): string {
 }
 
 const DIGIT_ZERO = 48; // '0'
+/** Between the histograms of a list (group_concat in SQL); not a digit character. */
+const SEPARATOR = 44; // ','
 const MORE = 32; // the continuation bit of a 5-bit digit
 
 function writeVarint(codes: number[], value: number): void {
@@ -132,6 +122,12 @@ export class DurationCounts {
    */
   private only: string | null = null;
 
+  /** Adds a list of stored histograms separated by commas, as SQL's group_concat(histogram) gives them. */
+  addStoredList(list: string): void {
+    this.flushOnly();
+    this.decode(list);
+  }
+
   addStored(text: string): void {
     if (this.only === null && this.total === 0 && this.counts.length === 0) {
       this.only = text;
@@ -153,6 +149,11 @@ export class DurationCounts {
     let at = 0;
     let bucket = -1;
     while (at < text.length) {
+      if (text.charCodeAt(at) === SEPARATOR) {
+        at++;
+        bucket = -1; // the next histogram of a list starts
+        continue;
+      }
       let value = 0;
       let scale = 1;
       for (;;) {

@@ -1,10 +1,10 @@
 // Per-node numbers over a time range, from the node rollups: which node is slow, which one fails. Summed in SQL
-// (histograms by the store's aggregate function), so that JavaScript sees one row per node, not one per node and
-// day: across all workflows for 30 days that is 700 rows instead of 20,000 (64 ms instead of 134 at the small scale).
+// (histograms concatenated), so that JavaScript sees one row per node, not one per node and day: across all
+// workflows for 30 days that is 700 rows instead of 20,000 (64 ms instead of 134 at the small scale).
 import { and, eq, max, type SQL, sql, sum } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { HistoryDatabase } from './connection.js';
-import { DurationCounts, HISTOGRAM_SUM_AGGREGATE } from './histogram.js';
+import { DurationCounts } from './histogram.js';
 import { type RollupSpan, spansWhere } from './rollup-spans.js';
 import { nodeRollups as rollups } from './schema.js';
 import type { NodeStats, NodeStatsQuery, NodeStatsSort } from './types.js';
@@ -38,15 +38,17 @@ export function getNodeStats(
       durationCount: total(rollups.durationCount),
       durationSum: total(rollups.durationSum),
       maxDurationMs: max(rollups.durationMax),
-      histogram: sql<string>`${sql.raw(HISTOGRAM_SUM_AGGREGATE)}(${rollups.histogram})`,
+      // Concatenated in SQL and decoded in one pass: a JavaScript aggregate function called once per row was 20%
+      // slower on 20,000 rows.
+      histograms: sql<string>`group_concat(${rollups.histogram}, ',')`,
     })
     .from(rollups)
     .where(where)
     .groupBy(rollups.workflowId, rollups.nodeId)
     .all();
-  const stats = nodes.map(({ names, lastError, durationCount, durationSum, histogram, ...node }): NodeStats => {
+  const stats = nodes.map(({ names, lastError, durationCount, durationSum, histograms, ...node }): NodeStats => {
     const durations = new DurationCounts();
-    durations.addStored(histogram);
+    durations.addStoredList(histograms);
     const finished = node.success + node.error;
     const [nodeType, nodeName] = unpack<[string, string | null]>(names)?.values ?? ['', null];
     const error = unpack<[string | null]>(lastError);
