@@ -77,20 +77,23 @@ function writeVarint(codes: number[], value: number): void {
 /** Calls `add(bucket, count)` for every non-empty bucket of a stored histogram. */
 function forEachBucket(text: string, add: (bucket: number, count: number) => void): void {
   let at = 0;
+  /** The next number; -1 at a character that is not a digit or past the end (a damaged value). */
   const read = () => {
     let value = 0;
     let scale = 1;
     for (;;) {
-      const digit = text.charCodeAt(at++) - DIGIT_ZERO;
-      if (digit < MORE) return value + digit * scale;
+      const digit = text.charCodeAt(at++) - DIGIT_ZERO; // NaN past the end
+      if (digit >= 0 && digit < MORE) return value + digit * scale;
+      if (!(digit >= MORE && digit < 2 * MORE)) return -1;
       value += (digit - MORE) * scale;
       scale *= MORE;
     }
   };
   if (text.length === 0) return;
   let bucket = read();
-  while (at < text.length) {
+  while (at < text.length && bucket >= 0 && bucket < BUCKETS) {
     const zigzag = read();
+    if (zigzag < 0) return; // damaged from here on: what came before still counts
     if (zigzag !== 0) add(bucket, zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2);
     bucket++;
   }
@@ -98,10 +101,11 @@ function forEachBucket(text: string, add: (bucket: number, count: number) => voi
 
 /** Both histograms added up, buckets whose count reaches 0 left out. The body of HISTOGRAM_MERGE_FUNCTION. */
 export function mergeHistograms(stored: string | null, change: string | null): string {
-  const sum = new DurationCounts();
-  if (stored !== null) sum.addStored(stored);
-  if (change !== null) sum.addStored(change);
-  return sum.encode();
+  const sum: HistogramChange = new Map();
+  for (const text of [stored, change]) if (text !== null) forEachBucket(text, (bucket, count) => addToChange(sum, bucket, count));
+  // A stored histogram has no negative counts; only a damaged one could leave some, and they are dropped.
+  for (const [bucket, count] of sum) if (count < 0) sum.delete(bucket);
+  return encodeHistogram(sum);
 }
 
 /** A stored histogram as bucket → count, for tests and inspection. */
@@ -157,11 +161,13 @@ export class DurationCounts {
       let value = 0;
       let scale = 1;
       for (;;) {
-        const digit = text.charCodeAt(at++) - DIGIT_ZERO;
-        if (digit < MORE) {
+        const digit = text.charCodeAt(at++) - DIGIT_ZERO; // NaN past the end
+        if (digit >= 0 && digit < MORE) {
           value += digit * scale;
           break;
         }
+        // A damaged histogram (edited by hand, cut short) counts up to the damage; reading never loops or throws.
+        if (!(digit >= MORE && digit < 2 * MORE)) return;
         value += (digit - MORE) * scale;
         scale *= MORE;
       }
@@ -169,6 +175,7 @@ export class DurationCounts {
         bucket = value; // the first number is the first bucket
         continue;
       }
+      if (bucket >= BUCKETS) return;
       if (value !== 0) {
         const count = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
         if (bucket >= this.counts.length) this.reach(bucket);

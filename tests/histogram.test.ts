@@ -61,3 +61,23 @@ describe('stored histograms', () => {
     );
   });
 });
+
+describe('damaged histograms', () => {
+  it('count up to the damage, never loop or throw, and a merge heals them', () => {
+    const whole = encodeHistogram(histogramOf([1, 2, 2, 3, 400, 4000]));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: whole.length }), fc.string({ maxLength: 5 }), (cut, garbage) => {
+        const damaged = whole.slice(0, cut) + garbage;
+        const counts = new DurationCounts();
+        counts.addStored(damaged);
+        counts.addStoredList(`${damaged},${damaged}`);
+        counts.percentile(95);
+        const healed = mergeHistograms(damaged, encodeHistogram(histogramOf([7])));
+        expect(healed).toMatch(/^[0-o]*$/);
+        expect([...decodeHistogram(healed).values()].every((count) => count > 0)).toBe(true);
+      }),
+    );
+    // Cut inside a number that continues ('P' has the continuation bit): nothing after it is read.
+    expect(sorted(decodeHistogram(`${encodeHistogram(new Map([[3, 1]]))}P`))).toEqual([[3, 1]]);
+  });
+});
