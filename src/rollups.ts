@@ -23,7 +23,8 @@ const executionFactColumns = {
   startedAt: executions.startedAt,
   durationMs: executions.durationMs,
 };
-const stepFactColumns = {
+/** A step's StepFacts, selected from the steps joined to their executions. */
+export const stepFactColumns = {
   workflowId: executions.workflowId,
   executionStartedAt: executions.startedAt,
   nodeId: steps.nodeId,
