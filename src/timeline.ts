@@ -3,7 +3,7 @@
 // every boundary is a whole UTC hour, else (minutes, or zones such as India's +5:30) from the stored rows.
 import { TZDate } from '@date-fns/tz';
 import { addDays, startOfDay, startOfHour, startOfMinute } from 'date-fns';
-import { and, asc, eq, gte, lt } from 'drizzle-orm';
+import { and, asc, count, eq, gte, lt, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { ExecutionStoreError } from './errors.js';
 import { DurationCounts } from './histogram.js';
@@ -112,13 +112,15 @@ function fromRollups(db: HistoryDatabase, query: Required<TimelineQuery>, bucket
 }
 
 /**
- * Counts the running executions from the stored rows. Only their start is read, which the (status, started_at) and
- * (workflow_id, status, started_at) indexes hold: at a million executions with 2% of them stuck running, reading
- * the rows too (status, duration) took 130 ms of random reads; the index alone, a few ms.
+ * Counts the running executions from the stored rows, per UTC hour (every bucket boundary is one on this path).
+ * Only their start is read, which the (status, started_at) and (workflow_id, status, started_at) indexes hold: at a
+ * million executions with 2% of them stuck running, reading the rows too took 130 ms of random reads; reading
+ * 20,000 starts into JavaScript, 20 ms; counting them per hour in SQL, a few.
  */
 function runningFromRows(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: Bucket[]): void {
-  const starts = db
-    .select({ startedAt: executions.startedAt })
+  const hour = sql<number>`${executions.startedAt} / ${sql.raw(String(HOUR))}`; // integer division
+  const hours = db
+    .select({ hour, count: count() })
     .from(executions)
     .where(
       and(
@@ -128,12 +130,13 @@ function runningFromRows(db: HistoryDatabase, query: Required<TimelineQuery>, bu
         lt(executions.startedAt, (buckets.at(-1) as Bucket).end),
       ),
     )
-    .orderBy(asc(executions.startedAt))
+    .groupBy(hour)
+    .orderBy(asc(hour))
     .all();
   let i = 0;
-  for (const { startedAt } of starts) {
-    while ((buckets[i] as Bucket).end <= startedAt) i++;
-    (buckets[i] as Bucket).running += 1;
+  for (const { hour: start, count: running } of hours) {
+    while ((buckets[i] as Bucket).end <= start * HOUR) i++;
+    (buckets[i] as Bucket).running += running;
   }
 }
 
