@@ -36,6 +36,11 @@ export const stepFactColumns = {
   at: sql<number>`coalesce(${steps.completedAt}, ${steps.startedAt})`,
 };
 
+/** A primary key's columns, each equal to the placeholder of its name. */
+function keyOf(columns: Record<string, AnySQLiteColumn>) {
+  return and(...Object.entries(columns).map(([name, column]) => eq(column, p(name))));
+}
+
 /** Counting columns that an upsert adds to. */
 function addUp(columns: string[]) {
   return Object.fromEntries(columns.map((name) => [camel(name), sql.raw(`"${name}" + excluded."${name}"`)]));
@@ -55,23 +60,15 @@ export class Rollups {
   private readonly statements;
 
   constructor(db: HistoryDatabase, sqlite: BetterSqlite3.Database) {
-    registerHistogramFunctions(sqlite as never);
-    const countKey = and(
-      eq(executionCounts.workflowId, p('workflowId')),
-      eq(executionCounts.triggerType, p('triggerType')),
-      eq(executionCounts.status, p('status')),
-    );
-    const workflowKey = and(
-      eq(workflowRollups.grain, p('grain')),
-      eq(workflowRollups.workflowId, p('workflowId')),
-      eq(workflowRollups.bucketStart, p('bucketStart')),
-    );
-    const nodeKey = and(
-      eq(nodeRollups.grain, p('grain')),
-      eq(nodeRollups.workflowId, p('workflowId')),
-      eq(nodeRollups.bucketStart, p('bucketStart')),
-      eq(nodeRollups.nodeId, p('nodeId')),
-    );
+    registerHistogramFunctions(sqlite);
+    const countKey = keyOf({ workflowId: executionCounts.workflowId, triggerType: executionCounts.triggerType, status: executionCounts.status });
+    const workflowKey = keyOf({ grain: workflowRollups.grain, workflowId: workflowRollups.workflowId, bucketStart: workflowRollups.bucketStart });
+    const nodeKey = keyOf({
+      grain: nodeRollups.grain,
+      workflowId: nodeRollups.workflowId,
+      bucketStart: nodeRollups.bucketStart,
+      nodeId: nodeRollups.nodeId,
+    });
     // The stored steps of one node rollup row: for recounting its maximum and last error.
     const stepsOfNodeRollup = and(
       eq(executions.workflowId, p('workflowId')),
