@@ -84,11 +84,7 @@ export class Rollups {
           .values(allColumnPlaceholders(executionCounts) as never)
           .onConflictDoUpdate({
             target: [executionCounts.workflowId, executionCounts.triggerType, executionCounts.status],
-            set: {
-              executions: sql`${executionCounts.executions} + excluded.executions`,
-              durationCount: sql`${executionCounts.durationCount} + excluded.duration_count`,
-              durationSum: sql`${executionCounts.durationSum} + excluded.duration_sum`,
-            },
+            set: addUp(['executions', 'duration_count', 'duration_sum']),
           })
           .returning({ executions: executionCounts.executions }),
       ),

@@ -99,10 +99,9 @@ function fromRollups(db: HistoryDatabase, query: Required<TimelineQuery>, bucket
     )
     .orderBy(asc(workflowRollups.bucketStart))
     .all();
-  let i = 0;
+  const bucketAt = inOrder(buckets);
   for (const row of rows) {
-    while ((buckets[i] as Bucket).end <= row.bucketStart) i++;
-    const bucket = buckets[i] as Bucket;
+    const bucket = bucketAt(row.bucketStart);
     bucket.success += row.success;
     bucket.error += row.error;
     bucket.durationCount += row.durationCount;
@@ -133,11 +132,8 @@ function runningFromRows(db: HistoryDatabase, query: Required<TimelineQuery>, bu
     .groupBy(hour)
     .orderBy(asc(hour))
     .all();
-  let i = 0;
-  for (const { hour: start, count: running } of hours) {
-    while ((buckets[i] as Bucket).end <= start * HOUR) i++;
-    (buckets[i] as Bucket).running += running;
-  }
+  const bucketAt = inOrder(buckets);
+  for (const { hour: start, count: running } of hours) bucketAt(start * HOUR).running += running;
 }
 
 /** Counts the stored executions: for minute buckets, and time zones whose boundaries are not whole UTC hours. */
@@ -154,14 +150,22 @@ function fromRows(db: HistoryDatabase, query: Required<TimelineQuery>, buckets: 
     )
     .orderBy(asc(executions.startedAt))
     .all();
-  let i = 0;
+  const bucketAt = inOrder(buckets);
   for (const row of rows) {
-    while ((buckets[i] as Bucket).end <= row.startedAt) i++;
-    const bucket = buckets[i] as Bucket;
+    const bucket = bucketAt(row.startedAt);
     bucket[row.status] += 1;
     if (row.durationMs === null) continue;
     bucket.durationCount += 1;
     bucket.durationSum += row.durationMs;
     bucket.durations.addDuration(row.durationMs);
   }
+}
+
+/** The bucket holding a time, for times given in ascending order (the queries sort them): one pass over the buckets. */
+function inOrder(buckets: Bucket[]): (time: number) => Bucket {
+  let i = 0;
+  return (time) => {
+    while ((buckets[i] as Bucket).end <= time) i++;
+    return buckets[i] as Bucket;
+  };
 }
