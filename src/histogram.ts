@@ -203,6 +203,13 @@ export class DurationCounts {
     return String.fromCharCode(...codes);
   }
 
+  /** Back to empty, keeping the array. */
+  clear(): void {
+    this.counts.fill(0);
+    this.total = 0;
+    this.only = null;
+  }
+
   addDuration(durationMs: number): void {
     this.flushOnly();
     const bucket = bucketOf(durationMs);
@@ -239,22 +246,13 @@ export class DurationCounts {
   }
 }
 
-/** DurationCounts.percentile for one stored histogram, read in place. */
+/** One array reused to read a single stored histogram's percentile: no allocation per timeline bucket. */
+let scratch: DurationCounts | undefined;
+
+/** DurationCounts.percentile for one stored histogram. */
 function textPercentile(text: string, percent: number, maxMs?: number | null): number | null {
-  let total = 0;
-  forEachBucket(text, (_, count) => {
-    total += count;
-  });
-  if (total <= 0) return null;
-  const rank = Math.max(1, Math.ceil((percent * total) / 100));
-  if (rank === total && maxMs != null) return maxMs;
-  let seen = 0;
-  let found: number | null = null;
-  forEachBucket(text, (bucket, count) => {
-    seen += count;
-    if (found === null && seen >= rank) found = bucket;
-  });
-  if (found === null) return null;
-  const value = Math.round(valueOf(found));
-  return maxMs == null ? value : Math.min(value, maxMs);
+  scratch ??= new DurationCounts();
+  scratch.clear();
+  scratch.addStoredList(text);
+  return scratch.percentile(percent, maxMs);
 }

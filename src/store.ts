@@ -22,7 +22,7 @@ import { rebuildRollups } from './rollup-rebuild.js';
 import { DAY } from './rollup-changes.js';
 import { type RollupSpan, rollupSpans } from './rollup-spans.js';
 import { getNodeStats } from './node-stats.js';
-import { getTimeline } from './timeline.js';
+import { Timelines } from './timeline.js';
 import { getErrorGroups } from './error-groups.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
 import { DEFAULT_INSIGHT_RETENTION, pruneRollups } from './rollup-retention.js';
@@ -96,6 +96,7 @@ export class ExecutionStore {
   private readonly stepUpdates: UpdateStatements;
   private readonly wal: WalLimit;
   private readonly rollups: Rollups;
+  private readonly timelines: Timelines;
   private readonly insights: Required<InsightRetention>;
   /** BEGIN IMMEDIATE: take the write lock up front, so a batch never fails half-way for another writer's lock. */
   private readonly inWriteTransaction: <T>(work: () => T) => T;
@@ -122,6 +123,7 @@ export class ExecutionStore {
     this.executionUpdates = new UpdateStatements(this.db, executions);
     this.stepUpdates = new UpdateStatements(this.db, steps);
     this.rollups = new Rollups(this.db, sqlite);
+    this.timelines = new Timelines(this.db, sqlite);
     this.insights = { ...DEFAULT_INSIGHT_RETENTION, ...settings?.insights };
     const transaction = sqlite.transaction((work: () => unknown) => work());
     this.inWriteTransaction = <T>(work: () => T) => transaction.immediate(work) as T;
@@ -339,7 +341,7 @@ export class ExecutionStore {
   async getTimeline(query: TimelineQuery): Promise<TimelineEntry[]> {
     const what = 'getTimeline';
     const request = validate(timelineQuerySchema, query, what, 'query');
-    return guard(what, () => this.inReadTransaction(() => getTimeline(this.db, request as Required<TimelineQuery>)));
+    return guard(what, () => this.inReadTransaction(() => this.timelines.get(request as Required<TimelineQuery>)));
   }
 
   /** Failures grouped by their message with numbers, ids and quoted values masked, per workflow and node. */

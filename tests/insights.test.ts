@@ -91,6 +91,29 @@ describe('getTimeline', () => {
     ]);
   });
 
+  it('counts running executions in the hour they started, across workflows and for one, as the stored rows do', async () => {
+    const store = await memoryStore({ now: () => NOW });
+    const starts = [0, 5 * MINUTE, HOUR + 59 * MINUTE, 3 * HOUR, 3 * HOUR + 1, 5 * HOUR + 30 * MINUTE];
+    for (const [i, offset] of starts.entries()) {
+      const workflowId = i % 2 === 0 ? 'wf-a' : 'wf-b';
+      await store.createExecution(newExecution({ workflowId, startedAt: T0 + offset })); // running
+      await store.createExecution(newExecution({ workflowId, startedAt: T0 + offset, status: 'success', completedAt: T0 + offset + 10 }));
+    }
+    const range = { startedAfter: T0 - HOUR, startedBefore: T0 + 7 * HOUR };
+    for (const workflowId of [undefined, 'wf-a', 'wf-b']) {
+      const hours = await store.getTimeline({ ...range, workflowId, bucket: 'hour' });
+      const minutes = await store.getTimeline({ ...range, workflowId, bucket: 'minute' });
+      const perHour = (entries: typeof hours) =>
+        entries.reduce<number[]>((counts, entry) => {
+          const hour = Math.floor((entry.start - range.startedAfter) / HOUR);
+          counts[hour] = (counts[hour] ?? 0) + entry.running;
+          return counts;
+        }, []);
+      expect(perHour(hours)).toEqual(perHour(minutes));
+    }
+    expect((await store.getTimeline({ ...range, bucket: 'hour' })).map((entry) => entry.running)).toEqual([0, 2, 1, 0, 2, 0, 1, 0]);
+  });
+
   it('follows local days across daylight-saving changes, and half-hour time zones', async () => {
     const store = await memoryStore({ now: () => Date.UTC(2026, 2, 31) });
     // Berlin: 2026-03-29 has 23 hours (02:00 → 03:00). Local midnights in UTC: 28th 23:00, 29th 22:00, 30th 22:00.
