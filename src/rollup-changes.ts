@@ -7,11 +7,14 @@ import type { ExecutionStatus, StepStatus, TriggerType } from './types.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
-export type Grain = 'hour' | 'day';
+export const WEEK = 7 * DAY;
+export type Grain = 'hour' | 'day' | 'week';
+/** The grains every write keeps; weekly rows come from compacting days (src/rollup-weeks.ts). */
 export const GRAINS: readonly [Grain, number][] = [
   ['hour', HOUR],
   ['day', DAY],
 ];
+export const GRAIN_SIZE: Record<Grain, number> = { hour: HOUR, day: DAY, week: WEEK };
 
 /** The columns of an execution that the totals and rollups count. */
 export interface ExecutionFacts {

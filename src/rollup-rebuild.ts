@@ -1,10 +1,11 @@
 // Recounting the rollups from the stored rows: for history recorded before the rollups existed (a file that
 // predates migration 0001), or after a tool other than the store changed rows. One UTC day per transaction, so
 // other writers wait for one day's recount at most.
-import { and, asc, eq, gte, lt, max, min, ne } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, max, min, ne } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { DAY, RollupChanges } from './rollup-changes.js';
 import { type Rollups, stepFactColumns } from './rollups.js';
+import { weekOf } from './rollup-weeks.js';
 import { executionSteps as steps, nodeRollups, workflowExecutions as executions, workflowRollups } from './schema.js';
 import type { RebuildProgress, RebuiltInsights } from './types.js';
 
@@ -25,9 +26,13 @@ export function rebuildRollups(
     executionsCounted += inWriteTransaction(() => {
       const ids = db.select({ id: executions.id }).from(executions).where(inDay).all();
       if (ids.length === 0) return 0;
-      // The day's rollup rows (its hours and the day itself) are replaced by a recount.
+      // The day's rollup rows (its hours and the day itself) are replaced by a recount; its week's rows go until the
+      // week is compacted again from its days.
+      rollups.weeks.uncompact(weekOf(day));
       for (const table of [workflowRollups, nodeRollups]) {
-        db.delete(table).where(and(gte(table.bucketStart, day), lt(table.bucketStart, day + DAY))).run();
+        db.delete(table)
+          .where(and(inArray(table.grain, ['hour', 'day']), gte(table.bucketStart, day), lt(table.bucketStart, day + DAY)))
+          .run();
       }
       const changes = new RollupChanges(true, false);
       for (const facts of rollups.executionFacts(ids.map((row) => row.id))) changes.execution(facts, 1);

@@ -1,8 +1,9 @@
-// How long insights are kept: hourly rollups for weeks (what a timeline by hour looks at), daily ones for a year.
+// How long insights are kept: hourly rollups for weeks (what a timeline by hour looks at), daily (and weekly) ones
+// for a year.
 import { and, eq, lt } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { DAY } from './rollup-changes.js';
-import { nodeRollups, workflowRollups } from './schema.js';
+import { compactedWeeks, nodeRollups, workflowRollups } from './schema.js';
 import type { InsightRetention } from './types.js';
 
 export const DEFAULT_INSIGHT_RETENTION: Required<InsightRetention> = { outliveDeletes: true, hourlyDays: 35, dailyDays: 365 };
@@ -14,4 +15,8 @@ export function pruneRollups(db: HistoryDatabase, now: number, keep: Required<In
     db.delete(workflowRollups).where(and(eq(workflowRollups.grain, grain), lt(workflowRollups.bucketStart, cutoff))).run();
     db.delete(nodeRollups).where(and(eq(nodeRollups.grain, grain), lt(nodeRollups.bucketStart, cutoff))).run();
   }
+  // A week that started before the daily cutoff is losing days: its weekly rows go, its remaining days are read.
+  const dailyCutoff = now - keep.dailyDays * DAY;
+  db.delete(nodeRollups).where(and(eq(nodeRollups.grain, 'week'), lt(nodeRollups.bucketStart, dailyCutoff))).run();
+  db.delete(compactedWeeks).where(lt(compactedWeeks.weekStart, dailyCutoff)).run();
 }

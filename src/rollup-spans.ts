@@ -2,7 +2,7 @@
 // rows. A range is widened to whole hours (to whole days where the hourly rows have been pruned).
 import { and, eq, gte, lt, or } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { DAY, type Grain, HOUR } from './rollup-changes.js';
+import { DAY, type Grain, HOUR, WEEK } from './rollup-changes.js';
 
 export interface RollupSpan {
   grain: Grain;
@@ -35,6 +35,34 @@ export function rollupSpans(startedAfter: number | undefined, startedBefore: num
     { grain: 'day' as const, from: firstDay, to: lastDay },
     { grain: 'hour' as const, from: lastDay, to },
   ].filter((span) => span.from < span.to);
+}
+
+/**
+ * The spans with every compacted week that lies wholly inside a daily span read from its weekly rows instead;
+ * consecutive weeks become one span. `compactedWeeks` in ascending order.
+ */
+export function withWeeks(spans: RollupSpan[], compactedWeeks: number[]): RollupSpan[] {
+  const result: RollupSpan[] = [];
+  const add = (span: RollupSpan) => {
+    const last = result.at(-1);
+    if (last?.grain === span.grain && last.to === span.from) last.to = span.to;
+    else result.push({ ...span });
+  };
+  for (const span of spans) {
+    if (span.grain !== 'day') {
+      add(span);
+      continue;
+    }
+    let at = span.from;
+    for (const week of compactedWeeks) {
+      if (week < at || week + WEEK > span.to) continue;
+      if (week > at) add({ grain: 'day', from: at, to: week });
+      add({ grain: 'week', from: week, to: week + WEEK });
+      at = week + WEEK;
+    }
+    if (at < span.to) add({ grain: 'day', from: at, to: span.to });
+  }
+  return result;
 }
 
 /** The WHERE clause selecting a rollup table's rows in the spans. */

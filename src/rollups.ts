@@ -6,8 +6,9 @@ import type { HistoryDatabase } from './connection.js';
 import { encodeHistogram, HISTOGRAM_MERGE_FUNCTION, registerHistogramFunctions } from './histogram.js';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ExecutionFacts, NodeRollupChange, RollupChanges, StepFacts, WorkflowRollupChange } from './rollup-changes.js';
-import { GRAINS } from './rollup-changes.js';
+import { GRAIN_SIZE } from './rollup-changes.js';
 import { executionCounts, executionSteps as steps, nodeRollups, workflowExecutions as executions, workflowRollups } from './schema.js';
+import { WeeklyNodeRollups } from './rollup-weeks.js';
 import { allColumnPlaceholders, prepareDirect } from './statements.js';
 
 const p = sql.placeholder;
@@ -58,9 +59,12 @@ const newerError = sql`excluded.last_error_at is not null and excluded.last_erro
 
 export class Rollups {
   private readonly statements;
+  readonly weeks: WeeklyNodeRollups;
 
-  constructor(db: HistoryDatabase, sqlite: BetterSqlite3.Database) {
+  /** @param dailySince where the kept daily rollups start: older ones are pruned. */
+  constructor(db: HistoryDatabase, sqlite: BetterSqlite3.Database, dailySince: () => number) {
     registerHistogramFunctions(sqlite);
+    this.weeks = new WeeklyNodeRollups(db, sqlite, dailySince, (change) => this.applyNodeRollup(change));
     const countKey = keyOf({ workflowId: executionCounts.workflowId, triggerType: executionCounts.triggerType, status: executionCounts.status });
     const workflowKey = keyOf({ grain: workflowRollups.grain, workflowId: workflowRollups.workflowId, bucketStart: workflowRollups.bucketStart });
     const nodeKey = keyOf({
@@ -209,7 +213,10 @@ export class Rollups {
       if (left === 0) this.statements.deleteCounts.run(change);
     }
     for (const change of changes.workflows.values()) this.applyWorkflowRollup(change);
+    const dailyNodeChanges = [...changes.nodes.values()].filter((change) => change.grain === 'day');
+    this.weeks.compactDue(dailyNodeChanges); // first: a week compacted now sums its days before these changes
     for (const change of changes.nodes.values()) this.applyNodeRollup(change);
+    this.weeks.mirror(dailyNodeChanges);
   }
 
   private applyWorkflowRollup(change: WorkflowRollupChange): void {
@@ -237,8 +244,7 @@ export class Rollups {
     const removed = change.success < 0 || change.error < 0 || change.skipped < 0;
     if (removed && this.statements.deleteEmptyNodeRollup.run(change).changes > 0) return;
     if (!change.recount) return;
-    const size = GRAINS.find(([grain]) => grain === change.grain)?.[1] as number;
-    const key = { ...change, bucketEnd: change.bucketStart + size };
+    const key = { ...change, bucketEnd: change.bucketStart + GRAIN_SIZE[change.grain] };
     const lastError = this.statements.lastErrorOfNodeRollup.get(key);
     this.statements.setNodeRollupRecount.run({
       ...change,

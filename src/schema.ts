@@ -100,7 +100,8 @@ export const executionCounts = sqliteTable(
   (table) => [primaryKey({ columns: [table.workflowId, table.triggerType, table.status] })],
 );
 
-export const INSIGHT_GRAINS = ['hour', 'day'] as const;
+/** Hours and days are kept by every write; weeks only for the weeks in compacted_weeks (see there). */
+export const INSIGHT_GRAINS = ['hour', 'day', 'week'] as const;
 /** The workflowId of the rollup rows that count all workflows together. Workflow ids are non-empty. */
 export const ALL_WORKFLOWS = '';
 
@@ -129,7 +130,10 @@ export const workflowRollups = sqliteTable(
   (table) => [primaryKey({ columns: [table.grain, table.workflowId, table.bucketStart] })],
 );
 
-/** Finished steps (success, error, skipped) per workflow and node by the UTC hour and UTC day of their execution's start. */
+/**
+ * Finished steps (success, error, skipped) per workflow and node by the UTC hour and UTC day of their execution's
+ * start, and by 7-day week (from Thursday 00:00 UTC, the epoch's weekday) for the weeks in compacted_weeks.
+ */
 export const nodeRollups = sqliteTable(
   'node_rollups',
   {
@@ -157,6 +161,16 @@ export const nodeRollups = sqliteTable(
     index('node_rollups_grain_bucket_idx').on(table.grain, table.bucketStart),
   ],
 );
+
+/**
+ * The weeks whose daily node rollups are also summed into one weekly row per workflow and node: a 30-day node
+ * query across all workflows then reads ~12 rows per node instead of 30. A week is compacted once its last day is
+ * past; from then on every change to one of its days changes its weekly row too, in the same transaction.
+ */
+export const compactedWeeks = sqliteTable('compacted_weeks', {
+  /** The week's first millisecond (UTC), a multiple of 7 days. */
+  weekStart: integer('week_start').primaryKey(),
+});
 
 export const workflowExecutionsRelations = relations(workflowExecutions, ({ many }) => ({
   steps: many(executionSteps),

@@ -122,9 +122,9 @@ export class ExecutionStore {
     this.pages = new PageQueries(this.db);
     this.executionUpdates = new UpdateStatements(this.db, executions);
     this.stepUpdates = new UpdateStatements(this.db, steps);
-    this.rollups = new Rollups(this.db, sqlite);
-    this.timelines = new Timelines(this.db, sqlite);
     this.insights = { ...DEFAULT_INSIGHT_RETENTION, ...settings?.insights };
+    this.rollups = new Rollups(this.db, sqlite, () => this.now() - this.insights.dailyDays * DAY);
+    this.timelines = new Timelines(this.db, sqlite);
     const transaction = sqlite.transaction((work: () => unknown) => work());
     this.inWriteTransaction = <T>(work: () => T) => transaction.immediate(work) as T;
     this.inReadTransaction = <T>(work: () => T) => transaction.deferred(work) as T;
@@ -334,7 +334,7 @@ export class ExecutionStore {
   async getNodeStats(query?: NodeStatsQuery): Promise<NodeStats[]> {
     const what = 'getNodeStats';
     const request = validate(nodeStatsQuerySchema, query, what, 'query');
-    return guard(what, () => getNodeStats(this.db, request, this.spans(request)));
+    return guard(what, () => this.inReadTransaction(() => getNodeStats(this.db, request, this.spans(request))));
   }
 
   /** Executions per minute, hour or day (of a time zone), empty buckets included, with counts and durations. */

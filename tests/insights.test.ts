@@ -9,6 +9,9 @@ import { recountedRollups, storedRollups } from './rollup-recount.js';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+/** Weeks run from Thursday 00:00 UTC (the epoch's weekday): T0's began on 29 October 2026. */
+const WEEK_OF_T0 = Math.floor(T0 / WEEK) * WEEK;
 /** T0 is 2026-11-01 12:00 UTC; the store's clock sits a day later, so every test's rollups are recent. */
 const NOW = T0 + DAY;
 
@@ -269,6 +272,13 @@ describe('rollups agree with a recount of the stored rows', () => {
         steps.push(stepId as string);
       }
     }
+    // A run in the last millisecond of T0's week, then one a week later: the week of T0 is compacted into weekly
+    // node rows, which every change below must follow.
+    for (const startedAt of [WEEK_OF_T0 + WEEK - 1, T0 + 7 * DAY]) {
+      await store.recordExecution(newExecution({ workflowId: 'wf-later', startedAt, status: 'success', completedAt: startedAt + 5 }), [
+        newRunStep({ startedAt, status: 'success', completedAt: startedAt + 5 }),
+      ]);
+    }
     for (const [i, id] of steps.entries()) {
       if (i % 3 === 0) await store.updateStep(id, { status: 'success', completedAt: T0 + 10_000 + i * 7 });
       if (i % 7 === 0) await store.updateStep(id, { status: 'error', errorMessage: `failed ${i}`, completedAt: T0 + 20_000 + i });
@@ -283,9 +293,12 @@ describe('rollups agree with a recount of the stored rows', () => {
     return { store, file };
   }
 
+  const weeksOf = (rows: Record<string, unknown>[]) => new Set(rows.filter((row) => row.grain === 'week').map((row) => row.bucket_start));
+
   it('after writes, updates, moves, deletes and recovery; then after retention, when insights follow deletes', async () => {
     const { store, file } = await mixedHistory({ insights: { outliveDeletes: false } }, true);
     expect(storedRollups(file)).toEqual(recountedRollups(file));
+    expect(weeksOf(storedRollups(file).nodes)).toEqual(new Set([WEEK_OF_T0]));
     expect(await store.cleanupOldExecutions(2 * DAY)).toBeGreaterThan(0);
     expect(await store.cleanupByCount(3, 'wf-1')).toBeGreaterThan(0);
     expect(storedRollups(file)).toEqual(recountedRollups(file));
@@ -305,6 +318,53 @@ describe('rollups agree with a recount of the stored rows', () => {
     const [kept] = await store.queryExecutions({ limit: 1 });
     await store.deleteExecution(kept?.id as string);
     expect(storedRollups(file).nodes).toEqual(beforeRetention.nodes);
+  });
+
+  it('gives the same node stats from weekly rows as from the days they sum, for ranges that cut weeks or not', async () => {
+    const { store, file } = await mixedHistory({}, false);
+    expect(weeksOf(storedRollups(file).nodes)).toEqual(new Set([WEEK_OF_T0]));
+    const ranges = [
+      { startedAfter: WEEK_OF_T0 - WEEK, startedBefore: WEEK_OF_T0 + 2 * WEEK }, // the compacted week whole
+      { startedAfter: WEEK_OF_T0 + DAY, startedBefore: WEEK_OF_T0 + 2 * WEEK }, // cut: read from its days
+      { startedAfter: WEEK_OF_T0 - 3 * HOUR, startedBefore: WEEK_OF_T0 + WEEK + 5 * HOUR }, // hours, the week, hours
+    ];
+    const fromWeeks = await Promise.all(ranges.map((range) => store.getNodeStats({ ...range, limit: 1000 })));
+    for (const workflowId of ['wf-0', 'wf-moved']) fromWeeks.push(await store.getNodeStats({ ...ranges[0], workflowId }));
+    expect(fromWeeks[0]?.length).toBeGreaterThan(4);
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(file);
+    raw.exec('DELETE FROM compacted_weeks'); // readers now sum the days
+    raw.close();
+    const fromDays = await Promise.all(ranges.map((range) => store.getNodeStats({ ...range, limit: 1000 })));
+    for (const workflowId of ['wf-0', 'wf-moved']) fromDays.push(await store.getNodeStats({ ...ranges[0], workflowId }));
+    expect(fromWeeks).toEqual(fromDays);
+  });
+
+  it('compacts a week once a later one is written, only while all its days are kept, and prunes it with them', async () => {
+    let now = WEEK_OF_T0 + 2 * DAY;
+    const { store, file } = await fileStore({ now: () => now, insights: { dailyDays: 12 } });
+    for (const startedAt of [WEEK_OF_T0 - 2 * WEEK + DAY, WEEK_OF_T0 - WEEK + DAY, WEEK_OF_T0 + DAY]) {
+      await store.recordExecution(newExecution({ startedAt, status: 'success', completedAt: startedAt + 1 }), [newRunStep({ startedAt, status: 'success', completedAt: startedAt + 1 })]);
+    }
+    const Database = (await import('better-sqlite3')).default;
+    const compacted = () => {
+      const raw = new Database(file, { readonly: true });
+      const weeks = {
+        marked: raw.prepare('SELECT week_start FROM compacted_weeks ORDER BY 1').pluck().all(),
+        rows: raw.prepare("SELECT bucket_start FROM node_rollups WHERE grain = 'week' ORDER BY 1").pluck().all(),
+      };
+      raw.close();
+      return weeks;
+    };
+    // Two weeks ago began 13 days ago, before the 12 kept days: left as days. Last week is compacted.
+    expect(compacted()).toEqual({ marked: [WEEK_OF_T0 - WEEK], rows: [WEEK_OF_T0 - WEEK] });
+    now = WEEK_OF_T0 + 5 * DAY; // the 12 kept days begin at last week's start
+    await store.cleanupOldExecutions(365 * DAY); // deletes nothing, prunes the rollups
+    expect(compacted()).toEqual({ marked: [WEEK_OF_T0 - WEEK], rows: [WEEK_OF_T0 - WEEK] });
+    now += DAY; // now they begin a day later
+    await store.cleanupOldExecutions(365 * DAY);
+    expect(compacted()).toEqual({ marked: [], rows: [] });
+    expect(storedRollups(file).nodes.map((row) => `${row.grain} ${row.bucket_start}`)).toContain(`day ${WEEK_OF_T0 - WEEK + DAY}`); // last week's run, still kept as a day
   });
 
   it('prunes hourly rollups after hourlyDays and daily ones after dailyDays', async () => {
@@ -348,6 +408,10 @@ describe('rebuildInsights', () => {
     const progress: number[] = [];
     expect(await reopened.rebuildInsights({ onProgress: ({ days }) => progress.push(days) })).toEqual({ days: 7, executions: 30 }); // 26 October to 1 November
     expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(storedRollups(file)).toEqual(recounted);
+    const rebuilt = storedRollups(file);
+    expect(rebuilt).toEqual(recountedRollups(file));
+    // The days and hours are what they were; the week before the last one was compacted on the way.
+    expect({ ...rebuilt, nodes: rebuilt.nodes.filter((row) => row.grain !== 'week') }).toEqual(recounted);
+    expect(new Set(rebuilt.nodes.filter((row) => row.grain === 'week').map((row) => row.bucket_start))).toEqual(new Set([WEEK_OF_T0 - WEEK]));
   });
 });

@@ -4,9 +4,11 @@ import Database from 'better-sqlite3';
 import { bucketOf, decodeHistogram } from '../src/histogram.js';
 
 const HOUR = 3_600_000;
+const WEEK = 7 * 24 * HOUR;
 const GRAINS = [
   ['hour', HOUR],
   ['day', 24 * HOUR],
+  ['week', WEEK], // node rollups of compacted weeks only
 ] as const;
 
 type Row = Record<string, unknown>;
@@ -44,7 +46,7 @@ export function storedRollups(file: string): Snapshot {
   }
 }
 
-/** The same tables recounted from the executions and steps stored now. */
+/** The same tables recounted from the executions and steps stored now; weekly rows for the weeks marked compacted. */
 export function recountedRollups(file: string): Snapshot {
   const db = new Database(file, { readonly: true });
   try {
@@ -57,11 +59,12 @@ export function recountedRollups(file: string): Snapshot {
       .prepare(`SELECT e.workflow_id, e.started_at execution_started_at, s.node_id, s.status, s.duration_ms, s.error_message,
         coalesce(s.completed_at, s.started_at) at FROM execution_steps s JOIN workflow_executions e ON e.id = s.execution_id`)
       .all() as Row[];
+    const compactedWeeks = new Set((db.prepare('SELECT week_start FROM compacted_weeks').pluck().all() as number[]));
     const workflows = new Map<string, Row & { durations: number[] }>();
     const nodes = new Map<string, Row & { durations: number[] }>();
     for (const [grain, size] of GRAINS) {
       for (const execution of executions) {
-        if (execution.status === 'running') continue; // rollups count finished executions
+        if (execution.status === 'running' || grain === 'week') continue; // rollups count finished executions
         const bucketStart = Math.floor((execution.started_at as number) / size) * size;
         for (const workflowId of [execution.workflow_id as string, '']) {
           const key = `${grain}|${workflowId}|${bucketStart}`;
@@ -78,6 +81,7 @@ export function recountedRollups(file: string): Snapshot {
       for (const step of steps) {
         if (step.status === 'running') continue;
         const bucketStart = Math.floor((step.execution_started_at as number) / size) * size;
+        if (grain === 'week' && !compactedWeeks.has(bucketStart)) continue;
         const key = `${grain}|${step.workflow_id}|${bucketStart}|${step.node_id}`;
         const row = nodes.get(key) ?? {
           grain, workflow_id: step.workflow_id, bucket_start: bucketStart, node_id: step.node_id,

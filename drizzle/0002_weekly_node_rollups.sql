@@ -1,0 +1,3 @@
+CREATE TABLE `compacted_weeks` (
+	`week_start` integer PRIMARY KEY NOT NULL
+);
