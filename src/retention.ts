@@ -1,7 +1,7 @@
 // Deleting old history. Deletes run in short batches so that other processes recording runs on the same
 // file wait for the write lock for milliseconds, not for the whole clean-up. Steps go by ON DELETE CASCADE.
 import { performance } from 'node:perf_hooks';
-import { and, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { workflowExecutions as executions } from './schema.js';
 import type { CleanupOptions } from './types.js';
@@ -24,26 +24,15 @@ export interface RetentionBatch {
   betweenBatches(): void;
 }
 
-/** Deletes finished executions that started before `cutoff` (ms since epoch). */
-export function deleteFinishedStartedBefore(
-  db: HistoryDatabase,
-  cutoff: number,
-  batch: RetentionBatch,
-  options?: CleanupOptions,
-): number {
-  return deleteInBatches(db, and(finished, lt(executions.startedAt, cutoff)), batch, options);
+/** Finished executions (of one workflow, or of all) that started before `cutoff` (ms since epoch). */
+export function finishedStartedBefore(cutoff: number, workflowId: string | undefined): SQL | undefined {
+  return and(finished, lt(executions.startedAt, cutoff), workflowId === undefined ? undefined : eq(executions.workflowId, workflowId));
 }
 
-/** Keeps the `keep` newest executions (of one workflow, or of all); deletes the older finished ones. */
-export function deleteAllButNewest(
-  db: HistoryDatabase,
-  keep: number,
-  workflowId: string | undefined,
-  batch: RetentionBatch,
-  options?: CleanupOptions,
-): number {
+/** Finished executions (of one workflow, or of all) other than the `keep` newest; null when there are none. */
+export function finishedOlderThanNewest(db: HistoryDatabase, keep: number, workflowId: string | undefined): SQL | undefined | null {
   const scope = workflowId === undefined ? undefined : eq(executions.workflowId, workflowId);
-  if (keep === 0) return deleteInBatches(db, and(finished, scope), batch, options);
+  if (keep === 0) return and(finished, scope);
   // The oldest execution that is kept; everything strictly older in (started_at, id) order may go.
   const oldestKept = db
     .select({ startedAt: executions.startedAt, id: executions.id })
@@ -53,15 +42,32 @@ export function deleteAllButNewest(
     .limit(1)
     .offset(keep - 1)
     .get();
-  if (oldestKept === undefined) return 0;
+  if (oldestKept === undefined) return null;
   const older = or(
     lt(executions.startedAt, oldestKept.startedAt),
     and(eq(executions.startedAt, oldestKept.startedAt), lt(executions.id, oldestKept.id)),
   );
-  return deleteInBatches(db, and(finished, scope, older), batch, options);
+  return and(finished, scope, older);
 }
 
-function deleteInBatches(
+/** How many executions a clean-up would delete: its dry run. */
+export function countMatching(db: HistoryDatabase, where: SQL | undefined | null): number {
+  if (where === null) return 0;
+  return db.select({ count: count() }).from(executions).where(where).get()?.count ?? 0;
+}
+
+/** Deletes the executions `where` selects, in batches; null selects none. */
+export function deleteInBatches(
+  db: HistoryDatabase,
+  where: SQL | undefined | null,
+  batch: RetentionBatch,
+  options?: CleanupOptions,
+): number {
+  if (where === null) return 0;
+  return deleteBatches(db, where, batch, options);
+}
+
+function deleteBatches(
   db: HistoryDatabase,
   where: SQL | undefined,
   batch: RetentionBatch,

@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { PageQueries, sortKeyOf } from './pages.js';
 import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
 import { DEFAULT_REDACT_KEYS, Redactor } from './redaction.js';
-import { deleteAllButNewest, deleteFinishedStartedBefore, type RetentionBatch } from './retention.js';
+import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStartedBefore, type RetentionBatch } from './retention.js';
 import { type Encoding, executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from './rows.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { prepareStatements, UpdateStatements } from './statements.js';
@@ -22,12 +22,14 @@ import { rebuildRollups } from './rollup-rebuild.js';
 import { DAY } from './rollup-changes.js';
 import { type RollupSpan, rollupSpans } from './rollup-spans.js';
 import { getNodeStats } from './node-stats.js';
+import { executionIdsStartingWith } from './id-prefix.js';
 import { Timelines } from './timeline.js';
 import { getErrorGroups } from './error-groups.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
 import { DEFAULT_INSIGHT_RETENTION, pruneRollups } from './rollup-retention.js';
 import type {
   CleanupOptions,
+  OldExecutionsCleanupOptions,
   ExecutionChanges,
   ExecutionPage,
   ExecutionPageQuery,
@@ -61,6 +63,9 @@ import type {
 } from './types.js';
 import {
   cleanupOptionsSchema,
+  idPrefixLimitSchema,
+  idPrefixSchema,
+  oldExecutionsCleanupOptionsSchema,
   executionChangesSchema,
   executionPageQuerySchema,
   executionQuerySchema,
@@ -264,25 +269,42 @@ export class ExecutionStore {
     return guard(what, () => this.statements.stepsOfExecution.all({ executionId })).map(toStep);
   }
 
-  /** Deletes finished executions (not 'running') that started more than maxAgeMs before now(); returns how many. */
-  async cleanupOldExecutions(maxAgeMs: number, options?: CleanupOptions): Promise<number> {
+  /**
+   * Deletes finished executions (not 'running') that started more than maxAgeMs before now(), of one workflow or of
+   * all; returns how many. With `dryRun`, counts them and deletes nothing.
+   */
+  async cleanupOldExecutions(maxAgeMs: number, options?: OldExecutionsCleanupOptions): Promise<number> {
     const what = 'cleanupOldExecutions';
     validate(nonNegativeIntegerSchema, maxAgeMs, what, 'maxAgeMs');
-    validate(cleanupOptionsSchema, options, what, 'options');
-    const cutoff = this.now() - maxAgeMs;
-    return this.cleanUp(what, (batch) => deleteFinishedStartedBefore(this.db, cutoff, batch, options));
+    const settings = validate(oldExecutionsCleanupOptionsSchema, options, what, 'options');
+    const where = finishedStartedBefore(this.now() - maxAgeMs, settings?.workflowId);
+    if (settings?.dryRun) return guard(what, () => countMatching(this.db, where));
+    return this.cleanUp(what, (batch) => deleteInBatches(this.db, where, batch, options));
   }
 
   /**
    * Keeps the maxCount newest executions (by startedAt) of a workflow, or of all workflows, and deletes the older
-   * ones. 'running' executions count among the kept and are never deleted. Returns how many went.
+   * ones. 'running' executions count among the kept and are never deleted. Returns how many went; with `dryRun`,
+   * how many would go.
    */
   async cleanupByCount(maxCount: number, workflowId?: string, options?: CleanupOptions): Promise<number> {
     const what = 'cleanupByCount';
     validate(nonNegativeIntegerSchema, maxCount, what, 'maxCount');
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
-    validate(cleanupOptionsSchema, options, what, 'options');
-    return this.cleanUp(what, (batch) => deleteAllButNewest(this.db, maxCount, workflowId, batch, options));
+    const settings = validate(cleanupOptionsSchema, options, what, 'options');
+    if (settings?.dryRun) return guard(what, () => this.inReadTransaction(() => countMatching(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId))));
+    return this.cleanUp(what, (batch) => deleteInBatches(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId), batch, options));
+  }
+
+  /**
+   * The ids of executions that start with `prefix`, in order, at most `limit` (default 10): for finding an
+   * execution from the first characters of its id, as a terminal user types them.
+   */
+  async findExecutionIds(prefix: string, limit = 10): Promise<string[]> {
+    const what = 'findExecutionIds';
+    validate(idPrefixSchema, prefix, what, 'prefix');
+    validate(idPrefixLimitSchema, limit, what, 'limit');
+    return guard(what, () => executionIdsStartingWith(this.db, prefix, limit));
   }
 
   /**

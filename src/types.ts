@@ -118,6 +118,13 @@ export interface CleanupProgress {
 export interface CleanupOptions {
   /** Called after each delete batch, e.g. for a progress bar. */
   onProgress?: (progress: CleanupProgress) => void;
+  /** Count what would be deleted, delete nothing. */
+  dryRun?: boolean;
+}
+
+export interface OldExecutionsCleanupOptions extends CleanupOptions {
+  /** Only this workflow's executions. */
+  workflowId?: string;
 }
 
 export interface RecoveryOptions {

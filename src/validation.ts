@@ -158,8 +158,18 @@ export const nonNegativeIntegerSchema = z.int('expected an integer').min(0, 'exp
 export const cleanupOptionsSchema = z
   .strictObject({
     onProgress: z.custom<() => void>((value) => typeof value === 'function', 'expected a function').optional(),
+    dryRun: z.boolean('expected true or false').optional(),
   })
   .optional();
+export const oldExecutionsCleanupOptionsSchema = z
+  .strictObject({
+    onProgress: z.custom<() => void>((value) => typeof value === 'function', 'expected a function').optional(),
+    dryRun: z.boolean('expected true or false').optional(),
+    workflowId: idSchema.optional(),
+  })
+  .optional();
+export const idPrefixSchema = z.string('expected a string').min(1, 'expected at least one character of an id');
+export const idPrefixLimitSchema = z.int('expected an integer').min(1, 'expected at least 1').max(MAX_PAGE_SIZE, `expected at most ${MAX_PAGE_SIZE}`);
 export const recoveryOptionsSchema = z
   .strictObject({ startedBefore: timestamp.optional() })
   .optional();

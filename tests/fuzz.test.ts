@@ -58,10 +58,11 @@ const calls: Record<string, fc.Arbitrary<Call>> = {
   queryExecutions: mutated(query).map((q) => (store) => store.queryExecutions(q as never)),
   queryExecutionsPage: fc.tuple(mutated(query), fc.option(field)).map(([q, cursor]) => (store) =>
     store.queryExecutionsPage({ ...(typeof q === 'object' && q !== null ? q : {}), offset: 0, cursor } as never)),
-  cleanupOldExecutions: fc.tuple(field, fc.option(mutated({ onProgress: () => {} }))).map(([age, options]) => (store) =>
+  cleanupOldExecutions: fc.tuple(field, fc.option(mutated({ onProgress: () => {}, dryRun: true, workflowId: 'wf-orders' }))).map(([age, options]) => (store) =>
     store.cleanupOldExecutions(age as never, options as never)),
   cleanupByCount: fc.tuple(field, fc.option(field), fc.option(weird)).map(([count, workflowId, options]) => (store) =>
     store.cleanupByCount(count as never, workflowId as never, options as never)),
+  findExecutionIds: fc.tuple(field, fc.option(field)).map(([prefix, limit]) => (store) => store.findExecutionIds(prefix as never, (limit ?? undefined) as never)),
   getExecutionStats: fc.option(field).map((workflowId) => (store) => store.getExecutionStats(workflowId as never)),
   recoverInterruptedExecutions: fc.option(mutated({ startedBefore: T0 })).map((options) => (store) =>
     store.recoverInterruptedExecutions(options as never)),

@@ -86,3 +86,19 @@ describe('queryExecutions', () => {
     expect(await store.queryExecutions({ limit: 1000 })).toHaveLength(60);
   });
 });
+
+describe('findExecutionIds', () => {
+  it('finds the executions whose id starts with a prefix, in id order, at most the limit', async () => {
+    const store = await memoryStore();
+    const ids = (await seed(store)).map((execution) => execution.id).sort();
+    const first = ids[0] as string;
+    expect(await store.findExecutionIds(first)).toEqual([first]);
+    expect(await store.findExecutionIds(first.slice(0, 30))).toEqual([first]);
+    // uuid v7 ids made in one millisecond share their first 8 characters (the time).
+    const shared = first.slice(0, 4);
+    expect(await store.findExecutionIds(shared)).toEqual(ids.filter((id) => id.startsWith(shared)));
+    expect(await store.findExecutionIds(shared, 2)).toEqual(ids.filter((id) => id.startsWith(shared)).slice(0, 2));
+    expect(await store.findExecutionIds('zzz')).toEqual([]);
+    await expect(store.findExecutionIds('')).rejects.toThrow('findExecutionIds: invalid input: prefix: expected at least one character of an id (got "")');
+  });
+});

@@ -12,6 +12,22 @@ async function idsNewestFirst(store: ExecutionStore): Promise<string[]> {
 }
 
 describe('cleanupOldExecutions', () => {
+  it('with a dry run counts what would go and deletes nothing; with a workflow, only its executions', async () => {
+    const store = await memoryStore({ now: () => T0 + 30 * DAY });
+    const oldA = await store.createExecution(newExecution({ workflowId: 'wf-a', status: 'success', startedAt: T0 }));
+    await store.createExecution(newExecution({ workflowId: 'wf-b', status: 'error', startedAt: T0 }));
+    await store.createExecution(newExecution({ workflowId: 'wf-a', status: 'running', startedAt: T0 }));
+    const recentA = await store.createExecution(newExecution({ workflowId: 'wf-a', status: 'success', startedAt: T0 + 29 * DAY }));
+    const before = await idsNewestFirst(store);
+    expect(await store.cleanupOldExecutions(14 * DAY, { dryRun: true })).toBe(2);
+    expect(await store.cleanupOldExecutions(14 * DAY, { dryRun: true, workflowId: 'wf-a' })).toBe(1);
+    expect(await idsNewestFirst(store)).toEqual(before);
+    expect(await store.cleanupOldExecutions(14 * DAY, { workflowId: 'wf-a' })).toBe(1);
+    expect(await store.getExecution(oldA)).toBeNull();
+    expect((await idsNewestFirst(store)).length).toBe(3);
+    expect(await store.getExecution(recentA)).not.toBeNull();
+  });
+
   it('deletes finished executions older than maxAge with their steps, keeping running and recent ones', async () => {
     const store = await memoryStore({ now: () => T0 + 30 * DAY });
     const oldSuccess = await store.createExecution(newExecution({ status: 'success', startedAt: T0 }));
@@ -48,6 +64,10 @@ describe('cleanupByCount', () => {
     }
     await store.addStep(newStep(ids[0] as string));
 
+    const before = await idsNewestFirst(store);
+    expect(await store.cleanupByCount(3, undefined, { dryRun: true })).toBe(2);
+    expect(await store.cleanupByCount(10, undefined, { dryRun: true })).toBe(0);
+    expect(await idsNewestFirst(store)).toEqual(before);
     expect(await store.cleanupByCount(3)).toBe(2);
     expect(await idsNewestFirst(store)).toEqual([ids[5], ids[4], ids[3], ids[1]]);
     expect(await store.getStepsForExecution(ids[0] as string)).toEqual([]);
