@@ -20,6 +20,20 @@ export const HUNDRED_STEP_EVERY = 1000;
 const OVERSIZED_EVERY = 2000;
 
 const NODE_TYPES = ['webhook', 'http_request', 'function', 'condition', 'db_query', 'email', 'transform', 'respond'];
+const NODE_NAMES: Record<string, string> = {
+  webhook: 'Receive webhook',
+  http_request: 'Call partner API',
+  function: 'Compute totals',
+  condition: 'Check result',
+  db_query: 'Query database',
+  email: 'Send email',
+  transform: 'Map fields',
+  respond: 'Respond',
+};
+const WORKFLOW_NAMES = ['Sync orders', 'Send invoices', 'Import leads', 'Nightly report', 'Refund requests', 'Shipment updates', 'Customer onboarding', 'Inventory check', 'Support alerts', 'Payment reconciliation'];
+/** Workflow 0 is "Sync orders", workflow 10 "Sync orders 2", and so on. */
+const workflowName = (workflow: number) =>
+  `${WORKFLOW_NAMES[workflow % WORKFLOW_NAMES.length]}${workflow >= WORKFLOW_NAMES.length ? ` ${Math.floor(workflow / WORKFLOW_NAMES.length) + 1}` : ''}`;
 const TRIGGERS = ['webhook', 'schedule', 'manual', 'db_change', 'internal_event'] as const;
 
 /** mulberry32: a small, fast, seeded PRNG. */
@@ -71,7 +85,7 @@ export function makeRun(i: number, n: number, next: () => number, historyEnd = H
     steps.push({
       nodeId: `wf${workflow}-node${stepIndex}`,
       nodeType: NODE_TYPES[(workflow + stepIndex) % NODE_TYPES.length] as string,
-      nodeName: `Step ${stepIndex} of workflow ${workflow}`,
+      nodeName: `${NODE_NAMES[NODE_TYPES[(workflow + stepIndex) % NODE_TYPES.length] as string]} ${stepIndex + 1}`,
       stepIndex,
       startedAt: clock,
       completedAt: stepStatus === 'running' ? undefined : clock + durationMs,
@@ -85,7 +99,7 @@ export function makeRun(i: number, n: number, next: () => number, historyEnd = H
   return {
     execution: {
       workflowId: `wf-${workflow}`,
-      workflowName: `Workflow ${workflow}`,
+      workflowName: workflowName(workflow),
       triggerType: TRIGGERS[workflow % TRIGGERS.length] as (typeof TRIGGERS)[number],
       triggerData: payload(next, 300),
       status,

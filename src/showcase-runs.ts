@@ -1,8 +1,6 @@
-// `npm run demo`: records a few realistic simulated workflow runs into the default database file and prints
-// what a builder would look at: recent executions, the failed one with its steps, and the stats.
-import { resolve } from 'node:path';
-import { resolveDatabasePath } from './database-path.js';
-import { type ExecutionStore, openExecutionStore } from './store.js';
+// Three hand-written runs of realistic workflows, for the CLI's `demo`: the newest executions it writes, so that
+// `list` and `show` open on names and payloads a workflow builder recognises.
+import type { ExecutionStore } from './store.js';
 import type { ExecutionStatus, JsonObject, StepStatus, TriggerType } from './types.js';
 
 interface SimulatedStep {
@@ -113,82 +111,14 @@ async function record(store: ExecutionStore, run: SimulatedRun, startedAt: numbe
   return executionId;
 }
 
-const seconds = (ms: number | undefined) => (ms === undefined ? '' : `${(ms / 1000).toFixed(3)} s`);
-
-async function main(): Promise<void> {
-  const file = resolveDatabasePath(process.argv[2]);
-  const store = await openExecutionStore(file);
-  // What a runtime does at start-up: runs a crashed process left 'running' are marked as interrupted.
-  const recovered = await store.recoverInterruptedExecutions();
-  if (recovered.executions > 0) console.log(`Marked ${recovered.executions} interrupted executions from an earlier crash`);
-  const now = Date.now();
-  await record(store, orderWebhook(1001, 'cus_17'), now - 120_000);
-  const failedId = await record(store, failingOrderWebhook(1002, 'cus_42'), now - 60_000);
-  await record(store, nightlyDigest(), now - 30_000);
-
-  console.log(`Recorded 3 simulated runs in ${resolve(file)}\n`);
-  console.log('Recent executions');
-  const recent = await store.queryExecutions({ limit: 10 });
-  console.table(
-    recent.map((execution) => ({
-      started: new Date(execution.startedAt).toISOString(),
-      workflow: execution.workflowName,
-      trigger: execution.triggerType,
-      status: execution.status,
-      duration: seconds(execution.durationMs),
-      error: execution.errorMessage ?? '',
-    })),
-  );
-
-  const failed = await store.getExecutionWithSteps(failedId);
-  if (failed) {
-    console.log(`\nExecution ${failed.id}: ${failed.workflowName}, ${failed.status} after ${seconds(failed.durationMs)}`);
-    console.table(
-      failed.steps.map((step) => ({
-        step: step.stepIndex,
-        node: step.nodeName ?? step.nodeId,
-        type: step.nodeType,
-        status: step.status,
-        'starts at': `+${seconds(step.startedAt - failed.startedAt)}`,
-        duration: seconds(step.durationMs),
-        error: step.errorMessage ?? '',
-      })),
-    );
-    const failedStep = failed.steps.find((step) => step.status === 'error');
-    if (failedStep) {
-      console.log(`Input of the failed step "${failedStep.nodeName}":`, JSON.stringify(failedStep.inputData));
-      console.log(`Output of the failed step "${failedStep.nodeName}":`, JSON.stringify(failedStep.outputData));
-    }
-  }
-
-  console.log('\nStats over all recorded executions');
-  console.table(await store.getExecutionStats());
-
-  console.log('\nNodes over the last 24 hours, most failing first');
-  const nodes = await store.getNodeStats({ startedAfter: now - 24 * 3_600_000, sortBy: 'errorRate', limit: 5 });
-  console.table(
-    nodes.map((node) => ({
-      node: node.nodeName ?? node.nodeId,
-      type: node.nodeType,
-      runs: node.runs,
-      errors: node.error,
-      'error rate': node.errorRate === null ? '' : `${(node.errorRate * 100).toFixed(0)}%`,
-      p95: seconds(node.p95DurationMs ?? undefined),
-      'last error': node.lastError?.message ?? '',
-    })),
-  );
-
-  console.log('\nFailures grouped by message');
-  console.table(
-    (await store.getErrorGroups({ limit: 5 })).map((group) => ({
-      workflow: group.workflowName,
-      node: group.nodeName ?? group.nodeId ?? '',
-      count: group.count,
-      pattern: group.pattern,
-      'last seen': new Date(group.lastSeenAt).toISOString(),
-    })),
-  );
-  store.close();
+/**
+ * Records the three showcase runs, ending a little before `now`: a good order sync, one whose CRM call failed
+ * (with a token in its input that is stored redacted) and a nightly digest with a skipped step.
+ */
+export async function recordShowcaseRuns(store: ExecutionStore, now: number): Promise<string[]> {
+  return [
+    await record(store, orderWebhook(1001, 'cus_17'), now - 120_000),
+    await record(store, failingOrderWebhook(1002, 'cus_42'), now - 60_000),
+    await record(store, nightlyDigest(), now - 30_000),
+  ];
 }
-
-await main();

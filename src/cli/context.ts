@@ -1,0 +1,54 @@
+// What every command starts from: the global options (--db, --json, --no-color) and the store they point at.
+import { existsSync } from 'node:fs';
+import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../database-path.js';
+import { type ExecutionStore, openExecutionStore } from '../store.js';
+import { CliError } from './cli-error.js';
+import { type Io, Terminal } from './terminal.js';
+
+export interface GlobalOptions {
+  db?: string;
+  json?: boolean;
+  color?: boolean;
+}
+
+export class Context {
+  readonly terminal: Terminal;
+  readonly json: boolean;
+  /** The database file: --db, else the environment variable, else the default the library uses. */
+  readonly dbPath: string;
+
+  constructor(
+    readonly io: Io,
+    options: GlobalOptions,
+  ) {
+    this.terminal = new Terminal(io, options.color !== false);
+    this.json = options.json === true;
+    this.dbPath = options.db ?? io.env[DATABASE_PATH_ENV] ?? DEFAULT_DATABASE_PATH;
+  }
+
+  /** Opens the history, which must exist: reading commands never create an empty file by mistake. */
+  async openExisting(): Promise<ExecutionStore> {
+    if (!existsSync(this.dbPath)) {
+      throw new CliError(
+        `no history database at ${this.dbPath}.\n` +
+          `Point --db or ${DATABASE_PATH_ENV} at yours, or create one: "execution-history demo" fills one with sample history, "execution-history migrate" makes an empty one.`,
+      );
+    }
+    return this.open();
+  }
+
+  /** Opens the history, creating the file and applying migrations as the library does. */
+  open(): Promise<ExecutionStore> {
+    return openExecutionStore(this.dbPath, { now: this.io.now });
+  }
+}
+
+/** Runs a command's work with the store open, and closes it however the work ends. */
+export async function withStore<T>(open: Promise<ExecutionStore>, work: (store: ExecutionStore) => Promise<T>): Promise<T> {
+  const store = await open;
+  try {
+    return await work(store);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,330 @@
+// The built `execution-history` binary, spawned on a known history: every command's table and --json output,
+// the waterfall's bars, paging, pruning, and each mistake a user can make.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { shortIds } from '../src/cli/execution-id.js';
+import { openExecutionStore } from '../src/index.js';
+import { cli, fixture, NOW } from './cli-fixture.js';
+import { T0, tempDir, track } from './factories.js';
+
+const HOUR = 3_600_000;
+const ESCAPE = '\u001b[';
+
+describe('list', () => {
+  it('prints the executions newest first as a table, and as JSON what the store returns', async () => {
+    const { file, ids } = await fixture();
+    // Ids made in one millisecond share more than 13 characters; the ID column is as wide as the longest shown.
+    const short = shortIds([ids.report, ids.running, ids.failed, ids.ok], 13);
+    const width = Math.max(...short.map((id) => id.length));
+    const [report, running, failed, ok] = short.map((id) => id.padEnd(width));
+    const result = cli(['--db', file, 'list'], { COLUMNS: '160' });
+    expect(result).toEqual({
+      status: 0,
+      stderr: '',
+      stdout: [
+        `${'ID'.padEnd(width)}  STARTED                 AGO  WORKFLOW        TRIGGER   STATUS   DURATION  ERROR`,
+        `${report}  2026-11-01 15:00:00  1h ago  Nightly report  schedule  success    450 ms`,
+        `${running}  2026-11-01 14:00:00  2h ago  Sync orders     manual    running`,
+        `${failed}  2026-11-01 13:00:00  3h ago  Sync orders     webhook   error       3.0 s  HTTP 502 from api.example.test`,
+        `${ok}  2026-11-01 12:00:00  4h ago  Sync orders     webhook   success     1.2 s`,
+        '',
+      ].join('\n'),
+    });
+    // Narrower, the start loses its year and seconds and the error is shortened to fit.
+    const narrow = cli(['--db', file, 'list'], { COLUMNS: '80' }).stdout.split('\n')[3] as string;
+    expect(narrow.startsWith(`${failed}  11-01 13:00  `)).toBe(true);
+    expect(narrow).toMatch(/  error  +3\.0 s  HTTP 5.*…$/);
+    expect(narrow.length).toBeLessThanOrEqual(80);
+    const store = track(await openExecutionStore(file));
+    expect(JSON.parse(cli(['--db', file, 'list', '--json']).stdout)).toEqual(await store.queryExecutionsPage({ limit: 20 }));
+    expect(JSON.parse(cli(['--db', file, 'list', '--json', '--status', 'error', '--workflow', 'wf-orders']).stdout)).toEqual({
+      items: [await store.getExecution(ids.failed)],
+      nextCursor: null,
+    });
+  });
+
+  it('filters by trigger and time, sorts by duration, and pages with the cursor it prints', async () => {
+    const { file, ids } = await fixture();
+    const idsOf = (args: string[]) => (JSON.parse(cli(['--db', file, 'list', '--json', ...args]).stdout).items as { id: string }[]).map((e) => e.id);
+    expect(idsOf(['--trigger', 'schedule'])).toEqual([ids.report]);
+    expect(idsOf(['--since', '2026-11-01T13:00:00Z', '--until', '90m'])).toEqual([ids.running, ids.failed]); // until = NOW - 1.5 h
+    expect(idsOf(['--since', '3h'])).toEqual([ids.report, ids.running, ids.failed]);
+    expect(idsOf(['--sort', 'duration'])).toEqual([ids.failed, ids.ok, ids.report, ids.running]);
+
+    const seen: string[] = [];
+    let cursor: string[] = [];
+    for (let page = 0; page < 5; page++) {
+      const { stdout } = cli(['--db', file, 'list', '--limit', '3', ...cursor]);
+      seen.push(...[...stdout.matchAll(/^(01[0-9a-f-]+) /gm)].map((match) => match[1] as string));
+      const next = /^--cursor (\S+)$/m.exec(stdout);
+      if (next === null) break;
+      cursor = ['--cursor', next[1] as string];
+    }
+    // Each page shows the ids as short as they can be among its rows; they name the executions in order.
+    const newestFirst = [ids.report, ids.running, ids.failed, ids.ok];
+    expect(seen.map((short, i) => (newestFirst[i] as string).startsWith(short) && short.length >= 13)).toEqual([true, true, true, true]);
+  });
+});
+
+describe('show', () => {
+  it('prints the header and a waterfall whose bars sit where the steps ran, at 100 columns', async () => {
+    const { file, ids } = await fixture();
+    const prefix = shortIds([ids.ok, ids.failed, ids.running, ids.report], 13)[0] as string; // as list shows it
+    const { status, stdout, stderr } = cli(['--db', file, 'show', prefix]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+    const lines = stdout.split('\n');
+    expect(lines.slice(0, 7)).toEqual([
+      `Execution ${ids.ok}`,
+      'Workflow  Sync orders (wf-orders)',
+      'Trigger   webhook',
+      'Status    success',
+      'Started   2026-11-01 12:00:00 (4h ago)',
+      'Duration  1.2 s',
+      '',
+    ]);
+    const header = lines[7] as string;
+    expect(header).toMatch(/^#  STEP {11}TYPE {10}STATUS   DURATION  0 +1\.2 s$/);
+    const axisStart = header.indexOf('0 ');
+    const cells = header.length - axisStart;
+    expect(header.length).toBe(100);
+    // Steps: 0–10 ms, 10–1010 ms, 1010–1200 ms of 1200 ms.
+    const expected = [
+      [0, 10],
+      [10, 1010],
+      [1010, 1200],
+    ].map(([from, to]) => {
+      const offset = Math.floor(((from as number) / 1200) * cells);
+      return { offset, length: Math.max(1, Math.ceil(((to as number) / 1200) * cells) - offset) };
+    });
+    const bars = lines.slice(8, 11).map((line) => {
+      const bar = line.slice(axisStart);
+      return { offset: bar.indexOf('█'), length: bar.split('').filter((c) => c === '█').length };
+    });
+    expect(bars).toEqual(expected);
+    expect(lines.slice(8, 11).map((line) => line.slice(0, axisStart).trimEnd())).toEqual([
+      '1  Order webhook  webhook       success     10 ms',
+      '2  Fetch order    http_request  success     1.0 s',
+      '3  Save order     db_query      success    190 ms',
+    ]);
+  });
+
+  it('marks the failed step in red and names its error; --data prints payloads with redacted values marked', async () => {
+    const { file, ids } = await fixture();
+    const colored = cli(['--db', file, 'show', ids.failed], { FORCE_COLOR: '1' }).stdout;
+    expect(colored).toContain(`${ESCAPE}31m${'█'.repeat(10)}`); // a red bar
+    expect(colored).toContain(`${ESCAPE}31m✗ 2 Fetch order: HTTP 502 from api.example.test`);
+    const plain = cli(['--db', file, 'show', ids.ok, '--data']).stdout;
+    expect(plain).toContain(['── 2 Fetch order (http_request, node fetch)', 'success  2026-11-01 12:00:00  1.0 s', 'Input:', '  {', '    "url": "https://example.test/orders/42"', '  }', 'Output:', '  {', '    "status": 200,', '    "token": "[REDACTED]"', '  }'].join('\n'));
+    expect(cli(['--db', file, 'show', ids.ok, '--data'], { FORCE_COLOR: '1' }).stdout).toContain(`${ESCAPE}35m"[REDACTED]"`);
+  });
+
+  it('shows one step whole with --step, the latest execution without an id, and JSON', async () => {
+    const { file, ids } = await fixture();
+    expect(cli(['--db', file, 'show', ids.failed, '--step', 'fetch']).stdout).toBe(
+      ['── 2 Fetch order (http_request, node fetch)', 'error  2026-11-01 13:00:00  3.0 s', 'Error: HTTP 502 from api.example.test', 'Input:', '  {', '    "url": "https://example.test/orders/42"', '  }', 'Output: none', ''].join('\n'),
+    );
+    expect(cli(['--db', file, 'show']).stdout.split('\n')[0]).toBe(`Execution ${ids.report}`);
+    expect(cli(['--db', file, 'show', '--status', 'error']).stdout.split('\n')[0]).toBe(`Execution ${ids.failed}`);
+    const store = track(await openExecutionStore(file));
+    expect(JSON.parse(cli(['--db', file, 'show', ids.failed, '--json']).stdout)).toEqual(await store.getExecutionWithSteps(ids.failed));
+    const step = (await store.getExecutionWithSteps(ids.failed))?.steps[1];
+    expect(JSON.parse(cli(['--db', file, 'show', ids.failed, '--step', 'fetch', '--json']).stdout)).toEqual(step);
+  });
+});
+
+describe('stats and errors', () => {
+  it('summarise the last 24 hours: overall, per workflow, nodes, a timeline', async () => {
+    const { file } = await fixture();
+    const { status, stdout } = cli(['--db', file, 'stats']);
+    expect(status).toBe(0);
+    // The hourly timeline ends with the hours of the four runs (12:00 to 15:00 UTC) and the current one (16:00).
+    expect(stdout).toBe(
+      [
+        'Last 1 day',
+        '4 executions: 2 success, 1 error, 1 running',
+        'success rate 66.7% · p50 1.2 s · p95 3.0 s',
+        '',
+        `runs    ${' '.repeat(20)}████   max 1 per hour`,
+        `errors  ${' '.repeat(21)}█     max 1`,
+        '',
+        'WORKFLOW        RUNS  ERRORS  SUCCESS     AVG     P95  LAST RUN',
+        'Sync orders        3       1    50.0%   2.1 s   3.0 s    2h ago',
+        'Nightly report     1       0   100.0%  450 ms  450 ms    1h ago',
+        '',
+        'Slowest nodes (p95)',
+        'NODE           TYPE          WORKFLOW   RUNS     ERRORS     P95  LAST ERROR',
+        'Fetch order    http_request  wf-orders     2  1 (50.0%)   3.0 s  HTTP 502 from api.example.test',
+        'Query sales    db_query      wf-report     1          0  450 ms',
+        'Save order     db_query      wf-orders     2          0  190 ms',
+        'Order webhook  webhook       wf-orders     2          0   10 ms',
+        '',
+        'Most failing nodes',
+        'NODE         TYPE          WORKFLOW   RUNS     ERRORS    P95  LAST ERROR',
+        'Fetch order  http_request  wf-orders     2  1 (50.0%)  3.0 s  HTTP 502 from api.example.test',
+        '',
+      ].join('\n'),
+    );
+    const json = JSON.parse(cli(['--db', file, 'stats', '--json', '--since', '2026-11-01T12:00:00Z']).stdout);
+    expect(Object.keys(json)).toEqual(['since', 'until', 'overall', 'workflows', 'slowestNodes', 'failingNodes', 'timeline']);
+    expect(json.overall).toMatchObject({ total: 4, running: 1, success: 2, error: 1 });
+    expect(json.timeline.map((entry: { total: number }) => entry.total)).toEqual([1, 1, 1, 1, 0]);
+  });
+
+  it('errors lists the failure groups, newest first', async () => {
+    const { file, ids } = await fixture();
+    expect(cli(['--db', file, 'errors']).stdout).toBe(
+      [
+        'LAST SEEN  COUNT  WORKFLOW     NODE         ERROR                           EXAMPLE',
+        `   3h ago      1  Sync orders  Fetch order  HTTP <n> from api.example.test  ${ids.failed.slice(0, 13)}`,
+        '',
+      ].join('\n'),
+    );
+    const store = track(await openExecutionStore(file));
+    expect(JSON.parse(cli(['--db', file, 'errors', '--json']).stdout)).toEqual(await store.getErrorGroups({ limit: 20 }));
+  });
+});
+
+describe('prune, recover, export, migrate, doctor, demo', () => {
+  it('prune --dry-run counts and deletes nothing; prune deletes, reclaims space and prints the sizes', async () => {
+    const { file } = await fixture();
+    const sizeBefore = statSync(file).size;
+    expect(cli(['--db', file, 'prune', '--older-than', '150m', '--dry-run'])).toEqual({
+      status: 0,
+      stderr: '',
+      stdout: 'Would delete 2 executions started more than 3 hours ago. Nothing was deleted (--dry-run).\n',
+    });
+    expect(JSON.parse(cli(['--db', file, 'prune', '--keep', '1', '--workflow', 'wf-orders', '--dry-run', '--json']).stdout)).toEqual({
+      dryRun: true, executions: 2, bytesBefore: sizeBefore, bytesAfter: sizeBefore,
+    });
+    const count = () => new Database(file, { readonly: true }).prepare('SELECT count(*) FROM workflow_executions').pluck().get();
+    expect(count()).toBe(4);
+    const pruned = cli(['--db', file, 'prune', '--keep', '1', '--workflow', 'wf-orders', '--json']);
+    const { bytesBefore, bytesAfter, ...rest } = JSON.parse(pruned.stdout);
+    expect(rest).toEqual({ dryRun: false, executions: 2 });
+    expect(bytesBefore).toBeGreaterThanOrEqual(sizeBefore);
+    expect(bytesAfter).toBe(statSync(file).size); // the WAL is empty after reclaiming
+    expect(count()).toBe(2);
+    expect(cli(['--db', file, 'prune', '--older-than', '50m']).stdout).toMatch(/^Deleted 1 executions started more than 50 minutes ago\.\nFile size: \d+ KB → \d+ KB\n$/);
+  });
+
+  it('recover marks runs older than --older-than; export writes one execution; migrate and doctor report', async () => {
+    const { file, ids } = await fixture();
+    expect(cli(['--db', file, 'recover', '--older-than', '3h']).stdout).toBe('No execution that started more than 3h ago is still running.\n');
+    expect(cli(['--db', file, 'recover']).stdout).toBe('Marked 1 interrupted executions (and 1 of their steps) as errors.\n');
+    const out = join(tempDir(), 'bug-report.json');
+    const prefix = shortIds([ids.ok, ids.failed, ids.running, ids.report], 13)[1] as string;
+    const exported = cli(['--db', file, 'export', prefix, '--out', out], { COLUMNS: '300' });
+    expect(exported.stdout).toMatch(new RegExp(`^Wrote execution ${ids.failed} with 3 steps to ${out} \\(\\d+ bytes\\)\\.\\n$`));
+    const store = track(await openExecutionStore(file));
+    expect(JSON.parse((await import('node:fs')).readFileSync(out, 'utf8'))).toEqual(await store.getExecutionWithSteps(ids.failed));
+    expect(cli(['--db', file, 'migrate']).stdout).toBe('No migrations to apply: the schema is current.\n');
+    const doctor = JSON.parse(cli(['--db', file, 'doctor', '--json']).stdout);
+    expect(doctor).toMatchObject({
+      ok: true, file, journalMode: 'wal', autoVacuum: 'incremental', integrity: ['ok'],
+      migrations: { applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups'], pending: [] },
+      rows: { executions: 4, steps: 8, running: 0, staleRunning: 0 },
+    });
+    expect(doctor.checks.map((check: { name: string; level: string }) => `${check.name} ${check.level}`)).toEqual([
+      'file ok', 'wal ok', 'pages ok', 'integrity ok', 'journal ok', 'auto_vacuum ok', 'migrations ok', 'rows ok',
+    ]);
+  });
+
+  it('migrate creates a new database; doctor finds a damaged file and pending migrations, exit 1 with advice', async () => {
+    const dir = tempDir();
+    const fresh = join(dir, 'new', 'history.db');
+    expect(cli(['--db', fresh, 'migrate', '--json']).stdout).toBe(
+      `${JSON.stringify({ file: fresh, created: true, applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups'], pending: [] }, null, 2)}\n`,
+    );
+    const old = new Database(fresh);
+    old.exec('DELETE FROM "__drizzle_migrations" WHERE created_at = (SELECT max(created_at) FROM "__drizzle_migrations")');
+    old.close();
+    const pending = cli(['--db', fresh, 'doctor']);
+    expect(pending.status).toBe(1);
+    expect(pending.stdout).toContain('✗ migrations   1 pending: 0002_weekly_node_rollups');
+    expect(pending.stdout).toContain('→ apply them: "execution-history migrate"');
+    expect(pending.stderr).toBe('error: 1 problem(s) found; see above.\n');
+    const damaged = join(dir, 'damaged.db');
+    (await import('node:fs')).writeFileSync(damaged, 'this is not a database, just text that is long enough to look like a header....');
+    const broken = cli(['--db', damaged, 'doctor']);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toContain('✗ database');
+    expect(broken.stdout).toContain('file is not a database');
+  });
+
+  it('demo fills a new database, and refuses one that holds history unless told to replace it', async () => {
+    const file = join(tempDir(), 'demo.db');
+    const made = cli(['--db', file, 'demo', '--executions', '50', '--json']);
+    expect(made.status).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ file, executions: 53 });
+    const store = await openExecutionStore(file);
+    expect((await store.getExecutionStats()).total).toBe(53);
+    store.close();
+    const again = cli(['--db', file, 'demo']);
+    expect(again).toMatchObject({ status: 1, stdout: '' });
+    expect(again.stderr).toBe(`error: ${file} already holds 53 executions; the demo fills a new database. Choose another file with --db, or add --replace to delete this one first.\n`);
+    expect(cli(['--db', file, 'demo', '--executions', '10', '--replace']).status).toBe(0);
+    const replaced = track(await openExecutionStore(file));
+    expect((await replaced.getExecutionStats()).total).toBe(13);
+  });
+});
+
+describe('mistakes', () => {
+  it('say what was wrong and what to do, with exit 1 for problems and 2 for bad arguments, never a stack trace', async () => {
+    const { file, ids } = await fixture();
+    const missing = join(tempDir(), 'nowhere.db');
+    const cases = [
+      { args: ['--db', file, 'show', 'ffff'], status: 1, stderr: 'error: no execution has an id starting with "ffff". "execution-history list" shows the recent ones.\n' },
+      {
+        args: ['--db', file, 'show', '01'],
+        status: 1,
+        stderr: `error: "01" is the start of several execution ids; give more of it:\n${[ids.ok, ids.failed, ids.running, ids.report].sort().map((id) => `  ${id}`).join('\n')}\n`,
+      },
+      {
+        args: ['--db', missing, 'list'],
+        status: 1,
+        stderr: `error: no history database at ${missing}.\nPoint --db or EXECUTION_HISTORY_DB at yours, or create one: "execution-history demo" fills one with sample history, "execution-history migrate" makes an empty one.\n`,
+      },
+      { args: ['--db', file, 'show', ids.ok, '--step', 'nope'], status: 1, stderr: `error: execution ${ids.ok} has no step of node "nope"; its nodes: trigger, fetch, save.\n` },
+      { args: ['--db', file, 'list', '--status', 'broken'], status: 2, stderr: "error: option '--status <status>' argument 'broken' is invalid. Allowed choices are running, success, error.\n(add --help for usage)\n" },
+      { args: ['--db', file, 'list', '--since', 'yesterday'], status: 2, stderr: `error: option '--since <time>' argument 'yesterday' is invalid. expected an ISO date (2026-11-26, 2026-11-26T09:00:00Z) or a duration back from now (24h, 7d), got "yesterday".\n(add --help for usage)\n` },
+      { args: ['--db', file, 'list', '--limit', '0'], status: 2, stderr: `error: option '--limit <n>' argument '0' is invalid. expected a whole number from 1 to 1000, got "0".\n(add --help for usage)\n` },
+      { args: ['--db', file, 'prune'], status: 2, stderr: 'error: prune needs exactly one of --older-than <duration> or --keep <n>.\n(add --help for usage)\n' },
+      { args: ['--db', file, 'frobnicate'], status: 2, stderr: "error: unknown command 'frobnicate'\n(add --help for usage)\n" },
+    ];
+    for (const { args, status, stderr } of cases) {
+      expect({ args, ...cli(args) }).toEqual({ args, status, stdout: '', stderr });
+    }
+  });
+
+  it('--no-color and NO_COLOR leave no escape codes, even when colour is forced', async () => {
+    const { file, ids } = await fixture();
+    for (const args of [['list'], ['show', ids.failed, '--data'], ['stats'], ['errors'], ['doctor']]) {
+      expect(cli(['--db', file, ...args], { FORCE_COLOR: '1' }).stdout).toContain(ESCAPE);
+      expect(cli(['--db', file, '--no-color', ...args], { FORCE_COLOR: '1' }).stdout).not.toContain(ESCAPE);
+      expect(cli(['--db', file, ...args], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout).not.toContain(ESCAPE);
+    }
+  });
+
+  it('fit the terminal from 80 columns up: no line wider, but for a paging cursor, which stays whole to be copied', async () => {
+    const file = join(tempDir(), 'demo.db');
+    expect(cli(['--db', file, 'demo', '--executions', '60']).status).toBe(0); // long names, every trigger type
+    const failed = JSON.parse(cli(['--db', file, 'list', '--json', '--status', 'error', '--limit', '1']).stdout).items[0].id;
+    for (const columns of ['80', '120', '160']) {
+      for (const args of [['list'], ['show', failed, '--data'], ['stats', '--since', '30d'], ['errors'], ['doctor']]) {
+        const lines = cli(['--db', file, ...args], { COLUMNS: columns, EXECUTION_HISTORY_NOW: undefined }).stdout.split('\n');
+        const tooWide = lines.filter((line) => line.length > Number(columns) && !/^--cursor \S+$/.test(line));
+        expect({ args, columns, tooWide }).toEqual({ args, columns, tooWide: [] });
+      }
+    }
+  });
+});
+
+it('shortIds extends a prefix only as far as it takes to tell the ids apart', () => {
+  expect(shortIds(['0190aaaa-bbbb-7ccc', '0190aaaa-bbbb-7ccd', '0190aaab-0000-7000'], 13)).toEqual(['0190aaaa-bbbb-7ccc', '0190aaaa-bbbb-7ccd', '0190aaab-0000']);
+  expect(shortIds(['abc'], 13)).toEqual(['abc']);
+  void T0;
+  void HOUR;
+  void NOW;
+});
