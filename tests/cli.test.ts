@@ -1,12 +1,13 @@
 // The built `execution-history` binary, spawned on a known history: every command's table and --json output,
 // the waterfall's bars, paging, pruning, and each mistake a user can make.
+import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { shortIds } from '../src/cli/execution-id.js';
 import { openExecutionStore } from '../src/index.js';
-import { cli, fixture, NOW } from './cli-fixture.js';
+import { CLI, cli, fixture, NOW } from './cli-fixture.js';
 import { T0, tempDir, track } from './factories.js';
 
 const HOUR = 3_600_000;
@@ -296,6 +297,18 @@ describe('mistakes', () => {
     for (const { args, status, stderr } of cases) {
       expect({ args, ...cli(args) }).toEqual({ args, status, stdout: '', stderr });
     }
+  });
+
+  it('a reader that stops early (| head -1) ends the command quietly, with exit 0', async () => {
+    const file = join(tempDir(), 'demo.db');
+    expect(cli(['--db', file, 'demo', '--executions', '1200']).status).toBe(0);
+    // 1,000 rows are more than a pipe holds, so the command is still writing when head goes away.
+    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" --db "${file}" list --limit 1000 | head -1; echo "exit \${PIPESTATUS[0]}" >&2`], {
+      encoding: 'utf8',
+      env: { ...process.env, COLUMNS: '100' },
+    });
+    expect(piped.stdout).toMatch(/^ID +STARTED +.*ERROR\n$/); // the header line, no more
+    expect(piped.stderr).toBe('exit 0\n');
   });
 
   it('--no-color and NO_COLOR leave no escape codes, even when colour is forced', async () => {

@@ -11,6 +11,12 @@ if (fixedNow !== undefined && !Number.isFinite(fixedNow)) {
   process.exit(2);
 }
 
+// `execution-history list | head`: the reader has gone, which is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

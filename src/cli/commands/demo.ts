@@ -8,7 +8,9 @@ import { generate } from '../../simulated-history.js';
 import { positiveCount } from '../arguments.js';
 import { CliError } from '../cli-error.js';
 import { type Context, withStore } from '../context.js';
+import { shortIds } from '../execution-id.js';
 import { progressBar } from '../progress.js';
+import { SHORT_ID_LENGTH } from './list.js';
 import type { Run } from './shared.js';
 
 const DEFAULT_EXECUTIONS = 2000;
@@ -52,12 +54,16 @@ async function demo(context: Context, options: { executions: number; replace?: b
   if (context.json) return context.terminal.json({ file: context.dbPath, executions: total, failedShowcaseId: ids[1] });
   const { colors } = context.terminal;
   const dbOption = context.dbPath === defaultPath(context) ? '' : ` --db ${context.dbPath}`;
+  const suggestions = [
+    [`execution-history${dbOption} list`, 'the newest'],
+    [`execution-history${dbOption} show ${shortIds(ids, SHORT_ID_LENGTH)[1]}`, 'the failed order sync, step by step'],
+    [`execution-history${dbOption} stats`, 'the last 24 hours'],
+  ];
+  const width = Math.max(...suggestions.map(([command]) => (command as string).length));
   context.terminal.print(
     `Recorded ${total} simulated executions in ${context.dbPath}.`,
     '',
     'Look at them:',
-    `  ${colors.bold(`execution-history${dbOption} list`)}                  the newest`,
-    `  ${colors.bold(`execution-history${dbOption} show ${ids[1]?.slice(0, 13)}`)}   the failed order sync, step by step`,
-    `  ${colors.bold(`execution-history${dbOption} stats`)}                 the last 24 hours`,
+    ...suggestions.map(([command, what]) => `  ${colors.bold((command as string).padEnd(width))}  ${what}`),
   );
 }
