@@ -58,6 +58,32 @@ export async function sideBySide(
   return { store: median(storeTimes), raw: median(rawTimes) };
 }
 
+/**
+ * For store calls with absolute targets whose comparator is a scan of gigabytes: interleaved, each store call ran
+ * on caches the scan had just emptied, which is neither how a dashboard calls it nor what the comparison is about.
+ * So each side is timed in a block of its own after an untimed warm-up; `storeAfterRaw` is one store call timed
+ * right after the last raw one, the cold case, reported beside it.
+ */
+export async function apart(
+  reps: number,
+  store: (rep: number) => Promise<unknown>,
+  raw: (rep: number) => unknown,
+): Promise<{ store: number; raw: number; storeAfterRaw: number }> {
+  const time = async (run: () => unknown) => {
+    const started = performance.now();
+    await run();
+    return performance.now() - started;
+  };
+  await store(reps);
+  const storeTimes: number[] = [];
+  for (let rep = 0; rep < reps; rep++) storeTimes.push(await time(() => store(rep)));
+  await raw(reps);
+  const rawTimes: number[] = [];
+  for (let rep = 0; rep < reps; rep++) rawTimes.push(await time(() => raw(rep)));
+  const storeAfterRaw = await time(() => store(reps + 1));
+  return { store: median(storeTimes), raw: median(rawTimes), storeAfterRaw };
+}
+
 export function row(
   part: string,
   name: string,

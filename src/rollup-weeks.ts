@@ -1,10 +1,9 @@
 // Weekly node rollups: the daily rows of a past week summed into one row per workflow and node, so that node stats
 // over a month read about 12 rows per node (days at the edges, weeks inside) instead of 30. A week is compacted
-// once, by the first write transaction that touches a later week; from then on a change to one of its days is
-// applied to its weekly row as well, so the weekly row always equals the sum of its days. Only the weeks listed in
-// compacted_weeks have weekly rows; readers use the days of every other week. Compacting a week at the large
-// benchmark's scale (4,900 daily rows of 700 nodes) takes ~45 ms, once a week, inside the write that is first to
-// touch the next week.
+// once it is over, by the clean-up calls (compactInsights, cleanupOldExecutions, cleanupByCount, rebuildInsights);
+// from then on a change to one of its days is applied to its weekly row as well, in the same transaction, so the
+// weekly row always equals the sum of its days. Only the weeks listed in compacted_weeks have weekly rows; readers
+// use the days of every other week.
 import type BetterSqlite3 from 'better-sqlite3';
 import { and, asc, eq, gte, lt, max, min, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
@@ -18,8 +17,6 @@ export const weekOf = (time: number) => bucketStartOf(time, WEEK);
 const EARLIEST = Number.MIN_SAFE_INTEGER;
 
 export class WeeklyNodeRollups {
-  /** Every week before this one has been compacted or found empty, as far as this connection knows. */
-  private checkedBefore = EARLIEST;
   private readonly statements;
 
   /**
@@ -75,19 +72,19 @@ export class WeeklyNodeRollups {
   }
 
   /**
-   * Compacts the earliest week that is due, if any, before a transaction's changes to daily rows are applied: a
-   * week is due once a later week is written. One week per transaction, so that a file with a year of history
-   * from before weekly rows catches up a week per write instead of stalling one.
+   * Compacts the earliest week that has ended before `now`'s week and is not compacted yet (after the latest
+   * compacted one, with all its days kept); returns it, or null when there is none. Call it in a write
+   * transaction of its own, again until it returns null: a week at a million executions (4,900 daily rows) took
+   * ~45 ms warm and several hundred cold, which is why the clean-up calls do it and recording never does.
    */
-  compactDue(dailyChanges: NodeRollupChange[]): void {
-    const latestWeek = dailyChanges.reduce((latest, change) => Math.max(latest, weekOf(change.bucketStart)), EARLIEST);
-    if (latestWeek <= this.checkedBefore) return;
+  compactNext(now: number): number | null {
     const latest = this.statements.latestCompacted.get({})?.[0] as number | null;
     const keptWeeks = Math.ceil(this.dailySince() / WEEK) * WEEK;
     const from = Math.max(latest === null ? EARLIEST : latest + WEEK, keptWeeks);
-    const first = this.statements.firstDayToCompact.get({ from, before: latestWeek })?.[0] as number | null;
-    if (first === null) this.checkedBefore = latestWeek;
-    else this.compact(weekOf(first));
+    const first = this.statements.firstDayToCompact.get({ from, before: weekOf(now) })?.[0] as number | null;
+    if (first === null) return null;
+    this.compact(weekOf(first));
+    return weekOf(first);
   }
 
   /** Applies the changes to daily rows of compacted weeks to their weekly rows as well. */
@@ -108,7 +105,6 @@ export class WeeklyNodeRollups {
   uncompact(week: number): void {
     this.statements.deleteWeek.run({ weekStart: week });
     this.statements.unmarkWeek.run({ weekStart: week });
-    this.checkedBefore = Math.min(this.checkedBefore, week);
   }
 
   /** Sums the week's daily rows into weekly ones, one insert per workflow and node (its weekly rows are gone). */

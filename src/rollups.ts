@@ -213,10 +213,8 @@ export class Rollups {
       if (left === 0) this.statements.deleteCounts.run(change);
     }
     for (const change of changes.workflows.values()) this.applyWorkflowRollup(change);
-    const dailyNodeChanges = [...changes.nodes.values()].filter((change) => change.grain === 'day');
-    this.weeks.compactDue(dailyNodeChanges); // first: a week compacted now sums its days before these changes
     for (const change of changes.nodes.values()) this.applyNodeRollup(change);
-    this.weeks.mirror(dailyNodeChanges);
+    this.weeks.mirror([...changes.nodes.values()].filter((change) => change.grain === 'day'));
   }
 
   private applyWorkflowRollup(change: WorkflowRollupChange): void {

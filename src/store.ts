@@ -29,6 +29,7 @@ import { getWorkflowSummaries } from './workflow-summaries.js';
 import { DEFAULT_INSIGHT_RETENTION, pruneRollups } from './rollup-retention.js';
 import type {
   CleanupOptions,
+  CompactedInsights,
   OldExecutionsCleanupOptions,
   ExecutionChanges,
   ExecutionPage,
@@ -389,12 +390,29 @@ export class ExecutionStore {
     const what = 'rebuildInsights';
     const onProgress = validate(cleanupOptionsSchema, options, what, 'options')?.onProgress as RebuildOptions['onProgress'];
     const rebuilt = guard(what, () => rebuildRollups(this.db, this.rollups, this.inWriteTransaction, onProgress));
+    guard(what, () => this.compactWeeks());
     this.wal.checkpoint();
     return rebuilt;
   }
 
+  /**
+   * Sums each week that is over into weekly node rollups, one week per write transaction (see src/rollup-weeks.ts),
+   * so that node stats over weeks read a fraction of the rows. The clean-up calls and rebuildInsights do this
+   * too; call it on a schedule where nothing cleans up. Returns how many weeks it compacted.
+   */
+  async compactInsights(): Promise<CompactedInsights> {
+    return { weeks: guard('compactInsights', () => this.compactWeeks()) };
+  }
+
   close(): void {
     this.sqlite.close();
+  }
+
+  /** Compacts the weeks that are due, each in a write transaction of its own, so that writers wait for one at most. */
+  private compactWeeks(): number {
+    let weeks = 0;
+    while (this.inWriteTransaction(() => this.rollups.weeks.compactNext(this.now())) !== null) weeks++;
+    return weeks;
   }
 
   /** The rollup rows that cover a range; hourly rows older than the kept days are gone, so those edges use days. */
@@ -486,6 +504,7 @@ export class ExecutionStore {
       }),
     );
     guard(what, () => this.inWriteTransaction(() => pruneRollups(this.db, this.now(), this.insights)));
+    guard(what, () => this.compactWeeks());
     this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
     return deleted;
   }

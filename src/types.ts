@@ -142,6 +142,11 @@ export interface RecoveredExecutions {
   steps: number;
 }
 
+export interface CompactedInsights {
+  /** Weeks summed into weekly node rollups by this call. */
+  weeks: number;
+}
+
 export interface ReclaimedSpace {
   /** Database size in bytes (page count × page size) before and after. */
   bytesBefore: number;

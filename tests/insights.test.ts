@@ -247,7 +247,8 @@ describe('getWorkflowSummaries and getNodeStats over a range', () => {
 describe('rollups agree with a recount of the stored rows', () => {
   /** A deterministic mix of every kind of write, then the snapshot of rollups next to a recount. */
   async function mixedHistory(options: ExecutionStoreOptions, deleteSome: boolean) {
-    const { store, file } = await fileStore(options);
+    let clock = NOW;
+    const { store, file } = await fileStore({ now: () => clock, ...options });
     let seed = 7;
     const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     const executions: string[] = [];
@@ -272,13 +273,17 @@ describe('rollups agree with a recount of the stored rows', () => {
         steps.push(stepId as string);
       }
     }
-    // A run in the last millisecond of T0's week, then one a week later: the week of T0 is compacted into weekly
-    // node rows, which every change below must follow.
-    for (const startedAt of [WEEK_OF_T0 + WEEK - 1, T0 + 7 * DAY]) {
-      await store.recordExecution(newExecution({ workflowId: 'wf-later', startedAt, status: 'success', completedAt: startedAt + 5 }), [
-        newRunStep({ startedAt, status: 'success', completedAt: startedAt + 5 }),
-      ]);
-    }
+    // A run in the last millisecond of T0's week; then, a week on, the week of T0 is compacted into weekly node
+    // rows, which every change below must follow.
+    const lastMoment = WEEK_OF_T0 + WEEK - 1;
+    await store.recordExecution(newExecution({ workflowId: 'wf-later', startedAt: lastMoment, status: 'success', completedAt: lastMoment + 5 }), [
+      newRunStep({ startedAt: lastMoment, status: 'success', completedAt: lastMoment + 5 }),
+    ]);
+    expect(storedRollups(file).nodes.filter((row) => row.grain === 'week')).toEqual([]); // recording never compacts
+    clock = WEEK_OF_T0 + WEEK;
+    expect(await store.compactInsights()).toEqual({ weeks: 1 });
+    expect(await store.compactInsights()).toEqual({ weeks: 0 });
+    clock = NOW;
     for (const [i, id] of steps.entries()) {
       if (i % 3 === 0) await store.updateStep(id, { status: 'success', completedAt: T0 + 10_000 + i * 7 });
       if (i % 7 === 0) await store.updateStep(id, { status: 'error', errorMessage: `failed ${i}`, completedAt: T0 + 20_000 + i });
@@ -340,12 +345,13 @@ describe('rollups agree with a recount of the stored rows', () => {
     expect(fromWeeks).toEqual(fromDays);
   });
 
-  it('compacts a week once a later one is written, only while all its days are kept, and prunes it with them', async () => {
+  it('compacts a week once it is over, only while all its days are kept, and prunes it with them', async () => {
     let now = WEEK_OF_T0 + 2 * DAY;
     const { store, file } = await fileStore({ now: () => now, insights: { dailyDays: 12 } });
     for (const startedAt of [WEEK_OF_T0 - 2 * WEEK + DAY, WEEK_OF_T0 - WEEK + DAY, WEEK_OF_T0 + DAY]) {
       await store.recordExecution(newExecution({ startedAt, status: 'success', completedAt: startedAt + 1 }), [newRunStep({ startedAt, status: 'success', completedAt: startedAt + 1 })]);
     }
+    expect(await store.compactInsights()).toEqual({ weeks: 1 });
     const Database = (await import('better-sqlite3')).default;
     const compacted = () => {
       const raw = new Database(file, { readonly: true });

@@ -87,7 +87,7 @@ async function stats(context: Context, options: StatsOptions): Promise<void> {
 }
 
 async function gather(store: ExecutionStore, since: number, now: number, workflowId: string | undefined) {
-  const range = { startedAfter: since, startedBefore: now + 1 };
+  const range = { startedAfter: since, startedBefore: now + 1 }; // the end is exclusive; a run started now counts
   const failing = await store.getNodeStats({ ...range, workflowId, sortBy: 'errorRate', limit: NODES_SHOWN * 4 });
   return {
     since,
