@@ -18,7 +18,7 @@ export interface Fixture {
 
 /**
  * Four executions of two workflows: a success in 1.2 s over three steps, a failure after 3 s whose second step
- * failed and third was skipped, one still running, and a scheduled report.
+ * failed and third was skipped, one still running, and a scheduled report whose output was too large to keep whole.
  */
 export async function fixture(): Promise<Fixture> {
   const file = join(tempDir(), 'history.db');
@@ -45,7 +45,8 @@ export async function fixture(): Promise<Fixture> {
   const reportAt = T0 + 3 * HOUR;
   const { executionId: report } = await store.recordExecution(
     newExecution({ workflowId: 'wf-report', workflowName: 'Nightly report', triggerType: 'schedule', status: 'success', startedAt: reportAt, completedAt: reportAt + 450 }),
-    [step('query', 'Query sales', 'db_query', 0, reportAt, reportAt + 450, 'success')],
+    // Its output is over the 64 KiB payload limit: stored truncated.
+    [step('query', 'Query sales', 'db_query', 0, reportAt, reportAt + 450, 'success', { outputData: { rows: 'x'.repeat(70_000) } })],
   );
   store.close();
   return { file, ids: { ok, failed, running, report } };

@@ -119,6 +119,8 @@ describe('show', () => {
     const plain = cli(['--db', file, 'show', ids.ok, '--data']).stdout;
     expect(plain).toContain(['── 2 Fetch order (http_request, node fetch)', 'success  2026-11-01 12:00:00  1.0 s', 'Input:', '  {', '    "url": "https://example.test/orders/42"', '  }', 'Output:', '  {', '    "status": 200,', '    "token": "[REDACTED]"', '  }'].join('\n'));
     expect(cli(['--db', file, 'show', ids.ok, '--data'], { FORCE_COLOR: '1' }).stdout).toContain(`${ESCAPE}35m"[REDACTED]"`);
+    const truncated = cli(['--db', file, 'show', ids.report, '--data']).stdout;
+    expect(truncated).toContain(`Output: truncated (70011 bytes; the first 65536 characters follow)\n  {"rows":"${'x'.repeat(89)}\n  ${'x'.repeat(98)}\n`);
   });
 
   it('shows one step whole with --step, the latest execution without an id, and JSON', async () => {
@@ -269,6 +271,14 @@ describe('prune, recover, export, migrate, doctor, demo', () => {
     const replaced = track(await openExecutionStore(file));
     expect((await replaced.getExecutionStats()).total).toBe(13);
   });
+});
+
+it('--help lists every command', () => {
+  const help = cli(['--help']);
+  expect(help.status).toBe(0);
+  for (const command of ['list', 'show', 'stats', 'errors', 'prune', 'recover', 'export', 'doctor', 'migrate', 'demo']) {
+    expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  }
 });
 
 describe('mistakes', () => {

@@ -1,6 +1,7 @@
 // `show [id]`: one execution: its header, the waterfall of its steps, the errors; with --data each step's input
 // and output, with --step one step whole. No id: the latest execution (with --status, the latest with it).
 import type { Command } from 'commander';
+import wrapAnsi from 'wrap-ansi';
 import { REDACTED } from '../../redaction.js';
 import { EXECUTION_STATUSES } from '../../schema.js';
 import type { ExecutionStatus, ExecutionStep, ExecutionWithSteps } from '../../types.js';
@@ -40,7 +41,7 @@ async function show(context: Context, options: ShowOptions, id?: string): Promis
   if (context.json) return context.terminal.json(step ?? execution);
   const { terminal } = context;
   const { colors } = terminal;
-  if (step !== undefined) return terminal.print(...stepDetails(step, colors));
+  if (step !== undefined) return terminal.print(...stepDetails(step, colors, terminal.width));
   const now = context.io.now();
   const field = (name: string, value: string) => `${colors.dim(name.padEnd(10))}${value}`;
   terminal.print(
@@ -59,7 +60,7 @@ async function show(context: Context, options: ShowOptions, id?: string): Promis
   if (failed.length > 0) {
     terminal.print('', ...failed.map((each) => colors.red(`✗ ${each.stepIndex + 1} ${each.nodeName ?? each.nodeId}: ${each.errorMessage ?? 'failed'}`)));
   }
-  if (options.data) for (const each of execution.steps) terminal.print('', ...stepDetails(each, colors));
+  if (options.data) for (const each of execution.steps) terminal.print('', ...stepDetails(each, colors, terminal.width));
 }
 
 function stepOf(execution: ExecutionWithSteps, nodeId: string): ExecutionStep {
@@ -69,34 +70,40 @@ function stepOf(execution: ExecutionWithSteps, nodeId: string): ExecutionStep {
   throw new CliError(`execution ${execution.id} has no step of node "${nodeId}"; its nodes: ${known || 'none'}.`);
 }
 
-function stepDetails(step: ExecutionStep, colors: Colors): string[] {
+function stepDetails(step: ExecutionStep, colors: Colors, width: number): string[] {
   const heading = `${step.stepIndex + 1} ${step.nodeName ?? step.nodeId} ${colors.dim(`(${step.nodeType}, node ${step.nodeId})`)}`;
   const timing = `${colorStatus(colors, step.status)}  ${formatTime(step.startedAt)}  ${formatDuration(step.durationMs)}`;
   return [
     colors.bold(`── ${heading}`),
     timing,
     ...(step.errorMessage ? [colors.red(`Error: ${step.errorMessage}`)] : []),
-    ...payloadLines('Input', step.inputData, colors),
-    ...payloadLines('Output', step.outputData, colors),
+    ...payloadLines('Input', step.inputData, colors, width),
+    ...payloadLines('Output', step.outputData, colors, width),
   ];
 }
 
 /** A payload as indented JSON, its redacted values and a truncated or unreadable payload marked as such. */
-function payloadLines(name: string, payload: Record<string, unknown> | undefined, colors: Colors): string[] {
+function payloadLines(name: string, payload: Record<string, unknown> | undefined, colors: Colors, width: number): string[] {
   if (payload === undefined) return [colors.dim(`${name}: none`)];
   if (payload.__truncated === true) {
     return [
       colors.yellow(`${name}: truncated (${payload.originalBytes} bytes; the first ${String(payload.preview).length} characters follow)`),
-      indent(String(payload.preview)),
+      indent(String(payload.preview), width),
     ];
   }
-  if (payload.__unreadable === true) return [colors.yellow(`${name}: unreadable (${payload.reason})`), indent(String(payload.preview))];
+  if (payload.__unreadable === true) return [colors.yellow(`${name}: unreadable (${payload.reason})`), indent(String(payload.preview), width)];
   const json = JSON.stringify(payload, null, 2).replaceAll(`"${REDACTED}"`, colors.magenta(`"${REDACTED}"`));
-  return [`${name}:`, indent(json)];
+  return [`${name}:`, indent(json, width)];
 }
 
-const indent = (text: string) =>
-  text
+/**
+ * Two spaces in, every line cut to fit the terminal (long strings too, mid-word) and its continuations indented
+ * alike, so that a payload reads as a block. `export` gives the JSON unbroken.
+ */
+function indent(text: string, width: number): string {
+  return text
     .split('\n')
+    .flatMap((line) => wrapAnsi(line, width - 2, { hard: true, trim: false }).split('\n'))
     .map((line) => `  ${line}`)
     .join('\n');
+}
