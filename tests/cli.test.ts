@@ -223,6 +223,7 @@ describe('prune, recover, export, migrate, doctor, demo', () => {
     const store = track(await openExecutionStore(file));
     expect(JSON.parse((await import('node:fs')).readFileSync(out, 'utf8'))).toEqual(await store.getExecutionWithSteps(ids.failed));
     expect(cli(['--db', file, 'migrate']).stdout).toBe('No migrations to apply: the schema is current.\n');
+    expect(JSON.parse(cli(['--db', file, 'doctor', '--quick', '--json']).stdout).integrity).toEqual(['ok']);
     const doctor = JSON.parse(cli(['--db', file, 'doctor', '--json']).stdout);
     expect(doctor).toMatchObject({
       ok: true, file, journalMode: 'wal', autoVacuum: 'incremental', integrity: ['ok'],

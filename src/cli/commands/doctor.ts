@@ -26,10 +26,14 @@ const STALE_RUNNING_MS = 3_600_000;
 const AUTO_VACUUM = ['none', 'full', 'incremental'];
 
 export function registerDoctor(program: Command, run: Run): void {
-  program.command('doctor').description('check the database file and say what to do about any problem').action(run(doctor));
+  program
+    .command('doctor')
+    .description('check the database file and say what to do about any problem')
+    .option('--quick', 'quick_check instead of integrity_check: skips matching indexes to tables, several times faster on a large file')
+    .action(run(doctor));
 }
 
-async function doctor(context: Context): Promise<void> {
+async function doctor(context: Context, options: { quick?: boolean }): Promise<void> {
   if (!existsSync(context.dbPath)) {
     await context.openExisting(); // throws the missing-file error every command gives
   }
@@ -37,7 +41,7 @@ async function doctor(context: Context): Promise<void> {
   let checks: Check[];
   let facts: Record<string, unknown>;
   try {
-    ({ checks, facts } = readOnly(context.dbPath, (sqlite) => examine(sqlite, context.io.now())));
+    ({ checks, facts } = readOnly(context.dbPath, (sqlite) => examine(sqlite, context.io.now(), options.quick === true)));
   } catch (error) {
     checks = [
       {
@@ -74,14 +78,16 @@ async function doctor(context: Context): Promise<void> {
   if (!ok) throw new CliError(`${checks.filter((check) => check.level === 'problem').length} problem(s) found; see above.`, EXIT.problem);
 }
 
-function examine(sqlite: Database.Database, now: number): { checks: Check[]; facts: Record<string, unknown> } {
+function examine(sqlite: Database.Database, now: number, quick: boolean): { checks: Check[]; facts: Record<string, unknown> } {
   const pragma = (name: string) => sqlite.pragma(name, { simple: true }) as number | string;
   const pageSize = Number(pragma('page_size'));
   const pageCount = Number(pragma('page_count'));
   const freePages = Number(pragma('freelist_count'));
   const journalMode = String(pragma('journal_mode'));
   const autoVacuum = AUTO_VACUUM[Number(pragma('auto_vacuum'))] ?? 'unknown';
-  const integrity = (sqlite.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check);
+  // Both read the whole file: at 17 GB, minutes.
+  const check = quick ? 'quick_check' : 'integrity_check';
+  const integrity = (sqlite.pragma(check) as Record<string, string>[]).map((row) => row[check] as string);
   const migrations = migrationState(sqlite);
   const hasTables = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'workflow_executions'").get() !== undefined;
   const count = (sql: string, ...values: unknown[]) => (hasTables ? (sqlite.prepare(sql).pluck().get(...values) as number) : 0);
