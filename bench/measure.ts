@@ -61,8 +61,10 @@ export async function sideBySide(
 /**
  * For store calls with absolute targets whose comparator is a scan of gigabytes: interleaved, each store call ran
  * on caches the scan had just emptied, which is neither how a dashboard calls it nor what the comparison is about.
- * So each side is timed in a block of its own after an untimed warm-up; `storeAfterRaw` is one store call timed
- * right after the last raw one, the cold case, reported beside it.
+ * So each side is timed in a block of its own, after warm-up calls (the store's JavaScript, decoding thousands of
+ * histograms, runs 2x slower until the JIT has seen it a few times); the store side gets at least STORE_REPS timed
+ * calls, since they cost milliseconds. `storeAfterRaw` is one store call timed right after the last raw one, the
+ * cold case, reported beside it.
  */
 export async function apart(
   reps: number,
@@ -74,15 +76,18 @@ export async function apart(
     await run();
     return performance.now() - started;
   };
-  await store(reps);
+  for (let warmUp = 0; warmUp < STORE_WARM_UP; warmUp++) await store(warmUp);
   const storeTimes: number[] = [];
-  for (let rep = 0; rep < reps; rep++) storeTimes.push(await time(() => store(rep)));
+  for (let rep = 0; rep < Math.max(reps, STORE_REPS); rep++) storeTimes.push(await time(() => store(rep)));
   await raw(reps);
   const rawTimes: number[] = [];
   for (let rep = 0; rep < reps; rep++) rawTimes.push(await time(() => raw(rep)));
   const storeAfterRaw = await time(() => store(reps + 1));
   return { store: median(storeTimes), raw: median(rawTimes), storeAfterRaw };
 }
+
+const STORE_WARM_UP = 20;
+const STORE_REPS = 30;
 
 export function row(
   part: string,
