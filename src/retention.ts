@@ -64,15 +64,6 @@ export function deleteInBatches(
   options?: CleanupOptions,
 ): number {
   if (where === null) return 0;
-  return deleteBatches(db, where, batch, options);
-}
-
-function deleteBatches(
-  db: HistoryDatabase,
-  where: SQL | undefined,
-  batch: RetentionBatch,
-  options?: CleanupOptions,
-): number {
   const sqlite = db.$client;
   // Checkpoint between batches rather than inside them: SQLite's automatic checkpoint runs in the COMMIT of
   // whichever batch takes the WAL past 1000 pages, and that batch then took twice as long.

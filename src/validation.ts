@@ -60,6 +60,9 @@ export const stepChangesSchema = createUpdateSchema(executionSteps, stepColumns)
 export type ValidExecution = z.output<typeof newExecutionSchema>;
 export type ValidStep = z.output<typeof newStepSchema>;
 
+/** How many rows one call returns: pages, insight rows, ids by prefix. */
+const pageSize = z.int('expected an integer').min(1, 'expected at least 1').max(MAX_PAGE_SIZE, `expected at most ${MAX_PAGE_SIZE}`);
+
 export const executionQuerySchema = z
   .strictObject({
     workflowId: z.string().min(1, 'expected a non-empty string').optional(),
@@ -69,11 +72,7 @@ export const executionQuerySchema = z
     startedBefore: timestamp.optional(),
     orderBy: z.enum(['started_at', 'duration_ms']).default('started_at'),
     orderDir: z.enum(['asc', 'desc']).default('desc'),
-    limit: z
-      .int('expected an integer')
-      .min(1, 'expected at least 1')
-      .max(MAX_PAGE_SIZE, `expected at most ${MAX_PAGE_SIZE}`)
-      .default(DEFAULT_PAGE_SIZE),
+    limit: pageSize.default(DEFAULT_PAGE_SIZE),
     offset: z.int('expected an integer').min(0, 'expected a non-negative integer').default(0),
   })
   .prefault({}); // a missing query gets every default above
@@ -99,11 +98,7 @@ export const executionStatsQuerySchema = z
   )
   .optional();
 
-const limit = z
-  .int('expected an integer')
-  .min(1, 'expected at least 1')
-  .max(MAX_PAGE_SIZE, `expected at most ${MAX_PAGE_SIZE}`)
-  .default(DEFAULT_PAGE_SIZE);
+const limit = pageSize.default(DEFAULT_PAGE_SIZE);
 const insightRange = {
   startedAfter: timestamp.optional(),
   startedBefore: timestamp.optional(),
@@ -155,21 +150,14 @@ function isTimeZone(name: string): boolean {
 
 export const idSchema = z.string('expected a string id').min(1, 'expected a non-empty id');
 export const nonNegativeIntegerSchema = z.int('expected an integer').min(0, 'expected a non-negative integer');
-export const cleanupOptionsSchema = z
-  .strictObject({
-    onProgress: z.custom<() => void>((value) => typeof value === 'function', 'expected a function').optional(),
-    dryRun: z.boolean('expected true or false').optional(),
-  })
-  .optional();
-export const oldExecutionsCleanupOptionsSchema = z
-  .strictObject({
-    onProgress: z.custom<() => void>((value) => typeof value === 'function', 'expected a function').optional(),
-    dryRun: z.boolean('expected true or false').optional(),
-    workflowId: idSchema.optional(),
-  })
-  .optional();
+const cleanupOptions = z.strictObject({
+  onProgress: z.custom<() => void>((value) => typeof value === 'function', 'expected a function').optional(),
+  dryRun: z.boolean('expected true or false').optional(),
+});
+export const cleanupOptionsSchema = cleanupOptions.optional();
+export const oldExecutionsCleanupOptionsSchema = cleanupOptions.extend({ workflowId: idSchema.optional() }).optional();
 export const idPrefixSchema = z.string('expected a string').min(1, 'expected at least one character of an id');
-export const idPrefixLimitSchema = z.int('expected an integer').min(1, 'expected at least 1').max(MAX_PAGE_SIZE, `expected at most ${MAX_PAGE_SIZE}`);
+export const idPrefixLimitSchema = pageSize;
 export const recoveryOptionsSchema = z
   .strictObject({ startedBefore: timestamp.optional() })
   .optional();

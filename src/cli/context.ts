@@ -28,13 +28,17 @@ export class Context {
 
   /** Opens the history, which must exist: reading commands never create an empty file by mistake. */
   async openExisting(): Promise<ExecutionStore> {
-    if (!existsSync(this.dbPath)) {
-      throw new CliError(
-        `no history database at ${this.dbPath}.\n` +
-          `Point --db or ${DATABASE_PATH_ENV} at yours, or create one: "execution-history demo" fills one with sample history, "execution-history migrate" makes an empty one.`,
-      );
-    }
+    this.requireFile();
     return this.open();
+  }
+
+  /** Throws the error every command gives when the database file is missing, with how to create one. */
+  requireFile(): void {
+    if (existsSync(this.dbPath)) return;
+    throw new CliError(
+      `no history database at ${this.dbPath}.\n` +
+        `Point --db or ${DATABASE_PATH_ENV} at yours, or create one: "execution-history demo" fills one with sample history, "execution-history migrate" makes an empty one.`,
+    );
   }
 
   /** Opens the history, creating the file and applying migrations as the library does. */

@@ -1,6 +1,5 @@
 // `doctor`: is this history file healthy? File and WAL size, pages, an integrity check, pragmas, migrations and
 // row counts, read without changing anything. Exit 1 when something is wrong, each problem with what to do.
-import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { DEFAULT_WAL_LIMIT_BYTES } from '../../wal.js';
@@ -8,7 +7,7 @@ import { CliError, EXIT } from '../cli-error.js';
 import type { Context } from '../context.js';
 import { fileBytes, formatBytes } from '../file-size.js';
 import { migrationState } from '../migration-state.js';
-import { readOnly } from './migrate.js';
+import { readOnly } from '../read-only.js';
 import type { Run } from './shared.js';
 
 type Level = 'ok' | 'warning' | 'problem';
@@ -34,9 +33,7 @@ export function registerDoctor(program: Command, run: Run): void {
 }
 
 async function doctor(context: Context, options: { quick?: boolean }): Promise<void> {
-  if (!existsSync(context.dbPath)) {
-    await context.openExisting(); // throws the missing-file error every command gives
-  }
+  context.requireFile();
   const bytes = fileBytes(context.dbPath);
   let checks: Check[];
   let facts: Record<string, unknown>;

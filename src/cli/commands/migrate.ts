@@ -1,10 +1,10 @@
 // `migrate`: applies the package's pending migrations (creating the file if there is none), as the store does
 // when it opens a file, and says which ones it applied.
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { type Context, withStore } from '../context.js';
 import { migrationState } from '../migration-state.js';
+import { readOnly } from '../read-only.js';
 import type { Run } from './shared.js';
 
 export function registerMigrate(program: Command, run: Run): void {
@@ -21,13 +21,4 @@ async function migrate(context: Context): Promise<void> {
   const { terminal } = context;
   if (created) terminal.print(`Created ${context.dbPath}.`);
   terminal.print(applied.length === 0 ? 'No migrations to apply: the schema is current.' : `Applied ${applied.length} migrations: ${applied.join(', ')}.`);
-}
-
-export function readOnly<T>(file: string, read: (sqlite: Database.Database) => T): T {
-  const sqlite = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return read(sqlite);
-  } finally {
-    sqlite.close();
-  }
 }
