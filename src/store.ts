@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import { DEFAULT_BUSY_TIMEOUT_MS, createPrivateFile, type HistoryDatabase, prepareDatabase } from './connection.js';
 import { resolveDatabasePath } from './database-path.js';
+import { openFailure } from './open-failure.js';
 import { ExecutionStoreError, sqliteErrorCode, toStoreError } from './errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { PageQueries, sortKeyOf } from './pages.js';
@@ -280,7 +281,7 @@ export class ExecutionStore {
     const settings = validate(oldExecutionsCleanupOptionsSchema, options, what, 'options');
     const where = finishedStartedBefore(this.now() - maxAgeMs, settings?.workflowId);
     if (settings?.dryRun) return guard(what, () => countMatching(this.db, where));
-    return this.cleanUp(what, (batch) => deleteInBatches(this.db, where, batch, options));
+    return this.cleanUp(what, (batch) => deleteInBatches(this.db, where, batch, settings));
   }
 
   /**
@@ -294,7 +295,7 @@ export class ExecutionStore {
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
     const settings = validate(cleanupOptionsSchema, options, what, 'options');
     if (settings?.dryRun) return guard(what, () => this.inReadTransaction(() => countMatching(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId))));
-    return this.cleanUp(what, (batch) => deleteInBatches(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId), batch, options));
+    return this.cleanUp(what, (batch) => deleteInBatches(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId), batch, settings));
   }
 
   /**
@@ -554,15 +555,20 @@ export class ExecutionStore {
  */
 export async function openExecutionStore(filename?: string, options?: ExecutionStoreOptions): Promise<ExecutionStore> {
   const path = resolveDatabasePath(filename);
-  const sqlite = guard('openExecutionStore', () => {
+  let sqlite: BetterSqlite3.Database;
+  try {
     createPrivateFile(path);
-    return new BetterSqlite3(path);
-  });
+    sqlite = new BetterSqlite3(path);
+  } catch (error) {
+    throw openFailure(path, error);
+  }
   try {
     return new ExecutionStore(sqlite, options);
   } catch (error) {
     sqlite.close();
-    throw error;
+    // Bad options are the caller's mistake, not the file's.
+    if (error instanceof ExecutionStoreError && error.code === 'VALIDATION') throw error;
+    throw openFailure(path, error);
   }
 }
 

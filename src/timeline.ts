@@ -1,19 +1,16 @@
 // Executions per time bucket, empty buckets included: how a workflow behaves over time. Buckets follow a time zone
 // (@date-fns/tz does the calendar: local midnights, 23- and 25-hour days); their counts come from the rollups when
 // every boundary is a whole UTC hour, else (minutes, or zones such as India's +5:30) from the stored rows.
-import { TZDate } from '@date-fns/tz';
-import { addDays, startOfDay, startOfHour, startOfMinute } from 'date-fns';
 import type BetterSqlite3 from 'better-sqlite3';
 import { and, asc, count, eq, gte, lt, sql } from 'drizzle-orm';
 import { type AnySQLiteColumn, SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { HistoryDatabase } from './connection.js';
-import { ExecutionStoreError } from './errors.js';
 import { DurationCounts } from './histogram.js';
 import { DAY, HOUR } from './rollup-changes.js';
 import { ALL_WORKFLOWS, workflowExecutions as executions, workflowRollups } from './schema.js';
 import { prepareDirect } from './statements.js';
 import type { TimelineEntry, TimelineQuery } from './types.js';
-import { MAX_TIMELINE_BUCKETS } from './validation.js';
+import { bucketBoundaries } from './timeline-buckets.js';
 
 interface Bucket {
   start: number;
@@ -24,36 +21,6 @@ interface Bucket {
   durationCount: number;
   durationSum: number;
   durations: DurationCounts;
-}
-
-const START_OF = { minute: startOfMinute, hour: startOfHour, day: startOfDay };
-const MINUTE = 60_000;
-
-/** Bucket boundaries: the start of the bucket holding startedAfter, up to the end of the one holding startedBefore - 1. */
-export function bucketBoundaries(query: Required<TimelineQuery>): number[] {
-  const first = START_OF[query.bucket](new TZDate(query.startedAfter, query.timeZone));
-  // Minutes and hours are fixed lengths of time, so only days need the calendar (and its time zone rules) per step.
-  let day = first;
-  const next =
-    query.bucket === 'day'
-      ? () => {
-          day = addDays(day, 1);
-          return day.getTime();
-        }
-      : (at: number) => at + (query.bucket === 'hour' ? HOUR : MINUTE);
-  let at = first.getTime();
-  const boundaries = [at];
-  while (at < query.startedBefore) {
-    if (boundaries.length > MAX_TIMELINE_BUCKETS) {
-      throw new ExecutionStoreError(
-        'VALIDATION',
-        `getTimeline: invalid input: the range holds more than ${MAX_TIMELINE_BUCKETS} ${query.bucket} buckets; expected a shorter range or a larger bucket`,
-      );
-    }
-    at = next(at);
-    boundaries.push(at);
-  }
-  return boundaries;
 }
 
 const p = sql.placeholder;
