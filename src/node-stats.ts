@@ -6,6 +6,7 @@ import { and, asc, eq, gte, lt, max, type SQL, sql, sum } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { HistoryDatabase } from './connection.js';
 import { DurationCounts } from './histogram.js';
+import { packedError, unpackError } from './last-error.js';
 import { type RollupSpan, spansWhere, withWeeks } from './rollup-spans.js';
 import { compactedWeeks, nodeRollups as rollups } from './schema.js';
 import type { NodeStats, NodeStatsQuery, NodeStatsSort } from './types.js';
@@ -45,7 +46,7 @@ export function getNodeStats(
       workflowId: rollups.workflowId,
       nodeId: rollups.nodeId,
       names: latest(rollups.bucketStart, sql`json_array(${rollups.nodeType}, ${rollups.nodeName})`),
-      lastError: latest(rollups.lastErrorAt, sql`json_array(${rollups.lastErrorMessage})`),
+      lastError: sql<string | null>`max(${packedError(rollups.lastErrorAt, rollups.lastErrorMessage)})`,
       success: total(rollups.success),
       error: total(rollups.error),
       skipped: total(rollups.skipped),
@@ -65,7 +66,7 @@ export function getNodeStats(
     durations.addStoredList(histograms);
     const finished = node.success + node.error;
     const [nodeType, nodeName] = unpack<[string, string | null]>(names)?.values ?? ['', null];
-    const error = unpack<[string | null]>(lastError);
+
     return {
       ...node,
       nodeType,
@@ -75,7 +76,7 @@ export function getNodeStats(
       avgDurationMs: durationCount === 0 ? null : durationSum / durationCount,
       p50DurationMs: durations.percentile(50, node.maxDurationMs),
       p95DurationMs: durations.percentile(95, node.maxDurationMs),
-      lastError: error === null ? null : { message: error.values[0], at: error.at },
+      lastError: unpackError(lastError),
     };
   });
   const sortKey = { p95: 'p95DurationMs', errorRate: 'errorRate', runs: 'runs' } as const;

@@ -2,6 +2,7 @@
 // each touched row is written once per transaction, not once per step: rollups kept by SQLite triggers, one row
 // write per step, made step inserts 2.3x slower; summed here, 1.15x.
 import { addToChange, bucketOf, type HistogramChange } from './histogram.js';
+import { isLaterError, type LastError } from './last-error.js';
 import { ALL_WORKFLOWS } from './schema.js';
 import type { ExecutionStatus, StepStatus, TriggerType } from './types.js';
 
@@ -75,7 +76,7 @@ export interface NodeRollupChange extends Counted {
   skipped: number;
   /** The longest duration added; removals cannot lower a maximum, so they ask for a recount instead. */
   addedMax: number | null;
-  lastError: { message: string | null; at: number } | null;
+  lastError: LastError | null;
   /** A removed step may have been the maximum or the last error: recount those two from the stored rows. */
   recount: boolean;
 }
@@ -173,9 +174,8 @@ export class RollupChanges {
       }
       rollup.latest = { nodeType: facts.nodeType, nodeName: facts.nodeName };
       if (facts.durationMs !== null) rollup.addedMax = Math.max(rollup.addedMax ?? 0, facts.durationMs);
-      if (facts.status === 'error' && (rollup.lastError === null || facts.at >= rollup.lastError.at)) {
-        rollup.lastError = { message: facts.errorMessage, at: facts.at };
-      }
+      const error = { message: facts.errorMessage, at: facts.at };
+      if (facts.status === 'error' && isLaterError(error, rollup.lastError)) rollup.lastError = error;
     }
   }
 }

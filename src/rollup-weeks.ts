@@ -8,6 +8,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { and, asc, eq, gte, lt, max, min, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { DurationCounts } from './histogram.js';
+import { isLaterError } from './last-error.js';
 import { bucketStartOf, type NodeRollupChange, WEEK } from './rollup-changes.js';
 import { compactedWeeks, nodeRollups } from './schema.js';
 import { allColumnPlaceholders, prepareDirect } from './statements.js';
@@ -59,6 +60,9 @@ export class WeeklyNodeRollups {
             histogram: nodeRollups.histogram,
             lastErrorMessage: nodeRollups.lastErrorMessage,
             lastErrorAt: nodeRollups.lastErrorAt,
+            deletedDurationMax: nodeRollups.deletedDurationMax,
+            deletedLastErrorMessage: nodeRollups.deletedLastErrorMessage,
+            deletedLastErrorAt: nodeRollups.deletedLastErrorAt,
           })
           .from(nodeRollups)
           .where(daysFrom(p('weekStart'), p('weekEnd')))
@@ -115,12 +119,15 @@ export class WeeklyNodeRollups {
     let sum: WeeklyRow | undefined;
     const insert = (row: WeeklyRow) => this.statements.insert.run({ ...row, histogram: durations.encode() });
     for (const day of days) {
-      const [workflowId, nodeId, nodeType, nodeName, success, error, skipped, durationCount, durationSum, durationMax, histogram, lastErrorMessage, lastErrorAt] =
-        day as [string, string, string, string | null, number, number, number, number, number, number | null, string, string | null, number | null];
+      const [workflowId, nodeId, nodeType, nodeName, success, error, skipped, durationCount, durationSum, durationMax, histogram, lastErrorMessage, lastErrorAt, deletedMax, deletedErrorMessage, deletedErrorAt] =
+        day as [string, string, string, string | null, number, number, number, number, number, number | null, string, string | null, number | null, number | null, string | null, number | null];
       if (sum === undefined || sum.workflowId !== workflowId || sum.nodeId !== nodeId) {
         if (sum !== undefined) insert(sum);
         durations.clear();
-        sum = { grain: 'week', workflowId, bucketStart: week, nodeId, nodeType, nodeName, success: 0, error: 0, skipped: 0, durationCount: 0, durationSum: 0, durationMax: null, lastErrorMessage: null, lastErrorAt: null };
+        sum = {
+          grain: 'week', workflowId, bucketStart: week, nodeId, nodeType, nodeName, success: 0, error: 0, skipped: 0, durationCount: 0, durationSum: 0,
+          durationMax: null, lastErrorMessage: null, lastErrorAt: null, deletedDurationMax: null, deletedLastErrorMessage: null, deletedLastErrorAt: null,
+        };
       }
       sum.success += success;
       sum.error += error;
@@ -130,10 +137,15 @@ export class WeeklyNodeRollups {
       // The days come in order: the last one's names are the latest.
       sum.nodeType = nodeType;
       sum.nodeName = nodeName;
-      if (durationMax !== null) sum.durationMax = Math.max(sum.durationMax ?? 0, durationMax);
-      if (lastErrorAt !== null && (sum.lastErrorAt === null || lastErrorAt >= sum.lastErrorAt)) {
+      sum.durationMax = larger(sum.durationMax, durationMax);
+      sum.deletedDurationMax = larger(sum.deletedDurationMax, deletedMax);
+      if (lastErrorAt !== null && isLaterError({ at: lastErrorAt, message: lastErrorMessage }, errorOf(sum.lastErrorAt, sum.lastErrorMessage))) {
         sum.lastErrorAt = lastErrorAt;
         sum.lastErrorMessage = lastErrorMessage;
+      }
+      if (deletedErrorAt !== null && isLaterError({ at: deletedErrorAt, message: deletedErrorMessage }, errorOf(sum.deletedLastErrorAt, sum.deletedLastErrorMessage))) {
+        sum.deletedLastErrorAt = deletedErrorAt;
+        sum.deletedLastErrorMessage = deletedErrorMessage;
       }
       durations.addStored(histogram);
     }
@@ -141,6 +153,9 @@ export class WeeklyNodeRollups {
     this.statements.markWeek.run({ weekStart: week });
   }
 }
+
+const larger = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+const errorOf = (at: number | null, message: string | null) => (at === null ? null : { at, message });
 
 /** A weekly node rollup row being summed, all its columns but the histogram. */
 type WeeklyRow = Required<Omit<typeof nodeRollups.$inferInsert, 'histogram'>>;

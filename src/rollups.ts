@@ -1,10 +1,11 @@
 // Keeping the running totals and rollups in step with the rows, inside the caller's write transaction: the facts
 // a write changes are read before and after it, and the difference is written once per touched rollup row.
 import type BetterSqlite3 from 'better-sqlite3';
-import { and, desc, eq, gte, inArray, lt, max, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, max, type SQL, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { encodeHistogram, HISTOGRAM_MERGE_FUNCTION, registerHistogramFunctions } from './histogram.js';
-import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { type AnySQLiteColumn, SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { packedError } from './last-error.js';
 import type { ExecutionFacts, NodeRollupChange, RollupChanges, StepFacts, WorkflowRollupChange } from './rollup-changes.js';
 import { GRAIN_SIZE } from './rollup-changes.js';
 import { executionCounts, executionSteps as steps, nodeRollups, workflowExecutions as executions, workflowRollups } from './schema.js';
@@ -55,7 +56,37 @@ function mergedHistogram(column: AnySQLiteColumn) {
   return sql`case when excluded.histogram = '' then ${column} else ${sql.raw(HISTOGRAM_MERGE_FUNCTION)}(${column}, excluded.histogram) end`;
 }
 
-const newerError = sql`excluded.last_error_at is not null and excluded.last_error_at >= coalesce(${nodeRollups.lastErrorAt}, -1)`;
+const newerError = sql`${packedError(sql`excluded.last_error_at`, sql`excluded.last_error_message`)} > coalesce(${packedError(nodeRollups.lastErrorAt, nodeRollups.lastErrorMessage)}, '')`;
+const deletedError = packedError(nodeRollups.deletedLastErrorAt, nodeRollups.deletedLastErrorMessage);
+
+/**
+ * Folds the steps of executions about to be deleted into the `deleted_*` columns of their node rollup rows (every
+ * grain), when insights outlive deletes: their counts stay in the rows, and a maximum or last error recounted later
+ * must still see them. One statement per batch, aggregated in SQL: no step is read into JavaScript.
+ */
+const RETIRE_DELETED_STEPS = `UPDATE node_rollups SET
+  deleted_duration_max = nullif(max(coalesce(node_rollups.deleted_duration_max, -1), coalesce(doomed.duration_max, -1)), -1),
+  deleted_last_error_at = case when doomed.last_error > coalesce(${sqlText(deletedError)}, '')
+    then cast(substr(doomed.last_error, 1, 16) as integer) else node_rollups.deleted_last_error_at end,
+  deleted_last_error_message = case when doomed.last_error > coalesce(${sqlText(deletedError)}, '')
+    then (case substr(doomed.last_error, 17, 1) when '1' then substr(doomed.last_error, 18) end) else node_rollups.deleted_last_error_message end
+FROM (
+  SELECT grains.grain, e.workflow_id, e.started_at / grains.size * grains.size AS bucket_start, s.node_id,
+    max(s.duration_ms) AS duration_max,
+    max(case when s.status = 'error' then ${sqlText(packedError(sql`coalesce(s.completed_at, s.started_at)`, sql`s.error_message`))} end) AS last_error
+  FROM execution_steps s
+  JOIN workflow_executions e ON e.id = s.execution_id
+  CROSS JOIN (${Object.entries(GRAIN_SIZE).map(([grain, size]) => `SELECT '${grain}' AS grain, ${size} AS size`).join(' UNION ALL ')}) AS grains
+  WHERE s.execution_id IN (SELECT value FROM json_each(?)) AND s.status <> 'running'
+  GROUP BY 1, 2, 3, 4
+) AS doomed
+WHERE node_rollups.grain = doomed.grain AND node_rollups.workflow_id = doomed.workflow_id
+  AND node_rollups.bucket_start = doomed.bucket_start AND node_rollups.node_id = doomed.node_id`;
+
+/** A SQL fragment without parameters as text, for a statement written by hand. */
+function sqlText(fragment: SQL): string {
+  return new SQLiteSyncDialect().sqlToQuery(fragment).sql;
+}
 
 export class Rollups {
   private readonly statements;
@@ -73,6 +104,7 @@ export class Rollups {
       bucketStart: nodeRollups.bucketStart,
       nodeId: nodeRollups.nodeId,
     });
+    const storedWins = sql`${p('lastErrorAt')} is not null and ${packedError(p('lastErrorAt'), p('lastErrorMessage'))} >= coalesce(${deletedError}, '')`;
     // The stored steps of one node rollup row: for recounting its maximum and last error.
     const stepsOfNodeRollup = and(
       eq(executions.workflowId, p('workflowId')),
@@ -129,13 +161,19 @@ export class Rollups {
             },
           }),
       ),
+      // The recount of the stored steps, with the deleted steps the row still counts.
       setNodeRollupRecount: prepareDirect(
         sqlite,
         db
           .update(nodeRollups)
-          .set({ durationMax: p('durationMax'), lastErrorMessage: p('lastErrorMessage'), lastErrorAt: p('lastErrorAt') } as never)
+          .set({
+            durationMax: sql`nullif(max(coalesce(${p('durationMax')}, -1), coalesce(${nodeRollups.deletedDurationMax}, -1)), -1)`,
+            lastErrorMessage: sql`case when ${storedWins} then ${p('lastErrorMessage')} else ${nodeRollups.deletedLastErrorMessage} end`,
+            lastErrorAt: sql`case when ${storedWins} then ${p('lastErrorAt')} else ${nodeRollups.deletedLastErrorAt} end`,
+          } as never)
           .where(nodeKey),
       ),
+      retireDeletedSteps: sqlite.prepare(RETIRE_DELETED_STEPS),
       deleteEmptyNodeRollup: prepareDirect(
         sqlite,
         db
@@ -157,7 +195,8 @@ export class Rollups {
           .from(steps)
           .innerJoin(executions, eq(executions.id, steps.executionId))
           .where(and(stepsOfNodeRollup, eq(steps.status, 'error')))
-          .orderBy(desc(stepFactColumns.at))
+          // The latest, and of two in the same millisecond the greater message (src/last-error.ts); DESC puts NULL last.
+          .orderBy(desc(stepFactColumns.at), desc(steps.errorMessage))
           .limit(1),
       ),
       executionFacts: db.select(executionFactColumns).from(executions).where(idsIn(executions.id)).prepare(),
@@ -203,6 +242,14 @@ export class Rollups {
   executionKey(id: string): { workflowId: string; startedAt: number } | undefined {
     const row = this.statements.executionKey.get({ id });
     return row && { workflowId: row[0] as string, startedAt: row[1] as number };
+  }
+
+  /**
+   * Keeps the maxima and last errors of these executions' steps in their node rollup rows before the executions are
+   * deleted, for insights that outlive deletes. Call in the deleting transaction, before the delete.
+   */
+  retireDeletedSteps(executionIds: string[]): void {
+    if (executionIds.length > 0) this.statements.retireDeletedSteps.run(JSON.stringify(executionIds));
   }
 
   /** Writes the changes; call inside the write transaction that made them, after the rows themselves changed. */

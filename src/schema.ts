@@ -154,6 +154,14 @@ export const nodeRollups = sqliteTable(
     lastErrorMessage: text('last_error_message'),
     /** When the last error counted here happened: the step's completion, else its start. */
     lastErrorAt: integer('last_error_at'),
+    /**
+     * The longest duration and the last error among this row's steps that were deleted but stay counted
+     * (insights.outliveDeletes): a maximum or last error recounted after a change must include them, and the
+     * deleted rows are gone. Null when none was deleted, or when deletes take steps out of the rollups.
+     */
+    deletedDurationMax: integer('deleted_duration_max'),
+    deletedLastErrorMessage: text('deleted_last_error_message'),
+    deletedLastErrorAt: integer('deleted_last_error_at'),
   },
   (table) => [
     primaryKey({ columns: [table.grain, table.workflowId, table.bucketStart, table.nodeId] }),
@@ -171,6 +179,30 @@ export const compactedWeeks = sqliteTable('compacted_weeks', {
   /** The week's first millisecond (UTC), a multiple of 7 days. */
   weekStart: integer('week_start').primaryKey(),
 });
+
+/**
+ * The insight settings that every process writing the file must share, and how far the clean-ups have pruned the
+ * rollups. One row (id 1), inserted by the migration. A setting is null until a process opens the file with it
+ * given, which pins it; the defaults apply meanwhile, and a process giving another value is refused.
+ */
+export const insightSettings = sqliteTable(
+  'insight_settings',
+  {
+    id: integer('id').primaryKey(),
+    outliveDeletes: integer('outlive_deletes', { mode: 'boolean' }),
+    hourlyDays: integer('hourly_days'),
+    dailyDays: integer('daily_days'),
+    /**
+     * Where the kept rollup rows begin: rows of buckets starting before were pruned (null: none were), so readers
+     * take what these rows would have said from elsewhere, or say they cannot. Hourly node rows are kept
+     * `hourly_days`; hourly workflow rows, daily and weekly rows `daily_days`.
+     */
+    nodeHoursKeptFrom: integer('node_hours_kept_from'),
+    workflowHoursKeptFrom: integer('workflow_hours_kept_from'),
+    daysKeptFrom: integer('days_kept_from'),
+  },
+  (table) => [check('insight_settings_one_row', sql`${table.id} = 1`)],
+);
 
 export const workflowExecutionsRelations = relations(workflowExecutions, ({ many }) => ({
   steps: many(executionSteps),

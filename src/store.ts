@@ -27,7 +27,8 @@ import { executionIdsStartingWith } from './id-prefix.js';
 import { Timelines } from './timeline.js';
 import { getErrorGroups } from './error-groups.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
-import { DEFAULT_INSIGHT_RETENTION, pruneRollups } from './rollup-retention.js';
+import { pruneRollups } from './rollup-retention.js';
+import { insightRetentionChangeSchema, SharedInsightSettings } from './insight-settings.js';
 import type {
   CleanupOptions,
   CompactedInsights,
@@ -44,7 +45,8 @@ import type {
   ErrorGroupsQuery,
   ExecutionWithSteps,
   InsightRange,
-  InsightRetention,
+  InsightSettings,
+  InsightRetentionChange,
   NodeStats,
   NodeStatsQuery,
   RebuildOptions,
@@ -104,7 +106,8 @@ export class ExecutionStore {
   private readonly wal: WalLimit;
   private readonly rollups: Rollups;
   private readonly timelines: Timelines;
-  private readonly insights: Required<InsightRetention>;
+  /** The insight settings every process writing the file shares, kept in the file. */
+  private readonly settings: SharedInsightSettings;
   /** BEGIN IMMEDIATE: take the write lock up front, so a batch never fails half-way for another writer's lock. */
   private readonly inWriteTransaction: <T>(work: () => T) => T;
   /** One snapshot for reads that take several statements, so an execution and its steps agree. */
@@ -129,12 +132,17 @@ export class ExecutionStore {
     this.pages = new PageQueries(this.db);
     this.executionUpdates = new UpdateStatements(this.db, executions);
     this.stepUpdates = new UpdateStatements(this.db, steps);
-    this.insights = { ...DEFAULT_INSIGHT_RETENTION, ...settings?.insights };
-    this.rollups = new Rollups(this.db, sqlite, () => this.now() - this.insights.dailyDays * DAY);
+    this.settings = new SharedInsightSettings(this.db, sqlite);
+    this.rollups = new Rollups(this.db, sqlite, () => this.now() - this.settings.current().dailyDays * DAY);
     this.timelines = new Timelines(this.db, sqlite);
     const transaction = sqlite.transaction((work: () => unknown) => work());
     this.inWriteTransaction = <T>(work: () => T) => transaction.immediate(work) as T;
     this.inReadTransaction = <T>(work: () => T) => transaction.deferred(work) as T;
+    const insights = settings?.insights;
+    if (insights !== undefined && Object.values(insights).some((value) => value !== undefined)) {
+      const file = sqlite.memory ? 'this in-memory database' : `"${sqlite.name}"`;
+      guard('ExecutionStore', () => this.inWriteTransaction(() => this.settings.pin(insights, 'ExecutionStore', file)));
+    }
   }
 
   async createExecution(input: NewExecution): Promise<string> {
@@ -213,8 +221,7 @@ export class ExecutionStore {
     validate(idSchema, id, what, 'id');
     let deleted = false;
     this.inTransaction(what, 1, () => {
-      const changes = new RollupChanges(!this.insights.outliveDeletes);
-      this.countDoomed([id], changes);
+      const changes = this.countDoomed([id]);
       deleted = this.statements.deleteExecution.run({ id }).changes > 0;
       this.rollups.apply(changes);
     });
@@ -358,14 +365,18 @@ export class ExecutionStore {
   async getNodeStats(query?: NodeStatsQuery): Promise<NodeStats[]> {
     const what = 'getNodeStats';
     const request = validate(nodeStatsQuerySchema, query, what, 'query');
-    return guard(what, () => this.inReadTransaction(() => getNodeStats(this.db, request, this.spans(request))));
+    return guard(what, () => this.inReadTransaction(() => getNodeStats(this.db, request, this.spans(request, this.settings.kept().nodeHoursFrom))));
   }
 
   /** Executions per minute, hour or day (of a time zone), empty buckets included, with counts and durations. */
   async getTimeline(query: TimelineQuery): Promise<TimelineEntry[]> {
     const what = 'getTimeline';
     const request = validate(timelineQuerySchema, query, what, 'query');
-    return guard(what, () => this.inReadTransaction(() => this.timelines.get(request as Required<TimelineQuery>)));
+    return guard(what, () =>
+      this.inReadTransaction(() =>
+        this.timelines.get(request as Required<TimelineQuery>, this.settings.kept(), this.settings.current().outliveDeletes),
+      ),
+    );
   }
 
   /** Failures grouped by their message with numbers, ids and quoted values masked, per workflow and node. */
@@ -379,7 +390,9 @@ export class ExecutionStore {
   async getWorkflowSummaries(query?: WorkflowSummariesQuery): Promise<WorkflowSummary[]> {
     const what = 'getWorkflowSummaries';
     const request = validate(workflowSummariesQuerySchema, query, what, 'query');
-    return guard(what, () => this.inReadTransaction(() => getWorkflowSummaries(this.db, this.spans(request))));
+    return guard(what, () =>
+      this.inReadTransaction(() => getWorkflowSummaries(this.db, this.spans(request, this.settings.kept().workflowHoursFrom))),
+    );
   }
 
   /**
@@ -405,6 +418,26 @@ export class ExecutionStore {
     return { weeks: guard('compactInsights', () => this.compactWeeks()) };
   }
 
+  /** The insight settings in force for this file (see ExecutionStoreOptions.insights), and which the file holds. */
+  async getInsightSettings(): Promise<InsightSettings> {
+    return guard('getInsightSettings', () => this.settings.describe());
+  }
+
+  /**
+   * Changes how long the file's insight rollups are kept, for every process that writes it. A longer retention
+   * keeps what is still there longer; rows already pruned do not come back.
+   */
+  async setInsightRetention(retention: InsightRetentionChange): Promise<InsightSettings> {
+    const what = 'setInsightRetention';
+    const change = validate(insightRetentionChangeSchema, retention, what, 'retention');
+    return guard(what, () =>
+      this.inWriteTransaction(() => {
+        this.settings.setRetention(change);
+        return this.settings.describe();
+      }),
+    );
+  }
+
   close(): void {
     this.sqlite.close();
   }
@@ -416,9 +449,9 @@ export class ExecutionStore {
     return weeks;
   }
 
-  /** The rollup rows that cover a range; hourly rows older than the kept days are gone, so those edges use days. */
-  private spans(range: InsightRange): RollupSpan[] {
-    return rollupSpans(range.startedAfter, range.startedBefore, this.now() - this.insights.hourlyDays * DAY);
+  /** The rollup rows that cover a range; hourly rows before `hoursFrom` were pruned, so edges there use days. */
+  private spans(range: InsightRange, hoursFrom: number): RollupSpan[] {
+    return rollupSpans(range.startedAfter, range.startedBefore, hoursFrom);
   }
 
   /** A validated execution → the full row to insert, with a new id and derived duration. */
@@ -464,12 +497,18 @@ export class ExecutionStore {
   }
 
   /**
-   * Reads what deleting these executions takes away from the counts (and, unless insights outlive deletes, from
-   * the rollups) into `changes`, to be written once they are deleted.
+   * What deleting these executions takes away from the totals (and, unless insights outlive deletes, from the
+   * rollups), to be written once they are deleted. Insights that outlive deletes keep the steps' maxima and last
+   * errors in their rollup rows now, while the steps can still be read. Call in the deleting transaction.
    */
-  private countDoomed(ids: string[], changes: RollupChanges): void {
+  private countDoomed(ids: string[]): RollupChanges {
+    // Read in the transaction: another process may have pinned the setting since this one opened the file.
+    const { outliveDeletes } = this.settings.current();
+    const changes = new RollupChanges(!outliveDeletes);
     for (const facts of this.rollups.executionFacts(ids)) changes.execution(facts, -1);
-    if (!this.insights.outliveDeletes) for (const facts of this.rollups.stepFactsOfExecutions(ids)) changes.step(facts, -1);
+    if (outliveDeletes) this.rollups.retireDeletedSteps(ids);
+    else for (const facts of this.rollups.stepFactsOfExecutions(ids)) changes.step(facts, -1);
+    return changes;
   }
 
   /** Counts the executions (with their steps) in `changes` as they are now, with `sign`. */
@@ -495,8 +534,7 @@ export class ExecutionStore {
         run: (selectIds, deleteRows) =>
           this.inWriteTransaction(() => {
             const ids = selectIds();
-            const changes = new RollupChanges(!this.insights.outliveDeletes);
-            this.countDoomed(ids, changes);
+            const changes = this.countDoomed(ids);
             const deleted = deleteRows(ids);
             this.rollups.apply(changes);
             return deleted;
@@ -504,7 +542,7 @@ export class ExecutionStore {
         betweenBatches: () => this.wal.betweenBatches(),
       }),
     );
-    guard(what, () => this.inWriteTransaction(() => pruneRollups(this.db, this.now(), this.insights)));
+    guard(what, () => this.inWriteTransaction(() => pruneRollups(this.db, this.settings, this.now())));
     guard(what, () => this.compactWeeks());
     this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
     return deleted;

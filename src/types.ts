@@ -241,6 +241,13 @@ export interface TimelineEntry {
   avgDurationMs: number | null;
   /** Within 1% of the exact nearest-rank value; exact below 50 ms. */
   p95DurationMs: number | null;
+  /**
+   * Whether every execution that started in the bucket is counted. False only where part of the bucket had to be
+   * counted from the stored rows (its rollups pruned, or finer than an hour: minutes, a 30-minute zone's day edge)
+   * and executions the insights still count were deleted there (`outliveDeletes`): the figures are then what the
+   * stored rows hold, and lower than the truth.
+   */
+  complete: boolean;
 }
 
 export interface ErrorGroupsQuery extends InsightRange {
@@ -306,7 +313,11 @@ export interface ExecutionStoreOptions {
    * over), the store checkpoints it and truncates it. Default 64 MiB.
    */
   walLimitBytes?: number;
-  /** How long the insights (rollups behind node stats, timelines and workflow summaries) are kept. */
+  /**
+   * How the insights (rollups behind node stats, timelines and workflow summaries) count deletes and how long they
+   * are kept. Settings of the file, shared by every process writing it: given here, a setting the file does not
+   * hold yet is stored in it, and one that differs from the file's is refused; left out, the file's is used.
+   */
   insights?: InsightRetention;
 }
 
@@ -335,8 +346,17 @@ export interface InsightRetention {
    * the executions still stored, and deletes take them out.
    */
   outliveDeletes?: boolean;
-  /** Hourly rollups older than this many days are deleted by the clean-ups. Default 35. */
+  /** Hourly node rollups older than this many days are deleted by the clean-ups. Default 35. */
   hourlyDays?: number;
-  /** Daily rollups older than this many days are deleted by the clean-ups. Default 365. */
+  /** Daily and weekly rollups, and hourly workflow rollups, older than this many days are deleted by the clean-ups. Default 365. */
   dailyDays?: number;
+}
+
+/** What setInsightRetention changes. */
+export type InsightRetentionChange = Pick<InsightRetention, 'hourlyDays' | 'dailyDays'>;
+
+/** The insight settings in force for a file, shared by every process that writes it. */
+export interface InsightSettings extends Required<InsightRetention> {
+  /** The settings the file holds; the others are the defaults until a process pins them. */
+  pinned: (keyof InsightRetention)[];
 }

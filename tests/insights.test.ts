@@ -22,7 +22,7 @@ async function fileStore(options: ExecutionStoreOptions = {}) {
 }
 
 const emptyBucket = (start: number, end: number) => ({
-  start, end, total: 0, running: 0, success: 0, error: 0, avgDurationMs: null, p95DurationMs: null,
+  start, end, total: 0, running: 0, success: 0, error: 0, avgDurationMs: null, p95DurationMs: null, complete: true,
 });
 
 describe('insights on an empty store', () => {
@@ -373,7 +373,7 @@ describe('rollups agree with a recount of the stored rows', () => {
     expect(storedRollups(file).nodes.map((row) => `${row.grain} ${row.bucket_start}`)).toContain(`day ${WEEK_OF_T0 - WEEK + DAY}`); // last week's run, still kept as a day
   });
 
-  it('prunes hourly rollups after hourlyDays and daily ones after dailyDays', async () => {
+  it('prunes hourly node rollups after hourlyDays, daily ones and hourly workflow ones after dailyDays, and records where they begin', async () => {
     const { store, file } = await fileStore({ insights: { hourlyDays: 1, dailyDays: 3 } });
     for (const daysAgo of [0.5, 2, 5]) {
       const startedAt = NOW - daysAgo * DAY;
@@ -384,13 +384,95 @@ describe('rollups agree with a recount of the stored rows', () => {
     const buckets = (rows: Record<string, unknown>[]) => rows.map((row) => `${row.grain} ${(NOW - (row.bucket_start as number)) / HOUR}`).sort();
     const hourStart = (daysAgo: number) => Math.floor((NOW - daysAgo * DAY) / HOUR) * HOUR;
     const dayStart = (daysAgo: number) => Math.floor((NOW - daysAgo * DAY) / DAY) * DAY;
-    const expected = [`hour ${(NOW - hourStart(0.5)) / HOUR}`, `day ${(NOW - dayStart(0.5)) / HOUR}`, `day ${(NOW - dayStart(2)) / HOUR}`].sort();
-    expect(buckets(nodes)).toEqual(expected);
-    expect(buckets(workflows)).toEqual([...expected, ...expected].sort()); // each workflow row, and the all-workflows row
+    const hour = (daysAgo: number) => `hour ${(NOW - hourStart(daysAgo)) / HOUR}`;
+    const day = (daysAgo: number) => `day ${(NOW - dayStart(daysAgo)) / HOUR}`;
+    expect(buckets(nodes)).toEqual([hour(0.5), day(0.5), day(2)].sort());
+    // Hourly workflow rows are what a timeline's local days are summed from: kept as long as the days.
+    const workflowRows = [hour(0.5), hour(2), day(0.5), day(2)];
+    expect(buckets(workflows)).toEqual([...workflowRows, ...workflowRows].sort()); // each workflow row, and the all-workflows row
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare('SELECT * FROM insight_settings').get()).toEqual({
+      id: 1, outlive_deletes: null, hourly_days: 1, daily_days: 3,
+      node_hours_kept_from: NOW - DAY, workflow_hours_kept_from: NOW - 3 * DAY, days_kept_from: NOW - 3 * DAY,
+    });
+    raw.close();
+  });
+});
+
+describe('insights that outlive deletes', () => {
+  it('keep the maximum, p95 and last error of deleted steps when a later change recounts a row, in hours, days and weeks', async () => {
+    let clock = NOW;
+    const { store } = await fileStore({ now: () => clock });
+    const run = async (at: number, durationMs: number, error?: { message: string; at: number }) =>
+      (await store.recordExecution(newExecution({ startedAt: at, status: 'success', completedAt: at + durationMs }), [
+        newRunStep({ nodeId: 'a', startedAt: at, status: error ? 'error' : 'success', completedAt: error?.at ?? at + durationMs, durationMs, errorMessage: error?.message }),
+      ]));
+    const slow = await run(T0, 850_711, { message: 'newest failure', at: T0 + 900_000 });
+    const ordinary = [];
+    for (let i = 1; i <= 10; i++) ordinary.push(await run(T0 + i * 1000, 1000 + i, i === 3 ? { message: 'older failure', at: T0 + 5000 } : undefined));
+    clock = WEEK_OF_T0 + WEEK;
+    expect(await store.compactInsights()).toEqual({ weeks: 1 }); // T0's week now has weekly rows too
+    clock = NOW;
+    const ranges = {
+      hours: { startedAfter: T0, startedBefore: T0 + HOUR },
+      days: { startedAfter: T0 - 12 * HOUR, startedBefore: T0 + 12 * HOUR },
+      weeks: { startedAfter: WEEK_OF_T0, startedBefore: WEEK_OF_T0 + WEEK },
+    };
+    const statsOf = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries(ranges).map(async ([name, range]) => {
+            const [node] = await store.getNodeStats(range);
+            return [name, { runs: node?.runs, max: node?.maxDurationMs, p95: node?.p95DurationMs, lastError: node?.lastError }];
+          }),
+        ),
+      );
+    const before = await statsOf();
+    // p95 of 11 durations is the 11th smallest: the slow one, reported as the exact maximum.
+    expect(before.hours).toEqual({ runs: 11, max: 850_711, p95: 850_711, lastError: { message: 'newest failure', at: T0 + 900_000 } });
+    expect(before).toEqual({ hours: before.hours, days: before.hours, weeks: before.hours });
+
+    await store.deleteExecution(slow.executionId);
+    // Changes that make the rows recount their maximum and last error: the stored rows no longer hold the slow step.
+    const [fasterStep] = (await store.getStepsForExecution(ordinary[9]?.executionId as string)).map((step) => step.id);
+    await store.updateStep(fasterStep as string, { durationMs: 10 });
+    const [failedStep] = (await store.getStepsForExecution(ordinary[2]?.executionId as string)).map((step) => step.id);
+    await store.updateStep(failedStep as string, { errorMessage: 'older failure, annotated' });
+    const after = await statsOf();
+    expect(after.hours).toEqual({ runs: 11, max: 850_711, p95: 850_711, lastError: { message: 'newest failure', at: T0 + 900_000 } });
+    expect(after).toEqual({ hours: after.hours, days: after.hours, weeks: after.hours });
+  });
+
+  it('leave them out when deletes take the steps out of the insights', async () => {
+    const { store } = await fileStore({ insights: { outliveDeletes: false } });
+    const { executionId } = await store.recordExecution(newExecution({ status: 'error', completedAt: T0 + 900 }), [
+      newRunStep({ nodeId: 'a', status: 'error', completedAt: T0 + 900, errorMessage: 'slow failure' }),
+    ]);
+    await store.recordExecution(newExecution({ startedAt: T0 + 1, status: 'success', completedAt: T0 + 51 }), [
+      newRunStep({ nodeId: 'a', startedAt: T0 + 1, status: 'success', completedAt: T0 + 51 }),
+    ]);
+    await store.deleteExecution(executionId);
+    expect(await store.getNodeStats()).toMatchObject([{ nodeId: 'a', runs: 1, maxDurationMs: 50, p95DurationMs: 50, lastError: null }]);
   });
 });
 
 describe('rebuildInsights', () => {
+  it.each([true, false])('gives what the write path gave, steps of running executions included (outliveDeletes %s)', async (outliveDeletes) => {
+    const { store } = await fileStore({ insights: { outliveDeletes } });
+    await store.recordExecution(newExecution({ status: 'success', completedAt: T0 + 100 }), [
+      newRunStep({ nodeId: 'a', status: 'success', completedAt: T0 + 50 }),
+    ]);
+    await store.recordExecution(newExecution({ startedAt: T0 + HOUR }), [
+      newRunStep({ nodeId: 'a', startedAt: T0 + HOUR, status: 'success', completedAt: T0 + HOUR + 70 }),
+    ]);
+    const node = { workflowId: 'wf-orders', nodeId: 'a', nodeType: 'http_request', nodeName: 'Fetch order', runs: 2, success: 2, error: 0, skipped: 0,
+      errorRate: 0, avgDurationMs: 60, p50DurationMs: 50, p95DurationMs: 70, maxDurationMs: 70, lastError: null };
+    expect(await store.getNodeStats()).toEqual([node]);
+    expect(await store.rebuildInsights()).toEqual({ days: 1, executions: 1 });
+    expect(await store.getNodeStats()).toEqual([node]);
+  });
+
   it('recounts rollups for history recorded before they existed, day by day, with progress', async () => {
     const { store, file } = await fileStore({ insights: { outliveDeletes: false } });
     for (let i = 0; i < 30; i++) {
@@ -401,7 +483,13 @@ describe('rebuildInsights', () => {
       ]);
     }
     await store.createExecution(newExecution({ startedAt: T0 + 1 })); // running: not in the rollups
+    // Running, but with a finished step, which the node rollups count (and a running one, which they do not).
+    await store.recordExecution(newExecution({ startedAt: T0 - 3 * HOUR }), [
+      newRunStep({ nodeId: 'a', startedAt: T0 - 3 * HOUR, status: 'error', completedAt: T0 - 3 * HOUR + 70, errorMessage: 'late' }),
+      newRunStep({ nodeId: 'b', stepIndex: 1, startedAt: T0 - 3 * HOUR + 70 }),
+    ]);
     const recounted = recountedRollups(file);
+    expect(storedRollups(file)).toEqual(recounted);
     store.close();
     // The file as a version without rollups would have left it.
     const Database = (await import('better-sqlite3')).default;
