@@ -4,7 +4,11 @@ export type ExecutionStoreErrorCode =
   | 'VALIDATION'
   /** The execution or step named by id does not exist; nothing was written. */
   | 'NOT_FOUND'
-  /** The disk, or the database's size limit (max_page_count), is full; nothing of the call was written. */
+  /**
+   * The disk, or the database's size limit (max_page_count), is full. Nothing of the call was written, except by
+   * calls that commit in steps (clean-ups, rebuilding or compacting insights, reclaiming space), whose message says
+   * how far they got; the message says what to do, in steps that work on a full disk.
+   */
   | 'STORAGE_FULL'
   /** SQLite itself failed (I/O, locking, a broken file); the driver error is kept as `cause`. */
   | 'DATABASE';
@@ -45,13 +49,10 @@ export function toStoreError(error: unknown, context: string): ExecutionStoreErr
     });
   }
   if (code === 'SQLITE_FULL') {
-    return new ExecutionStoreError(
-      'STORAGE_FULL',
-      `${context}: the database is full (no space left on the disk, or the file reached its max_page_count); ` +
-        'nothing of this call was written and the history so far is intact. Free disk space, or prune old ' +
-        'history (cleanupOldExecutions, then reclaimSpace), and retry',
-      { cause: error },
-    );
+    // The store says more (src/storage-full.ts): this is for calls made without it.
+    return new ExecutionStoreError('STORAGE_FULL', `${context}: the database is full (no space left on the disk, or the file reached its max_page_count)`, {
+      cause: error,
+    });
   }
   return new ExecutionStoreError('DATABASE', `${context} failed in SQLite: ${detail}: ${rootMessage(error)}`, {
     cause: error,

@@ -60,17 +60,12 @@ const newerError = sql`${packedError(sql`excluded.last_error_at`, sql`excluded.l
 const deletedError = packedError(nodeRollups.deletedLastErrorAt, nodeRollups.deletedLastErrorMessage);
 
 /**
- * Folds the steps of executions about to be deleted into the `deleted_*` columns of their node rollup rows (every
- * grain), when insights outlive deletes: their counts stay in the rows, and a maximum or last error recounted later
- * must still see them. One statement per batch, aggregated in SQL: no step is read into JavaScript.
+ * What the steps of executions about to be deleted contribute to the `deleted_*` columns of their node rollup rows
+ * (every grain), when insights outlive deletes: their counts stay in the rows, and a maximum or last error recounted
+ * later must still see them. Aggregated in SQL into one JSON text, read before the delete and written after it (so
+ * that on a file at its size limit the update can use the pages the delete freed).
  */
-const RETIRE_DELETED_STEPS = `UPDATE node_rollups SET
-  deleted_duration_max = nullif(max(coalesce(node_rollups.deleted_duration_max, -1), coalesce(doomed.duration_max, -1)), -1),
-  deleted_last_error_at = case when doomed.last_error > coalesce(${sqlText(deletedError)}, '')
-    then cast(substr(doomed.last_error, 1, 16) as integer) else node_rollups.deleted_last_error_at end,
-  deleted_last_error_message = case when doomed.last_error > coalesce(${sqlText(deletedError)}, '')
-    then (case substr(doomed.last_error, 17, 1) when '1' then substr(doomed.last_error, 18) end) else node_rollups.deleted_last_error_message end
-FROM (
+const SUMMARIZE_DOOMED_STEPS = `SELECT json_group_array(json_array(grain, workflow_id, bucket_start, node_id, duration_max, last_error)) FROM (
   SELECT grains.grain, e.workflow_id, e.started_at / grains.size * grains.size AS bucket_start, s.node_id,
     max(s.duration_ms) AS duration_max,
     max(case when s.status = 'error' then ${sqlText(packedError(sql`coalesce(s.completed_at, s.started_at)`, sql`s.error_message`))} end) AS last_error
@@ -79,6 +74,17 @@ FROM (
   CROSS JOIN (${Object.entries(GRAIN_SIZE).map(([grain, size]) => `SELECT '${grain}' AS grain, ${size} AS size`).join(' UNION ALL ')}) AS grains
   WHERE s.execution_id IN (SELECT value FROM json_each(?)) AND s.status <> 'running'
   GROUP BY 1, 2, 3, 4
+)`;
+const RETIRE_DELETED_STEPS = `UPDATE node_rollups SET
+  deleted_duration_max = nullif(max(coalesce(node_rollups.deleted_duration_max, -1), coalesce(doomed.duration_max, -1)), -1),
+  deleted_last_error_at = case when doomed.last_error > coalesce(${sqlText(deletedError)}, '')
+    then cast(substr(doomed.last_error, 1, 16) as integer) else node_rollups.deleted_last_error_at end,
+  deleted_last_error_message = case when doomed.last_error > coalesce(${sqlText(deletedError)}, '')
+    then (case substr(doomed.last_error, 17, 1) when '1' then substr(doomed.last_error, 18) end) else node_rollups.deleted_last_error_message end
+FROM (
+  SELECT value ->> 0 AS grain, value ->> 1 AS workflow_id, value ->> 2 AS bucket_start, value ->> 3 AS node_id,
+    value ->> 4 AS duration_max, value ->> 5 AS last_error
+  FROM json_each(?)
 ) AS doomed
 WHERE node_rollups.grain = doomed.grain AND node_rollups.workflow_id = doomed.workflow_id
   AND node_rollups.bucket_start = doomed.bucket_start AND node_rollups.node_id = doomed.node_id`;
@@ -173,6 +179,7 @@ export class Rollups {
           } as never)
           .where(nodeKey),
       ),
+      summarizeDoomedSteps: sqlite.prepare(SUMMARIZE_DOOMED_STEPS).pluck(),
       retireDeletedSteps: sqlite.prepare(RETIRE_DELETED_STEPS),
       deleteEmptyNodeRollup: prepareDirect(
         sqlite,
@@ -245,11 +252,16 @@ export class Rollups {
   }
 
   /**
-   * Keeps the maxima and last errors of these executions' steps in their node rollup rows before the executions are
-   * deleted, for insights that outlive deletes. Call in the deleting transaction, before the delete.
+   * The maxima and last errors of these executions' steps, read before they are deleted, for insights that outlive
+   * deletes; retireDeletedSteps writes them once the executions are gone.
    */
-  retireDeletedSteps(executionIds: string[]): void {
-    if (executionIds.length > 0) this.statements.retireDeletedSteps.run(JSON.stringify(executionIds));
+  summarizeDoomedSteps(executionIds: string[]): string | null {
+    return executionIds.length === 0 ? null : (this.statements.summarizeDoomedSteps.get(JSON.stringify(executionIds)) as string);
+  }
+
+  /** Keeps a summary of deleted steps in their node rollup rows; call in the deleting transaction, after the delete. */
+  retireDeletedSteps(summary: string | null): void {
+    if (summary !== null) this.statements.retireDeletedSteps.run(summary);
   }
 
   /** Writes the changes; call inside the write transaction that made them, after the rows themselves changed. */

@@ -53,7 +53,8 @@ export function reclaimSpace(sqlite: BetterSqlite3.Database): ReclaimedSpace {
   return { bytesBefore, bytesAfter: databaseBytes(sqlite) };
 }
 
-function databaseBytes(sqlite: BetterSqlite3.Database): number {
+/** The database's size: its pages as the latest snapshot sees them, whatever the file on disk holds yet. */
+export function databaseBytes(sqlite: BetterSqlite3.Database): number {
   const pages = sqlite.pragma('page_count', { simple: true }) as number;
   const pageSize = sqlite.pragma('page_size', { simple: true }) as number;
   return pages * pageSize;

@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { DEFAULT_BUSY_TIMEOUT_MS, createPrivateFile, type HistoryDatabase, prepareDatabase } from './connection.js';
 import { resolveDatabasePath } from './database-path.js';
 import { openFailure } from './open-failure.js';
+import { readStorageState, storageFullError } from './storage-full.js';
 import { ExecutionStoreError, sqliteErrorCode, toStoreError } from './errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { PageQueries, sortKeyOf } from './pages.js';
@@ -13,7 +14,7 @@ import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStarte
 import { type Encoding, executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from './rows.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { prepareStatements, UpdateStatements } from './statements.js';
-import { reclaimSpace } from './space.js';
+import { databaseBytes, reclaimSpace } from './space.js';
 import { DEFAULT_WAL_LIMIT_BYTES, WalLimit } from './wal.js';
 import { markInterrupted } from './recovery.js';
 import { getExecutionStats } from './stats.js';
@@ -50,6 +51,7 @@ import type {
   NodeStats,
   NodeStatsQuery,
   RebuildOptions,
+  RebuildProgress,
   RebuiltInsights,
   TimelineEntry,
   TimelineQuery,
@@ -126,7 +128,7 @@ export class ExecutionStore {
     };
     this.now = settings?.now ?? Date.now;
     const busyTimeoutMs = settings?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    this.db = guard('opening the execution history', () => prepareDatabase(sqlite, busyTimeoutMs));
+    this.db = this.guard('opening the execution history', () => prepareDatabase(sqlite, busyTimeoutMs));
     this.wal = new WalLimit(sqlite, settings?.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES, busyTimeoutMs);
     this.statements = prepareStatements(this.db, sqlite);
     this.pages = new PageQueries(this.db);
@@ -141,7 +143,7 @@ export class ExecutionStore {
     const insights = settings?.insights;
     if (insights !== undefined && Object.values(insights).some((value) => value !== undefined)) {
       const file = sqlite.memory ? 'this in-memory database' : `"${sqlite.name}"`;
-      guard('ExecutionStore', () => this.inWriteTransaction(() => this.settings.pin(insights, 'ExecutionStore', file)));
+      this.guard('ExecutionStore', () => this.inWriteTransaction(() => this.settings.pin(insights, 'ExecutionStore', file)));
     }
   }
 
@@ -172,7 +174,7 @@ export class ExecutionStore {
   async getExecution(id: string): Promise<WorkflowExecution | null> {
     const what = 'getExecution';
     validate(idSchema, id, what, 'id');
-    const row = guard(what, () => this.statements.executionById.get({ id }));
+    const row = this.guard(what, () => this.statements.executionById.get({ id }));
     return row === undefined ? null : toExecution(row);
   }
 
@@ -180,7 +182,7 @@ export class ExecutionStore {
   async getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null> {
     const what = 'getExecutionWithSteps';
     validate(idSchema, id, what, 'id');
-    const found = guard(what, () => this.inReadTransaction(() => {
+    const found = this.guard(what, () => this.inReadTransaction(() => {
       const execution = this.statements.executionById.get({ id });
       return execution && { execution, steps: this.statements.stepsOfExecution.all({ executionId: id }) };
     }));
@@ -192,7 +194,7 @@ export class ExecutionStore {
   async queryExecutions(query: ExecutionQuery = {}): Promise<WorkflowExecution[]> {
     const what = 'queryExecutions';
     const request = validate(executionQuerySchema, query, what, 'query');
-    return guard(what, () => this.pages.rows(request)).map(toExecution);
+    return this.guard(what, () => this.pages.rows(request)).map(toExecution);
   }
 
   /**
@@ -205,7 +207,7 @@ export class ExecutionStore {
     const { cursor, ...request } = validate(executionPageQuerySchema, query, what, 'query');
     const after = cursor === undefined ? undefined : decodeCursor(cursor, request.orderBy, request.orderDir, what);
     // One row more than asked says whether there is a next page.
-    const rows = guard(what, () => this.pages.rows({ ...request, after, limit: request.limit + 1 }));
+    const rows = this.guard(what, () => this.pages.rows({ ...request, after, limit: request.limit + 1 }));
     const items = rows.slice(0, request.limit);
     const last = items.at(-1);
     const nextCursor =
@@ -221,9 +223,9 @@ export class ExecutionStore {
     validate(idSchema, id, what, 'id');
     let deleted = false;
     this.inTransaction(what, 1, () => {
-      const changes = this.countDoomed([id]);
+      const doomed = this.countDoomed([id]);
       deleted = this.statements.deleteExecution.run({ id }).changes > 0;
-      this.rollups.apply(changes);
+      this.applyDoomed(doomed);
     });
     return deleted;
   }
@@ -275,7 +277,7 @@ export class ExecutionStore {
   async getStepsForExecution(executionId: string): Promise<ExecutionStep[]> {
     const what = 'getStepsForExecution';
     validate(idSchema, executionId, what, 'executionId');
-    return guard(what, () => this.statements.stepsOfExecution.all({ executionId })).map(toStep);
+    return this.guard(what, () => this.statements.stepsOfExecution.all({ executionId })).map(toStep);
   }
 
   /**
@@ -287,7 +289,7 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxAgeMs, what, 'maxAgeMs');
     const settings = validate(oldExecutionsCleanupOptionsSchema, options, what, 'options');
     const where = finishedStartedBefore(this.now() - maxAgeMs, settings?.workflowId);
-    if (settings?.dryRun) return guard(what, () => countMatching(this.db, where));
+    if (settings?.dryRun) return this.guard(what, () => countMatching(this.db, where));
     return this.cleanUp(what, (batch) => deleteInBatches(this.db, where, batch, settings));
   }
 
@@ -301,7 +303,7 @@ export class ExecutionStore {
     validate(nonNegativeIntegerSchema, maxCount, what, 'maxCount');
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
     const settings = validate(cleanupOptionsSchema, options, what, 'options');
-    if (settings?.dryRun) return guard(what, () => this.inReadTransaction(() => countMatching(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId))));
+    if (settings?.dryRun) return this.guard(what, () => this.inReadTransaction(() => countMatching(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId))));
     return this.cleanUp(what, (batch) => deleteInBatches(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId), batch, settings));
   }
 
@@ -313,7 +315,7 @@ export class ExecutionStore {
     const what = 'findExecutionIds';
     validate(idPrefixSchema, prefix, what, 'prefix');
     validate(idPrefixLimitSchema, limit, what, 'limit');
-    return guard(what, () => executionIdsStartingWith(this.db, prefix, limit));
+    return this.guard(what, () => executionIdsStartingWith(this.db, prefix, limit));
   }
 
   /**
@@ -341,7 +343,13 @@ export class ExecutionStore {
    * incremental auto-vacuum gets a full VACUUM instead, which holds the lock until it is done.)
    */
   async reclaimSpace(): Promise<ReclaimedSpace> {
-    return guard('reclaimSpace', () => reclaimSpace(this.sqlite));
+    const what = 'reclaimSpace';
+    const before = this.guard(what, () => databaseBytes(this.sqlite));
+    // It gives pages back in steps, each committed: on a full disk, say how far it got.
+    const given = () => before - databaseBytes(this.sqlite);
+    return this.guard(what, () => reclaimSpace(this.sqlite), () =>
+      given() > 0 ? `this call had given ${given()} bytes back to the disk, in steps each committed whole; calling reclaimSpace again goes on from there` : undefined,
+    );
   }
 
   /**
@@ -355,7 +363,7 @@ export class ExecutionStore {
         ? { workflowId: validate(idSchema, query, what, 'workflowId') }
         : (validate(executionStatsQuerySchema, query, what, 'query') ?? {});
     // One snapshot: the counts and the percentiles describe the same executions while others write.
-    return guard(what, () => this.inReadTransaction(() => getExecutionStats(this.db, filter)));
+    return this.guard(what, () => this.inReadTransaction(() => getExecutionStats(this.db, filter)));
   }
 
   /**
@@ -365,14 +373,14 @@ export class ExecutionStore {
   async getNodeStats(query?: NodeStatsQuery): Promise<NodeStats[]> {
     const what = 'getNodeStats';
     const request = validate(nodeStatsQuerySchema, query, what, 'query');
-    return guard(what, () => this.inReadTransaction(() => getNodeStats(this.db, request, this.spans(request, this.settings.kept().nodeHoursFrom))));
+    return this.guard(what, () => this.inReadTransaction(() => getNodeStats(this.db, request, this.spans(request, this.settings.kept().nodeHoursFrom))));
   }
 
   /** Executions per minute, hour or day (of a time zone), empty buckets included, with counts and durations. */
   async getTimeline(query: TimelineQuery): Promise<TimelineEntry[]> {
     const what = 'getTimeline';
     const request = validate(timelineQuerySchema, query, what, 'query');
-    return guard(what, () =>
+    return this.guard(what, () =>
       this.inReadTransaction(() =>
         this.timelines.get(request as Required<TimelineQuery>, this.settings.kept(), this.settings.current().outliveDeletes),
       ),
@@ -383,14 +391,14 @@ export class ExecutionStore {
   async getErrorGroups(query?: ErrorGroupsQuery): Promise<ErrorGroup[]> {
     const what = 'getErrorGroups';
     const request = validate(errorGroupsQuerySchema, query, what, 'query');
-    return guard(what, () => getErrorGroups(this.db, request));
+    return this.guard(what, () => getErrorGroups(this.db, request));
   }
 
   /** One row per workflow: its latest run, and runs, success rate, average and p95 duration over a time range. */
   async getWorkflowSummaries(query?: WorkflowSummariesQuery): Promise<WorkflowSummary[]> {
     const what = 'getWorkflowSummaries';
     const request = validate(workflowSummariesQuerySchema, query, what, 'query');
-    return guard(what, () =>
+    return this.guard(what, () =>
       this.inReadTransaction(() => getWorkflowSummaries(this.db, this.spans(request, this.settings.kept().workflowHoursFrom))),
     );
   }
@@ -403,8 +411,20 @@ export class ExecutionStore {
   async rebuildInsights(options?: RebuildOptions): Promise<RebuiltInsights> {
     const what = 'rebuildInsights';
     const onProgress = validate(cleanupOptionsSchema, options, what, 'options')?.onProgress as RebuildOptions['onProgress'];
-    const rebuilt = guard(what, () => rebuildRollups(this.db, this.rollups, this.inWriteTransaction, onProgress));
-    guard(what, () => this.compactWeeks());
+    let done: RebuildProgress | undefined;
+    const rebuilt = this.guard(
+      what,
+      () =>
+        rebuildRollups(this.db, this.rollups, this.inWriteTransaction, (progress) => {
+          done = progress;
+          onProgress?.(progress);
+        }),
+      () =>
+        done &&
+        `this call had recounted ${done.days} of ${done.totalDays} days, each committed whole, and the insights are consistent; ` +
+          `calling rebuildInsights again recounts every day (the first ${done.days} are right already)`,
+    );
+    this.compactUnlessFull(what);
     this.wal.checkpoint();
     return rebuilt;
   }
@@ -415,12 +435,18 @@ export class ExecutionStore {
    * too; call it on a schedule where nothing cleans up. Returns how many weeks it compacted.
    */
   async compactInsights(): Promise<CompactedInsights> {
-    return { weeks: guard('compactInsights', () => this.compactWeeks()) };
+    const progress = { weeks: 0 };
+    this.guard('compactInsights', () => this.compactWeeks(progress), () =>
+      progress.weeks > 0
+        ? `this call had compacted ${progress.weeks} week(s), each committed whole; calling compactInsights again goes on from there`
+        : undefined,
+    );
+    return progress;
   }
 
   /** The insight settings in force for this file (see ExecutionStoreOptions.insights), and which the file holds. */
   async getInsightSettings(): Promise<InsightSettings> {
-    return guard('getInsightSettings', () => this.settings.describe());
+    return this.guard('getInsightSettings', () => this.settings.describe());
   }
 
   /**
@@ -430,7 +456,7 @@ export class ExecutionStore {
   async setInsightRetention(retention: InsightRetentionChange): Promise<InsightSettings> {
     const what = 'setInsightRetention';
     const change = validate(insightRetentionChangeSchema, retention, what, 'retention');
-    return guard(what, () =>
+    return this.guard(what, () =>
       this.inWriteTransaction(() => {
         this.settings.setRetention(change);
         return this.settings.describe();
@@ -442,11 +468,34 @@ export class ExecutionStore {
     this.sqlite.close();
   }
 
+  /**
+   * Runs a database call and turns what it throws into an ExecutionStoreError; a full disk gets advice that works on
+   * a full disk. `committed` says, for calls that commit in steps, how far the call got (src/storage-full.ts).
+   */
+  private guard<T>(what: string, run: () => T, committed?: () => string | undefined): T {
+    try {
+      return run();
+    } catch (error) {
+      if (sqliteErrorCode(error) !== 'SQLITE_FULL') throw toStoreError(error, what);
+      throw storageFullError(what, error, readStorageState(this.sqlite), committed?.());
+    }
+  }
+
   /** Compacts the weeks that are due, each in a write transaction of its own, so that writers wait for one at most. */
-  private compactWeeks(): number {
-    let weeks = 0;
-    while (this.inWriteTransaction(() => this.rollups.weeks.compactNext(this.now())) !== null) weeks++;
-    return weeks;
+  private compactWeeks(progress = { weeks: 0 }): void {
+    while (this.inWriteTransaction(() => this.rollups.weeks.compactNext(this.now())) !== null) progress.weeks++;
+  }
+
+  /**
+   * Compacts the weeks that are due, unless the disk is full: compaction is a speed-up that needs new pages, and the
+   * clean-ups must work on a full disk, since they are how room is made. The next clean-up or compactInsights does it.
+   */
+  private compactUnlessFull(what: string): void {
+    try {
+      this.compactWeeks();
+    } catch (error) {
+      if (sqliteErrorCode(error) !== 'SQLITE_FULL') throw toStoreError(error, what);
+    }
   }
 
   /** The rollup rows that cover a range; hourly rows before `hoursFrom` were pruned, so edges there use days. */
@@ -501,14 +550,20 @@ export class ExecutionStore {
    * rollups), to be written once they are deleted. Insights that outlive deletes keep the steps' maxima and last
    * errors in their rollup rows now, while the steps can still be read. Call in the deleting transaction.
    */
-  private countDoomed(ids: string[]): RollupChanges {
+  private countDoomed(ids: string[]): { changes: RollupChanges; deletedSteps: string | null } {
     // Read in the transaction: another process may have pinned the setting since this one opened the file.
     const { outliveDeletes } = this.settings.current();
     const changes = new RollupChanges(!outliveDeletes);
     for (const facts of this.rollups.executionFacts(ids)) changes.execution(facts, -1);
-    if (outliveDeletes) this.rollups.retireDeletedSteps(ids);
-    else for (const facts of this.rollups.stepFactsOfExecutions(ids)) changes.step(facts, -1);
-    return changes;
+    if (outliveDeletes) return { changes, deletedSteps: this.rollups.summarizeDoomedSteps(ids) };
+    for (const facts of this.rollups.stepFactsOfExecutions(ids)) changes.step(facts, -1);
+    return { changes, deletedSteps: null };
+  }
+
+  /** Writes what deleting executions changed, once they are deleted (see countDoomed). */
+  private applyDoomed({ changes, deletedSteps }: ReturnType<ExecutionStore['countDoomed']>): void {
+    this.rollups.apply(changes);
+    this.rollups.retireDeletedSteps(deletedSteps);
   }
 
   /** Counts the executions (with their steps) in `changes` as they are now, with `sign`. */
@@ -528,28 +583,44 @@ export class ExecutionStore {
 
   /** Runs a batched clean-up that keeps the WAL bounded between its batches, and ends with a checkpoint. */
   private cleanUp(what: string, deleteInBatches: (batch: RetentionBatch) => number): number {
-    const deleted = guard(what, () =>
-      deleteInBatches({
-        // One write transaction per batch: the rows and what they took from the counts go together.
-        run: (selectIds, deleteRows) =>
-          this.inWriteTransaction(() => {
-            const ids = selectIds();
-            const changes = this.countDoomed(ids);
-            const deleted = deleteRows(ids);
-            this.rollups.apply(changes);
-            return deleted;
-          }),
-        betweenBatches: () => this.wal.betweenBatches(),
-      }),
+    const progress = { deleted: 0, batches: 0 };
+    const deletedSoFar = () => `this call had deleted ${progress.deleted} executions in ${progress.batches} batch(es), each committed whole with what it took from the insights`;
+    // A checkpoint first: on a disk that has just been given some room, the database takes in its WAL, and the
+    // deletes then write the WAL from its start again instead of growing it.
+    this.wal.betweenBatches();
+    const deleted = this.guard(
+      what,
+      () =>
+        deleteInBatches({
+          run: (selectIds, deleteRows) => {
+            // One write transaction per batch: the rows and what they took from the counts go together.
+            const batchDeleted = this.inWriteTransaction(() => {
+              const ids = selectIds();
+              const doomed = this.countDoomed(ids);
+              const deletedRows = deleteRows(ids);
+              this.applyDoomed(doomed);
+              return deletedRows;
+            });
+            progress.deleted += batchDeleted;
+            progress.batches += 1;
+            return batchDeleted;
+          },
+          betweenBatches: () => this.wal.betweenBatches(),
+        }),
+      () => (progress.batches === 0 ? undefined : `${deletedSoFar()}; calling ${what} again goes on from there`),
     );
-    guard(what, () => this.inWriteTransaction(() => pruneRollups(this.db, this.settings, this.now())));
-    guard(what, () => this.compactWeeks());
+    this.guard(
+      what,
+      () => this.inWriteTransaction(() => pruneRollups(this.db, this.settings, this.now())),
+      () => `${deletedSoFar()}, which is all it had to, but not yet pruned the insight rollups; calling ${what} again prunes them`,
+    );
+    this.compactUnlessFull(what);
     this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
     return deleted;
   }
 
   private inTransaction(what: string, rows: number, work: () => void): void {
-    guard(what, () => this.inWriteTransaction(work));
+    this.guard(what, () => this.inWriteTransaction(work));
     this.wal.afterWrite(rows);
   }
 
@@ -569,7 +640,7 @@ export class ExecutionStore {
     const set = derive && startedAt !== undefined ? { ...values, durationMs: derivedDuration(startedAt, completedAt, what) } : values;
     let changed = 0;
     // Nothing to change still has to answer whether the row exists.
-    if (Object.keys(set).length === 0) changed = guard(what, () => Number(exists.get({ id }) !== undefined));
+    if (Object.keys(set).length === 0) changed = this.guard(what, () => Number(exists.get({ id }) !== undefined));
     else {
       this.writeCounted(what, 1, (changes) => {
         const before = facts();
@@ -633,12 +704,4 @@ function derivedDuration(startedAt: number, completedAt: number | null | undefin
     );
   }
   return completedAt - startedAt;
-}
-
-function guard<T>(what: string, run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    throw toStoreError(error, what);
-  }
 }

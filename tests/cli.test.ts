@@ -227,11 +227,12 @@ describe('prune, recover, export, migrate, doctor, demo', () => {
     const doctor = JSON.parse(cli(['--db', file, 'doctor', '--json']).stdout);
     expect(doctor).toMatchObject({
       ok: true, file, journalMode: 'wal', autoVacuum: 'incremental', integrity: ['ok'],
-      migrations: { applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups'], pending: [] },
+      migrations: { applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups', '0003_insight_settings'], pending: [] },
       rows: { executions: 4, steps: 8, running: 0, staleRunning: 0 },
+      insights: { outliveDeletes: true, hourlyDays: 35, dailyDays: 365, pinned: [] },
     });
     expect(doctor.checks.map((check: { name: string; level: string }) => `${check.name} ${check.level}`)).toEqual([
-      'file ok', 'wal ok', 'pages ok', 'integrity ok', 'journal ok', 'auto_vacuum ok', 'migrations ok', 'rows ok',
+      'file ok', 'wal ok', 'pages ok', 'integrity ok', 'journal ok', 'auto_vacuum ok', 'migrations ok', 'rows ok', 'insights ok',
     ]);
   });
 
@@ -239,14 +240,15 @@ describe('prune, recover, export, migrate, doctor, demo', () => {
     const dir = tempDir();
     const fresh = join(dir, 'new', 'history.db');
     expect(cli(['--db', fresh, 'migrate', '--json']).stdout).toBe(
-      `${JSON.stringify({ file: fresh, created: true, applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups'], pending: [] }, null, 2)}\n`,
+      `${JSON.stringify({ file: fresh, created: true, applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups', '0003_insight_settings'], pending: [] }, null, 2)}\n`,
     );
     const old = new Database(fresh);
     old.exec('DELETE FROM "__drizzle_migrations" WHERE created_at = (SELECT max(created_at) FROM "__drizzle_migrations")');
     old.close();
     const pending = cli(['--db', fresh, 'doctor']);
     expect(pending.status).toBe(1);
-    expect(pending.stdout).toContain('✗ migrations   1 pending: 0002_weekly_node_rollups');
+    expect(pending.stdout).toContain('✗ migrations   1 pending: 0003_insight_settings');
+    expect(pending.stdout).toContain('✓ insights     outliveDeletes true (default), hourlyDays 35 (default), dailyDays 365 (default)');
     expect(pending.stdout).toContain('→ apply them: "execution-history migrate"');
     expect(pending.stderr).toBe('error: 1 problem(s) found; see above.\n');
     const damaged = join(dir, 'damaged.db');

@@ -5,11 +5,14 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ExecutionStore, openExecutionStore } from '../src/index.js';
-import { T0, memoryStore, newExecution, newStep, tempDir, track } from './factories.js';
+import { T0, memoryStore, newExecution, newRunStep, newStep, tempDir, track } from './factories.js';
+import { recountedRollups, storedRollups } from './rollup-recount.js';
 
 const run = promisify(execFile);
 const hugePayload = new URL('./fixtures/huge-payload.mjs', import.meta.url).pathname;
 const MB = 1024 * 1024;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 function counts(sqlite: Database.Database) {
   return sqlite
@@ -26,13 +29,14 @@ describe('a full disk', () => {
       outputData: { blob: 'z'.repeat(2000) + stepIndex },
     }));
     // Simulates the disk filling up: SQLite fails with SQLITE_FULL exactly as when the file system has no room.
-    sqlite.pragma(`max_page_count = ${(sqlite.pragma('page_count', { simple: true }) as number) + 40}`);
+    const maxPages = (sqlite.pragma('page_count', { simple: true }) as number) + 40;
+    sqlite.pragma(`max_page_count = ${maxPages}`);
 
     let recorded = 0;
     let failure: unknown;
     while (failure === undefined && recorded < 1000) {
       try {
-        await store.recordExecution(newExecution({ startedAt: T0 + recorded }), stepsOf(20));
+        await store.recordExecution(newExecution({ startedAt: T0 + recorded, status: 'success', completedAt: T0 + recorded + 10 }), stepsOf(20));
         recorded++;
       } catch (error) {
         failure = error;
@@ -44,18 +48,98 @@ describe('a full disk', () => {
       name: 'ExecutionStoreError',
       code: 'STORAGE_FULL',
       message:
-        'recordExecution: the database is full (no space left on the disk, or the file reached its max_page_count); ' +
-        'nothing of this call was written and the history so far is intact. Free disk space, or prune old history ' +
-        '(cleanupOldExecutions, then reclaimSpace), and retry',
+        'recordExecution: the database is full; nothing of this call was written and the history so far is intact. ' +
+        `The file reached its max_page_count (${maxPages} pages of 8192 bytes). Delete old history with cleanupOldExecutions ` +
+        'or cleanupByCount (`execution-history prune`): its pages are reused at once, so writes succeed again; or raise max_page_count',
     });
     expect(counts(sqlite)).toEqual({ executions: recorded, steps: recorded * 20 });
     await expect(store.createExecution(newExecution({ triggerData: { big: 'q'.repeat(60_000) } }))).rejects.toMatchObject({ code: 'STORAGE_FULL' });
     expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
 
-    sqlite.pragma('max_page_count = 1000000'); // space is back
+    // Its advice, followed on the full file: the clean-up works, and so does the write after it.
+    expect(await store.cleanupByCount(recorded - 2)).toBe(2);
     await store.recordExecution(newExecution({ startedAt: T0 + 5000 }), stepsOf(20));
-    expect(counts(sqlite)).toEqual({ executions: recorded + 1, steps: (recorded + 1) * 20 });
-    expect(await store.queryExecutions({ limit: 1000 })).toHaveLength(recorded + 1);
+    expect(counts(sqlite)).toEqual({ executions: recorded - 1, steps: (recorded - 1) * 20 });
+    expect(await store.queryExecutions({ limit: 1000 })).toHaveLength(recorded - 1);
+    expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  /** A store whose file holds a few days of history and has no free page left, with its clock a week later. */
+  async function fullFile(options: { dropRollups?: boolean } = {}) {
+    const sqlite = new Database(join(tempDir(), 'full.db'));
+    let clock = T0 + 9 * DAY;
+    const store = track(new ExecutionStore(sqlite, { now: () => clock }));
+    for (let i = 0; i < 60; i++) {
+      const startedAt = T0 - 6 * DAY + i * 2 * HOUR;
+      await store.recordExecution(newExecution({ startedAt, status: 'success', completedAt: startedAt + 100 }),
+        Array.from({ length: 8 }, (_, stepIndex) => newRunStep({ nodeId: `node-${i % 7}-${stepIndex}`, stepIndex, startedAt, status: 'success', completedAt: startedAt + stepIndex })));
+    }
+    if (options.dropRollups) sqlite.exec('DELETE FROM workflow_rollups; DELETE FROM node_rollups; DELETE FROM compacted_weeks;');
+    sqlite.pragma('incremental_vacuum'); // no free page left for what comes next
+    sqlite.pragma(`max_page_count = ${sqlite.pragma('page_count', { simple: true }) as number}`);
+    return { sqlite, store, setClock: (time: number) => (clock = time) };
+  }
+
+  it('lets a clean-up that deletes little finish, leaving the weekly compaction for when there is room', async () => {
+    const { sqlite, store } = await fullFile();
+    expect(await store.cleanupOldExecutions(15 * DAY - 4 * HOUR)).toBe(2); // the two oldest
+    expect(sqlite.prepare('SELECT count(*) FROM compacted_weeks').pluck().get()).toBe(0);
+    await expect(store.compactInsights()).rejects.toMatchObject({
+      code: 'STORAGE_FULL',
+      message: expect.stringMatching(/^compactInsights: the database is full; nothing of this call was written and the history so far is intact\. The file reached its max_page_count/),
+    });
+    sqlite.pragma('max_page_count = 1000000');
+    expect(await store.compactInsights()).toEqual({ weeks: 2 }); // the history's two weeks, both over
+  });
+
+  it('says how far rebuildInsights got, each day whole, and calling it again finishes the recount', async () => {
+    const { sqlite, store } = await fullFile({ dropRollups: true });
+    const failure = await store.rebuildInsights().then(() => undefined, (error: unknown) => error);
+    const message = (failure as Error).message;
+    expect(failure).toMatchObject({ code: 'STORAGE_FULL' });
+    const [, days, totalDays] = /^rebuildInsights: the database is full; this call had recounted (\d+) of (\d+) days, each committed whole, and the insights are consistent; calling rebuildInsights again recounts every day \(the first \1 are right already\); nothing of the step that failed was written\. The file reached its max_page_count/.exec(message) ?? [];
+    expect(Number(days)).toBeGreaterThan(0);
+    expect(Number(days)).toBeLessThan(Number(totalDays));
+    // The days it finished are there whole; none after them.
+    const recountedDays = sqlite.prepare("SELECT count(DISTINCT bucket_start) FROM workflow_rollups WHERE grain = 'day'").pluck().get();
+    expect(recountedDays).toBe(Number(days));
+    sqlite.pragma('max_page_count = 1000000');
+    await store.rebuildInsights();
+    sqlite.close();
+    const file = sqlite.name;
+    expect(storedRollups(file)).toEqual(recountedRollups(file));
+  });
+
+  it('says how many executions a clean-up had deleted when the disk filled between its batches', async () => {
+    const sqlite = new Database(join(tempDir(), 'filling.db'));
+    const store = track(new ExecutionStore(sqlite, { now: () => T0 + DAY }));
+    const total = 500;
+    for (let i = 0; i < total; i++) {
+      await store.recordExecution(newExecution({ startedAt: T0 + i, status: 'success', completedAt: T0 + i + 5 }), [newRunStep({ startedAt: T0 + i, status: 'success', completedAt: T0 + i + 5 })]);
+    }
+    // The disk fills after 250 executions are deleted: SQLite's own SQLITE_FULL, raised inside the batch that passes
+    // it, as the driver raises it when a write finds no room.
+    let deletions = 0;
+    sqlite.function('disk_has_room', () => {
+      if (++deletions <= 250) return 1;
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    });
+    sqlite.exec('CREATE TEMP TRIGGER fill_disk AFTER DELETE ON workflow_executions BEGIN SELECT disk_has_room(); END');
+    const progress: number[] = [];
+    const failure = await store.cleanupOldExecutions(0, { onProgress: ({ deleted }) => progress.push(deleted) }).then(() => undefined, (error: unknown) => error);
+    const committed = progress.at(-1) as number;
+    expect(committed).toBeGreaterThan(0); // at least one batch went through whole
+    expect(committed).toBeLessThanOrEqual(250);
+    expect(failure).toMatchObject({
+      code: 'STORAGE_FULL',
+      message: expect.stringMatching(
+        new RegExp(`^cleanupOldExecutions: the database is full; this call had deleted ${committed} executions in ${progress.length} batch\\(es\\), each committed whole with what it took from the insights; calling cleanupOldExecutions again goes on from there; nothing of the step that failed was written\\. The disk holding "`),
+      ),
+    });
+    expect(counts(sqlite)).toEqual({ executions: total - committed, steps: total - committed });
+    sqlite.exec('DROP TRIGGER fill_disk');
+    expect(await store.cleanupOldExecutions(0)).toBe(total - committed);
+    expect(await store.getExecutionStats()).toMatchObject({ total: 0 });
   });
 });
 

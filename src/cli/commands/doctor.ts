@@ -2,6 +2,8 @@
 // row counts, read without changing anything. Exit 1 when something is wrong, each problem with what to do.
 import type Database from 'better-sqlite3';
 import type { Command } from 'commander';
+import { DEFAULT_INSIGHT_SETTINGS } from '../../insight-settings.js';
+import type { InsightSettings } from '../../types.js';
 import { DEFAULT_WAL_LIMIT_BYTES } from '../../wal.js';
 import { CliError, EXIT } from '../cli-error.js';
 import type { Context } from '../context.js';
@@ -115,6 +117,11 @@ function examine(sqlite: Database.Database, now: number, quick: boolean): { chec
       : { name: 'migrations', level: 'problem', detail: `${migrations.pending.length} pending: ${migrations.pending.join(', ')}`, advice: 'apply them: "execution-history migrate"' },
     { name: 'rows', level: 'ok', detail: `${rows.executions} executions (${rows.running} running), ${rows.steps} steps` },
   ];
+  const insights = insightSettingsOf(sqlite);
+  if (insights !== null) {
+    const shown = (name: (typeof insights.pinned)[number]) => `${name} ${insights[name]} (${insights.pinned.includes(name) ? 'file' : 'default'})`;
+    checks.push({ name: 'insights', level: 'ok', detail: (['outliveDeletes', 'hourlyDays', 'dailyDays'] as const).map(shown).join(', ') });
+  }
   if (rows.staleRunning > 0) {
     checks.push({
       name: 'interrupted',
@@ -123,5 +130,21 @@ function examine(sqlite: Database.Database, now: number, quick: boolean): { chec
       advice: 'if their process died, mark them: "execution-history recover"',
     });
   }
-  return { checks, facts: { pageSize, pageCount, freePages, journalMode, autoVacuum, integrity, migrations, rows } };
+  return { checks, facts: { pageSize, pageCount, freePages, journalMode, autoVacuum, integrity, migrations, rows, ...(insights === null ? {} : { insights }) } };
+}
+
+/** The insight settings the file holds, with the defaults for the others; null before migration 0003. */
+function insightSettingsOf(sqlite: Database.Database): InsightSettings | null {
+  const hasTable = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'insight_settings'").get() !== undefined;
+  if (!hasTable) return null;
+  const row = sqlite.prepare('SELECT outlive_deletes, hourly_days, daily_days FROM insight_settings WHERE id = 1').get() as
+    | { outlive_deletes: number | null; hourly_days: number | null; daily_days: number | null }
+    | undefined;
+  const stored = { outliveDeletes: row?.outlive_deletes == null ? null : row.outlive_deletes === 1, hourlyDays: row?.hourly_days ?? null, dailyDays: row?.daily_days ?? null };
+  return {
+    outliveDeletes: stored.outliveDeletes ?? DEFAULT_INSIGHT_SETTINGS.outliveDeletes,
+    hourlyDays: stored.hourlyDays ?? DEFAULT_INSIGHT_SETTINGS.hourlyDays,
+    dailyDays: stored.dailyDays ?? DEFAULT_INSIGHT_SETTINGS.dailyDays,
+    pinned: (['outliveDeletes', 'hourlyDays', 'dailyDays'] as const).filter((name) => stored[name] !== null),
+  };
 }
