@@ -38,7 +38,7 @@ describe('stored histograms', () => {
     expect(text.length).toBeLessThan(800);
   });
 
-  it('give nearest-rank percentiles within 1%, exact below 50 ms, however they are added up', () => {
+  it('give nearest-rank percentiles within 1% + 0.5 ms, exact below 58 ms, however they are added up', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 5 }), (values, parts) => {
         const counts = new DurationCounts();
@@ -53,7 +53,8 @@ describe('stored histograms', () => {
         for (const percent of [50, 95, 99]) {
           const exact = ordered[Math.max(1, Math.ceil((percent * ordered.length) / 100)) - 1] as number;
           const reported = counts.percentile(percent) as number;
-          if (exact < 50) expect(reported).toBe(exact);
+          // The bound README.md states, proven bucket by bucket in tests/percentiles.test.ts.
+          if (exact < 58) expect(reported).toBe(exact);
           else expect(Math.abs(reported - exact)).toBeLessThanOrEqual(exact * 0.01 + 0.5);
         }
         expect(counts.percentile(100, ordered.at(-1))).toBe(ordered.at(-1));
