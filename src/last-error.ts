@@ -25,6 +25,11 @@ export function packedError(at: SQL | SQL.Aliased | unknown, message: SQL | unkn
   return sql<string | null>`(case when ${at} is null then null else printf('%016d', ${at}) || case when ${message} is null then '0' else '1' || ${message} end end)`;
 }
 
+/** An error packed as the SQL above packs it. */
+export function packError(error: LastError): string {
+  return `${String(error.at).padStart(16, '0')}${error.message === null ? '0' : `1${error.message}`}`;
+}
+
 /** The error of a packed text, or null. */
 export function unpackError(packed: string | null): LastError | null {
   if (packed === null) return null;

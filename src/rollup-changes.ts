@@ -74,11 +74,15 @@ export interface NodeRollupChange extends Counted {
   /** Type and name of the last step added, if any was. */
   latest: { nodeType: string; nodeName: string | null } | null;
   skipped: number;
-  /** The longest duration added; removals cannot lower a maximum, so they ask for a recount instead. */
+  /** The longest duration added. */
   addedMax: number | null;
   lastError: LastError | null;
-  /** A removed step may have been the maximum or the last error: recount those two from the stored rows. */
-  recount: boolean;
+  /**
+   * The longest duration and the latest error removed. A removal below the row's maximum (before its last error)
+   * leaves them as they are; one that may have been them asks for a recount from the stored rows.
+   */
+  removedMax: number | null;
+  removedLastError: LastError | null;
 }
 
 export function bucketStartOf(time: number, size: number): number {
@@ -162,19 +166,21 @@ export class RollupChanges {
           skipped: 0,
           addedMax: null,
           lastError: null,
-          recount: false,
+          removedMax: null,
+          removedLastError: null,
           ...counted(),
         };
         this.nodes.set(key, rollup);
       }
       count(rollup, facts.status, facts.durationMs, sign);
+      const error = { message: facts.errorMessage, at: facts.at };
       if (sign < 0) {
-        if (facts.durationMs !== null || facts.status === 'error') rollup.recount = true;
+        if (facts.durationMs !== null) rollup.removedMax = Math.max(rollup.removedMax ?? 0, facts.durationMs);
+        if (facts.status === 'error' && isLaterError(error, rollup.removedLastError)) rollup.removedLastError = error;
         continue;
       }
       rollup.latest = { nodeType: facts.nodeType, nodeName: facts.nodeName };
       if (facts.durationMs !== null) rollup.addedMax = Math.max(rollup.addedMax ?? 0, facts.durationMs);
-      const error = { message: facts.errorMessage, at: facts.at };
       if (facts.status === 'error' && isLaterError(error, rollup.lastError)) rollup.lastError = error;
     }
   }

@@ -60,9 +60,6 @@ export class WeeklyNodeRollups {
             histogram: nodeRollups.histogram,
             lastErrorMessage: nodeRollups.lastErrorMessage,
             lastErrorAt: nodeRollups.lastErrorAt,
-            deletedDurationMax: nodeRollups.deletedDurationMax,
-            deletedLastErrorMessage: nodeRollups.deletedLastErrorMessage,
-            deletedLastErrorAt: nodeRollups.deletedLastErrorAt,
           })
           .from(nodeRollups)
           .where(daysFrom(p('weekStart'), p('weekEnd')))
@@ -119,11 +116,12 @@ export class WeeklyNodeRollups {
     let sum: WeeklyRow | undefined;
     const insert = (row: WeeklyRow) => this.statements.insert.run({ ...row, histogram: durations.encode() });
     for (const day of days) {
-      const [workflowId, nodeId, nodeType, nodeName, success, error, skipped, durationCount, durationSum, durationMax, histogram, lastErrorMessage, lastErrorAt, deletedMax, deletedErrorMessage, deletedErrorAt] =
-        day as [string, string, string, string | null, number, number, number, number, number, number | null, string, string | null, number | null, number | null, string | null, number | null];
+      const [workflowId, nodeId, nodeType, nodeName, success, error, skipped, durationCount, durationSum, durationMax, histogram, lastErrorMessage, lastErrorAt] =
+        day as [string, string, string, string | null, number, number, number, number, number, number | null, string, string | null, number | null];
       if (sum === undefined || sum.workflowId !== workflowId || sum.nodeId !== nodeId) {
         if (sum !== undefined) insert(sum);
         durations.clear();
+        // Weekly rows keep no deleted_* of their own: a week's maximum and last error are recounted from its days.
         sum = {
           grain: 'week', workflowId, bucketStart: week, nodeId, nodeType, nodeName, success: 0, error: 0, skipped: 0, durationCount: 0, durationSum: 0,
           durationMax: null, lastErrorMessage: null, lastErrorAt: null, deletedDurationMax: null, deletedLastErrorMessage: null, deletedLastErrorAt: null,
@@ -138,14 +136,9 @@ export class WeeklyNodeRollups {
       sum.nodeType = nodeType;
       sum.nodeName = nodeName;
       sum.durationMax = larger(sum.durationMax, durationMax);
-      sum.deletedDurationMax = larger(sum.deletedDurationMax, deletedMax);
       if (lastErrorAt !== null && isLaterError({ at: lastErrorAt, message: lastErrorMessage }, errorOf(sum.lastErrorAt, sum.lastErrorMessage))) {
         sum.lastErrorAt = lastErrorAt;
         sum.lastErrorMessage = lastErrorMessage;
-      }
-      if (deletedErrorAt !== null && isLaterError({ at: deletedErrorAt, message: deletedErrorMessage }, errorOf(sum.deletedLastErrorAt, sum.deletedLastErrorMessage))) {
-        sum.deletedLastErrorAt = deletedErrorAt;
-        sum.deletedLastErrorMessage = deletedErrorMessage;
       }
       durations.addStored(histogram);
     }

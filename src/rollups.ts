@@ -5,9 +5,9 @@ import { and, desc, eq, gte, inArray, lt, max, type SQL, sql } from 'drizzle-orm
 import type { HistoryDatabase } from './connection.js';
 import { encodeHistogram, HISTOGRAM_MERGE_FUNCTION, registerHistogramFunctions } from './histogram.js';
 import { type AnySQLiteColumn, SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
-import { packedError } from './last-error.js';
+import { isLaterError, type LastError, packError, packedError, unpackError } from './last-error.js';
 import type { ExecutionFacts, NodeRollupChange, RollupChanges, StepFacts, WorkflowRollupChange } from './rollup-changes.js';
-import { GRAIN_SIZE } from './rollup-changes.js';
+import { bucketStartOf, GRAIN_SIZE, GRAINS, type Grain } from './rollup-changes.js';
 import { executionCounts, executionSteps as steps, nodeRollups, workflowExecutions as executions, workflowRollups } from './schema.js';
 import { WeeklyNodeRollups } from './rollup-weeks.js';
 import { allColumnPlaceholders, prepareDirect } from './statements.js';
@@ -65,29 +65,31 @@ const deletedError = packedError(nodeRollups.deletedLastErrorAt, nodeRollups.del
  * later must still see them. Aggregated in SQL into one JSON text, read before the delete and written after it (so
  * that on a file at its size limit the update can use the pages the delete freed).
  */
-const SUMMARIZE_DOOMED_STEPS = `SELECT json_group_array(json_array(grain, workflow_id, bucket_start, node_id, duration_max, last_error)) FROM (
-  SELECT grains.grain, e.workflow_id, e.started_at / grains.size * grains.size AS bucket_start, s.node_id,
-    max(s.duration_ms) AS duration_max,
-    max(case when s.status = 'error' then ${sqlText(packedError(sql`coalesce(s.completed_at, s.started_at)`, sql`s.error_message`))} end) AS last_error
+const SUMMARIZE_DOOMED_STEPS = `SELECT e.workflow_id, e.started_at, s.node_id, s.duration_ms,
+    case when s.status = 'error' then coalesce(s.completed_at, s.started_at) end, s.error_message
   FROM execution_steps s
   JOIN workflow_executions e ON e.id = s.execution_id
-  CROSS JOIN (${Object.entries(GRAIN_SIZE).map(([grain, size]) => `SELECT '${grain}' AS grain, ${size} AS size`).join(' UNION ALL ')}) AS grains
-  WHERE s.execution_id IN (SELECT value FROM json_each(?)) AND s.status <> 'running'
-  GROUP BY 1, 2, 3, 4
-)`;
-const RETIRE_DELETED_STEPS = `UPDATE node_rollups SET
-  deleted_duration_max = nullif(max(coalesce(node_rollups.deleted_duration_max, -1), coalesce(doomed.duration_max, -1)), -1),
-  deleted_last_error_at = case when doomed.last_error > coalesce(${sqlText(deletedError)}, '')
-    then cast(substr(doomed.last_error, 1, 16) as integer) else node_rollups.deleted_last_error_at end,
-  deleted_last_error_message = case when doomed.last_error > coalesce(${sqlText(deletedError)}, '')
-    then (case substr(doomed.last_error, 17, 1) when '1' then substr(doomed.last_error, 18) end) else node_rollups.deleted_last_error_message end
-FROM (
-  SELECT value ->> 0 AS grain, value ->> 1 AS workflow_id, value ->> 2 AS bucket_start, value ->> 3 AS node_id,
-    value ->> 4 AS duration_max, value ->> 5 AS last_error
-  FROM json_each(?)
-) AS doomed
-WHERE node_rollups.grain = doomed.grain AND node_rollups.workflow_id = doomed.workflow_id
-  AND node_rollups.bucket_start = doomed.bucket_start AND node_rollups.node_id = doomed.node_id`;
+  WHERE s.execution_id IN (SELECT value FROM json_each(?)) AND s.status <> 'running'`;
+/** Folds one summary into a row's deleted_* columns, writing only when it changes them. */
+const RETIRE_DELETED_STEP = `UPDATE node_rollups SET
+  deleted_duration_max = nullif(max(coalesce(deleted_duration_max, -1), coalesce(@durationMax, -1)), -1),
+  deleted_last_error_at = case when @lastError > coalesce(${sqlText(deletedError)}, '') then @lastErrorAt else deleted_last_error_at end,
+  deleted_last_error_message = case when @lastError > coalesce(${sqlText(deletedError)}, '') then @lastErrorMessage else deleted_last_error_message end
+WHERE grain = @grain AND workflow_id = @workflowId AND bucket_start = @bucketStart AND node_id = @nodeId
+  AND (coalesce(@durationMax, -1) > coalesce(deleted_duration_max, -1) OR @lastError > coalesce(${sqlText(deletedError)}, ''))`;
+
+/** Weeks are recounted from their days, so only hours and days keep what their deleted steps were. */
+const GRAINS_KEPT_FOR_DELETES = GRAINS;
+
+/** What a node rollup row's deleted steps contribute: their longest duration and their last error. */
+export interface DeletedSteps {
+  grain: Grain;
+  workflowId: string;
+  bucketStart: number;
+  nodeId: string;
+  durationMax: number | null;
+  lastError: LastError | null;
+}
 
 /** A SQL fragment without parameters as text, for a statement written by hand. */
 function sqlText(fragment: SQL): string {
@@ -98,8 +100,16 @@ export class Rollups {
   private readonly statements;
   readonly weeks: WeeklyNodeRollups;
 
-  /** @param dailySince where the kept daily rollups start: older ones are pruned. */
-  constructor(db: HistoryDatabase, sqlite: BetterSqlite3.Database, dailySince: () => number) {
+  /**
+   * @param dailySince where the kept daily rollups start: older ones are pruned.
+   * @param hourlySince where the kept hourly node rollups start: a day from then on is recounted from its hours.
+   */
+  constructor(
+    db: HistoryDatabase,
+    sqlite: BetterSqlite3.Database,
+    dailySince: () => number,
+    private readonly hourlySince: () => number,
+  ) {
     registerHistogramFunctions(sqlite);
     this.weeks = new WeeklyNodeRollups(db, sqlite, dailySince, (change) => this.applyNodeRollup(change));
     const countKey = keyOf({ workflowId: executionCounts.workflowId, triggerType: executionCounts.triggerType, status: executionCounts.status });
@@ -165,7 +175,8 @@ export class Rollups {
               lastErrorAt: sql`case when ${newerError} then excluded.last_error_at else ${nodeRollups.lastErrorAt} end`,
               histogram: mergedHistogram(nodeRollups.histogram),
             },
-          }),
+          })
+          .returning({ durationMax: nodeRollups.durationMax, lastErrorAt: nodeRollups.lastErrorAt, lastErrorMessage: nodeRollups.lastErrorMessage }),
       ),
       // The recount of the stored steps, with the deleted steps the row still counts.
       setNodeRollupRecount: prepareDirect(
@@ -179,8 +190,30 @@ export class Rollups {
           } as never)
           .where(nodeKey),
       ),
-      summarizeDoomedSteps: sqlite.prepare(SUMMARIZE_DOOMED_STEPS).pluck(),
-      retireDeletedSteps: sqlite.prepare(RETIRE_DELETED_STEPS),
+      summarizeDoomedSteps: sqlite.prepare(SUMMARIZE_DOOMED_STEPS).raw(),
+      retireDeletedStep: sqlite.prepare(RETIRE_DELETED_STEP),
+      maxAndLastErrorOfRows: prepareDirect(
+        sqlite,
+        db
+          .select({ durationMax: max(nodeRollups.durationMax), lastError: sql`max(${packedError(nodeRollups.lastErrorAt, nodeRollups.lastErrorMessage)})` })
+          .from(nodeRollups)
+          .where(
+            and(
+              eq(nodeRollups.grain, p('grain')),
+              eq(nodeRollups.workflowId, p('workflowId')),
+              gte(nodeRollups.bucketStart, p('bucketStart')),
+              lt(nodeRollups.bucketStart, p('bucketEnd')),
+              eq(nodeRollups.nodeId, p('nodeId')),
+            ),
+          ),
+      ),
+      setNodeRollupMaxAndLastError: prepareDirect(
+        sqlite,
+        db
+          .update(nodeRollups)
+          .set({ durationMax: p('durationMax'), lastErrorMessage: p('lastErrorMessage'), lastErrorAt: p('lastErrorAt') } as never)
+          .where(nodeKey),
+      ),
       deleteEmptyNodeRollup: prepareDirect(
         sqlite,
         db
@@ -252,16 +285,41 @@ export class Rollups {
   }
 
   /**
-   * The maxima and last errors of these executions' steps, read before they are deleted, for insights that outlive
-   * deletes; retireDeletedSteps writes them once the executions are gone.
+   * The maxima and last errors of these executions' steps per node rollup row (every grain), read before they are
+   * deleted, for insights that outlive deletes; retireDeletedSteps writes them once the executions are gone. Summed by
+   * hour in SQL, and into days and weeks here.
    */
-  summarizeDoomedSteps(executionIds: string[]): string | null {
-    return executionIds.length === 0 ? null : (this.statements.summarizeDoomedSteps.get(JSON.stringify(executionIds)) as string);
+  summarizeDoomedSteps(executionIds: string[]): DeletedSteps[] {
+    if (executionIds.length === 0) return [];
+    const summaries = new Map<string, DeletedSteps>();
+    const fold = (grain: Grain, workflowId: string, bucketStart: number, nodeId: string, durationMax: number | null, lastError: LastError | null) => {
+      const key = `${grain}\u0000${workflowId}\u0000${bucketStart}\u0000${nodeId}`;
+      const summary = summaries.get(key);
+      if (summary === undefined) {
+        summaries.set(key, { grain, workflowId, bucketStart, nodeId, durationMax, lastError });
+        return;
+      }
+      if (durationMax !== null && (summary.durationMax === null || durationMax > summary.durationMax)) summary.durationMax = durationMax;
+      if (lastError !== null && isLaterError(lastError, summary.lastError)) summary.lastError = lastError;
+    };
+    const steps = this.statements.summarizeDoomedSteps.all(JSON.stringify(executionIds)) as [string, number, string, number | null, number | null, string | null][];
+    for (const [workflowId, startedAt, nodeId, durationMs, errorAt, errorMessage] of steps) {
+      const error = errorAt === null ? null : { at: errorAt, message: errorMessage };
+      for (const [grain, size] of GRAINS_KEPT_FOR_DELETES) fold(grain, workflowId, bucketStartOf(startedAt, size), nodeId, durationMs, error);
+    }
+    return [...summaries.values()];
   }
 
-  /** Keeps a summary of deleted steps in their node rollup rows; call in the deleting transaction, after the delete. */
-  retireDeletedSteps(summary: string | null): void {
-    if (summary !== null) this.statements.retireDeletedSteps.run(summary);
+  /** Keeps the summaries of deleted steps in their node rollup rows; call in the deleting transaction, after the delete. */
+  retireDeletedSteps(summaries: DeletedSteps[]): void {
+    for (const { grain, workflowId, bucketStart, nodeId, durationMax, lastError } of summaries) {
+      this.statements.retireDeletedStep.run({
+        grain, workflowId, bucketStart, nodeId, durationMax,
+        lastError: lastError === null ? null : packError(lastError),
+        lastErrorAt: lastError?.at ?? null,
+        lastErrorMessage: lastError?.message ?? null,
+      });
+    }
   }
 
   /** Writes the changes; call inside the write transaction that made them, after the rows themselves changed. */
@@ -272,8 +330,11 @@ export class Rollups {
       if (left === 0) this.statements.deleteCounts.run(change);
     }
     for (const change of changes.workflows.values()) this.applyWorkflowRollup(change);
-    for (const change of changes.nodes.values()) this.applyNodeRollup(change);
-    this.weeks.mirror([...changes.nodes.values()].filter((change) => change.grain === 'day'));
+    // Finest first: a day's maximum and last error are recounted from its hours, a week's from its days.
+    const nodes = [...changes.nodes.values()];
+    for (const change of nodes) if (change.grain === 'hour') this.applyNodeRollup(change);
+    for (const change of nodes) if (change.grain === 'day') this.applyNodeRollup(change);
+    this.weeks.mirror(nodes.filter((change) => change.grain === 'day'));
   }
 
   private applyWorkflowRollup(change: WorkflowRollupChange): void {
@@ -297,17 +358,32 @@ export class Rollups {
       lastErrorAt: change.lastError?.at ?? null,
       histogram: encodeHistogram(change.histogram),
     };
-    this.statements.addNodeRollup.run(values);
+    const [durationMax, lastErrorAt, lastErrorMessage] = this.statements.addNodeRollup.get(values) as [number | null, number | null, string | null];
     const removed = change.success < 0 || change.error < 0 || change.skipped < 0;
     if (removed && this.statements.deleteEmptyNodeRollup.run(change).changes > 0) return;
-    if (!change.recount) return;
+    // A removal below the maximum left its holder counted, and one before the last error left that one: then
+    // nothing is recounted. Only the removal of a holder (or of its equal) reads the row's stored steps.
+    const lastError = lastErrorAt === null ? null : { at: lastErrorAt, message: lastErrorMessage };
+    const maxRemoved = change.removedMax !== null && (durationMax === null || change.removedMax >= durationMax);
+    const errorRemoved = change.removedLastError !== null && (lastError === null || !isLaterError(lastError, change.removedLastError));
+    if (!maxRemoved && !errorRemoved) return;
     const key = { ...change, bucketEnd: change.bucketStart + GRAIN_SIZE[change.grain] };
-    const lastError = this.statements.lastErrorOfNodeRollup.get(key);
+    // A week is the sum of its days and a kept day of its hours, each exact already (applied first): their maxima and
+    // last errors give the row's, deleted steps included, from 7 or 24 rows instead of all the steps of the bucket.
+    const finer = change.grain === 'week' ? 'day' : change.grain === 'day' && change.bucketStart >= this.hourlySince() ? 'hour' : null;
+    if (finer !== null) {
+      const [durationMaxOfRows, lastErrorOfRows] = this.statements.maxAndLastErrorOfRows.get({ ...key, grain: finer }) as [number | null, string | null];
+      const error = unpackError(lastErrorOfRows);
+      this.statements.setNodeRollupMaxAndLastError.run({ ...change, durationMax: durationMaxOfRows, lastErrorAt: error?.at ?? null, lastErrorMessage: error?.message ?? null });
+      return;
+    }
+    // The finest rows kept are recounted from the stored steps, with the deleted steps they still count.
+    const storedLastError = this.statements.lastErrorOfNodeRollup.get(key);
     this.statements.setNodeRollupRecount.run({
       ...change,
       durationMax: (this.statements.maxOfNodeRollup.get(key)?.[0] as number | null) ?? null,
-      lastErrorMessage: (lastError?.[0] as string | null) ?? null,
-      lastErrorAt: (lastError?.[1] as number | null) ?? null,
+      lastErrorMessage: (storedLastError?.[0] as string | null) ?? null,
+      lastErrorAt: (storedLastError?.[1] as number | null) ?? null,
     });
   }
 

@@ -19,7 +19,7 @@ import { DEFAULT_WAL_LIMIT_BYTES, WalLimit } from './wal.js';
 import { markInterrupted } from './recovery.js';
 import { getExecutionStats } from './stats.js';
 import { type ExecutionFacts, RollupChanges, type StepFacts } from './rollup-changes.js';
-import { Rollups } from './rollups.js';
+import { type DeletedSteps, Rollups } from './rollups.js';
 import { rebuildRollups } from './rollup-rebuild.js';
 import { DAY } from './rollup-changes.js';
 import { type RollupSpan, rollupSpans } from './rollup-spans.js';
@@ -135,7 +135,12 @@ export class ExecutionStore {
     this.executionUpdates = new UpdateStatements(this.db, executions);
     this.stepUpdates = new UpdateStatements(this.db, steps);
     this.settings = new SharedInsightSettings(this.db, sqlite);
-    this.rollups = new Rollups(this.db, sqlite, () => this.now() - this.settings.current().dailyDays * DAY);
+    this.rollups = new Rollups(
+      this.db,
+      sqlite,
+      () => this.now() - this.settings.current().dailyDays * DAY,
+      () => this.settings.kept().nodeHoursFrom,
+    );
     this.timelines = new Timelines(this.db, sqlite);
     const transaction = sqlite.transaction((work: () => unknown) => work());
     this.inWriteTransaction = <T>(work: () => T) => transaction.immediate(work) as T;
@@ -550,14 +555,14 @@ export class ExecutionStore {
    * rollups), to be written once they are deleted. Insights that outlive deletes keep the steps' maxima and last
    * errors in their rollup rows now, while the steps can still be read. Call in the deleting transaction.
    */
-  private countDoomed(ids: string[]): { changes: RollupChanges; deletedSteps: string | null } {
+  private countDoomed(ids: string[]): { changes: RollupChanges; deletedSteps: DeletedSteps[] } {
     // Read in the transaction: another process may have pinned the setting since this one opened the file.
     const { outliveDeletes } = this.settings.current();
     const changes = new RollupChanges(!outliveDeletes);
     for (const facts of this.rollups.executionFacts(ids)) changes.execution(facts, -1);
     if (outliveDeletes) return { changes, deletedSteps: this.rollups.summarizeDoomedSteps(ids) };
     for (const facts of this.rollups.stepFactsOfExecutions(ids)) changes.step(facts, -1);
-    return { changes, deletedSteps: null };
+    return { changes, deletedSteps: [] };
   }
 
   /** Writes what deleting executions changed, once they are deleted (see countDoomed). */

@@ -1,4 +1,4 @@
-// Part 9: insights (issue 5). Each store call beside the plain SQL a straightforward implementation would run: one
+// Part 9: insights. Each store call beside the plain SQL a straightforward implementation would run: one
 // aggregate over the rows with the best plain index. The targets are absolute times at the large scale; the two
 // sides are timed apart (see `apart`), since the naive side scans gigabytes and empties the caches.
 import { openExecutionStore } from '../../src/index.js';
@@ -9,6 +9,8 @@ import type { openRaw } from '../raw.js';
 
 type Raw = ReturnType<typeof openRaw>;
 const HOUR = 3_600_000;
+const BERLIN_WINTER_OFFSET = HOUR;
+const KOLKATA_OFFSET = 5.5 * HOUR;
 const DURATION_KEY = '(case when duration_ms is null then -1 else duration_ms end)';
 
 export async function insightParts(file: string, raw: Raw, reps: number): Promise<Row[]> {
@@ -46,6 +48,10 @@ export async function insightParts(file: string, raw: Raw, reps: number): Promis
   const timelineSql = sqlite.prepare(`SELECT started_at / ${HOUR} hour, count(*), count(*) filter (where status = 'error'),
     count(*) filter (where status = 'running'), avg(duration_ms)
     FROM workflow_executions WHERE started_at >= ? AND started_at < ? GROUP BY hour`);
+  // A plain implementation of local days: shift the start by the zone's offset (ignoring daylight saving) and group.
+  const localDaySql = sqlite.prepare(`SELECT (started_at + ?) / ${DAY} day, count(*), count(*) filter (where status = 'error'),
+    count(*) filter (where status = 'running'), avg(duration_ms)
+    FROM workflow_executions WHERE started_at >= ? AND started_at < ? GROUP BY day`);
   const summarySql = sqlite.prepare(`SELECT workflow_id, count(*), count(*) filter (where status = 'success'), avg(duration_ms)
     FROM workflow_executions WHERE started_at >= ? AND started_at < ? GROUP BY workflow_id`);
   const lastRunSql = sqlite.prepare('SELECT id, status, started_at FROM workflow_executions WHERE workflow_id = ? ORDER BY started_at DESC LIMIT 1');
@@ -77,6 +83,22 @@ export async function insightParts(file: string, raw: Raw, reps: number): Promis
       reps * 2,
       () => store.getTimeline({ startedAfter: from, startedBefore: HISTORY_END, bucket: 'hour' }),
       () => timelineSql.all(from, HISTORY_END),
+    ],
+    [
+      // Local days are summed from hourly rollups (a Berlin day is not a UTC day).
+      'getTimeline, 30 days by day in Europe/Berlin',
+      10,
+      reps * 2,
+      () => store.getTimeline({ startedAfter: from, startedBefore: HISTORY_END, bucket: 'day', timeZone: 'Europe/Berlin' }),
+      () => localDaySql.all(BERLIN_WINTER_OFFSET, from, HISTORY_END),
+    ],
+    [
+      // +5:30: every day starts mid-hour, so its two edge hours are counted from the stored rows and checked.
+      'getTimeline, 30 days by day in Asia/Kolkata',
+      50,
+      reps * 2,
+      () => store.getTimeline({ startedAfter: from, startedBefore: HISTORY_END, bucket: 'day', timeZone: 'Asia/Kolkata' }),
+      () => localDaySql.all(KOLKATA_OFFSET, from, HISTORY_END),
     ],
     [
       'getWorkflowSummaries, 50 workflows, 30 days',
