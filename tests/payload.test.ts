@@ -1,7 +1,27 @@
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CIRCULAR_MARKER, ExecutionStore } from '../src/index.js';
-import { T0, memoryStore, newExecution, newStep, track } from './factories.js';
+import { CIRCULAR_MARKER, ExecutionStore, ExecutionStoreError, openExecutionStore } from '../src/index.js';
+import { T0, memoryStore, newExecution, newStep, tempDir, track } from './factories.js';
+
+/** Every text column of every row of the file, as the bytes stored, decoded as UTF-8 that must be valid. */
+function storedTexts(path: string): string[] {
+  const sqlite = new Database(path, { readonly: true });
+  try {
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const texts: string[] = [];
+    for (const table of ['workflow_executions', 'execution_steps']) {
+      const columns = (sqlite.pragma(`table_info(${table})`) as { name: string; type: string }[]).filter((column) => column.type === 'TEXT');
+      const select = columns.map((column) => `CAST(${column.name} AS BLOB) AS ${column.name}`).join(', ');
+      for (const row of sqlite.prepare(`SELECT ${select} FROM ${table}`).all() as Record<string, Buffer | null>[]) {
+        for (const bytes of Object.values(row)) if (bytes !== null) texts.push(utf8.decode(bytes));
+      }
+    }
+    return texts;
+  } finally {
+    sqlite.close();
+  }
+}
 
 describe('payloads', () => {
   it('round-trips payloads under the limit exactly, keeping key order', async () => {
@@ -57,6 +77,61 @@ describe('payloads', () => {
     };
     const id = await store.createExecution(newExecution({ metadata: hostile }));
     expect((await store.getExecution(id))?.metadata).toEqual({ __unserializable: true, reason: 'no access' });
+  });
+
+  it('keeps the fact of a payload whose toJSON() throws, or that is a revoked Proxy, instead of failing the write', async () => {
+    const store = await memoryStore();
+    const { proxy: revoked, revoke } = Proxy.revocable({ orderId: 42 }, {});
+    revoke();
+    const id = await store.createExecution(
+      newExecution({
+        triggerData: { toJSON: () => { throw new Error('lazy value not loaded'); } } as never,
+        metadata: revoked,
+      }),
+    );
+    const execution = await store.getExecution(id);
+    expect({ triggerData: execution?.triggerData, metadata: execution?.metadata }).toEqual({
+      triggerData: { __unserializable: true, reason: 'lazy value not loaded' },
+      metadata: { __unserializable: true, reason: "Cannot perform 'get' on a proxy that has been revoked" },
+    });
+  });
+
+  it('round-trips strings with lone surrogates in payload keys and values exactly, storing only valid UTF-8', async () => {
+    const path = join(tempDir(), 'history.db');
+    const store = track(await openExecutionStore(path));
+    const triggerData = { text: 'Sync \uD800 orders', ['key \uDC00']: ['\uDE80\uD83D', { deep: 'end \uD83D' }], pair: '🚀' };
+    const metadata = { note: '\uDFFF' };
+    const inputData = { chunk: 'half an emoji: \uD83D' };
+    const outputData = { chunk: '\uDE80 and the other half' };
+    const executionId = await store.createExecution(newExecution({ triggerData, metadata }));
+    await store.addStep(newStep(executionId, { inputData, outputData }));
+
+    const stored = await store.getExecutionWithSteps(executionId);
+    expect({ triggerData: stored?.triggerData, metadata: stored?.metadata }).toEqual({ triggerData, metadata });
+    expect({ inputData: stored?.steps[0]?.inputData, outputData: stored?.steps[0]?.outputData }).toEqual({ inputData, outputData });
+    store.close();
+    // JSON escapes a lone surrogate (\ud800), so the payload text is plain ASCII there; decoding fails on any bad byte.
+    expect(storedTexts(path).filter((text) => text.startsWith('{'))).toEqual([
+      '{"text":"Sync \\ud800 orders","key \\udc00":["\\ude80\\ud83d",{"deep":"end \\ud83d"}],"pair":"🚀"}',
+      '{"note":"\\udfff"}',
+      '{"chunk":"half an emoji: \\ud83d"}',
+      '{"chunk":"\\ude80 and the other half"}',
+    ]);
+  });
+
+  it('rejects a lone surrogate in a text column, so the file never holds text that is not UTF-8', async () => {
+    const path = join(tempDir(), 'history.db');
+    const store = track(await openExecutionStore(path));
+    const executionId = await store.createExecution(newExecution({ workflowName: 'Sync 🚀 orders' }));
+    const attempts = [
+      store.createExecution(newExecution({ workflowName: 'Sync \uD800 orders' })),
+      store.addStep(newStep(executionId, { nodeName: 'Fetch \uDC00' })),
+      store.updateExecution(executionId, { status: 'error', errorMessage: 'bad byte \uD83D' }),
+    ];
+    const codes = await Promise.all(attempts.map((attempt) => attempt.then(() => 'written', (error: unknown) => (error as ExecutionStoreError).code)));
+    expect(codes).toEqual(['VALIDATION', 'VALIDATION', 'VALIDATION']);
+    store.close();
+    expect(storedTexts(path).filter((text) => text.includes('Sync'))).toEqual(['Sync 🚀 orders']);
   });
 
   it('truncates a payload over maxPayloadBytes to a marker with its size and a preview of at most that many bytes', async () => {
