@@ -56,7 +56,8 @@ function mergedHistogram(column: AnySQLiteColumn) {
   return sql`case when excluded.histogram = '' then ${column} else ${sql.raw(HISTOGRAM_MERGE_FUNCTION)}(${column}, excluded.histogram) end`;
 }
 
-const newerError = sql`${packedError(sql`excluded.last_error_at`, sql`excluded.last_error_message`)} > coalesce(${packedError(nodeRollups.lastErrorAt, nodeRollups.lastErrorMessage)}, '')`;
+// Most upserts carry no error: then nothing is packed.
+const newerError = sql`excluded.last_error_at is not null and ${packedError(sql`excluded.last_error_at`, sql`excluded.last_error_message`)} > coalesce(${packedError(nodeRollups.lastErrorAt, nodeRollups.lastErrorMessage)}, '')`;
 const deletedError = packedError(nodeRollups.deletedLastErrorAt, nodeRollups.deletedLastErrorMessage);
 
 /**
@@ -77,6 +78,15 @@ const RETIRE_DELETED_STEP = `UPDATE node_rollups SET
   deleted_last_error_message = case when @lastError > coalesce(${sqlText(deletedError)}, '') then @lastErrorMessage else deleted_last_error_message end
 WHERE grain = @grain AND workflow_id = @workflowId AND bucket_start = @bucketStart AND node_id = @nodeId
   AND (coalesce(@durationMax, -1) > coalesce(deleted_duration_max, -1) OR @lastError > coalesce(${sqlText(deletedError)}, ''))`;
+
+/**
+ * A bucket of a workflow with no execution stored any more: every step its node rows count is a deleted one, so what
+ * the deleted steps were is simply what the rows say. One statement for all of the bucket's nodes: retention empties
+ * whole hours and days, and one statement per node row was most of a clean-up's time.
+ */
+const RETIRE_EMPTIED_BUCKET = `UPDATE node_rollups SET deleted_duration_max = duration_max,
+  deleted_last_error_at = last_error_at, deleted_last_error_message = last_error_message
+WHERE grain = @grain AND workflow_id = @workflowId AND bucket_start = @bucketStart`;
 
 /** Weeks are recounted from their days, so only hours and days keep what their deleted steps were. */
 const GRAINS_KEPT_FOR_DELETES = GRAINS;
@@ -128,6 +138,21 @@ export class Rollups {
       lt(executions.startedAt, p('bucketEnd')),
       eq(steps.nodeId, p('nodeId')),
     );
+    const nodeUpsert = db
+  .insert(nodeRollups)
+      .values(allColumnPlaceholders(nodeRollups) as never)
+      .onConflictDoUpdate({
+        target: [nodeRollups.grain, nodeRollups.workflowId, nodeRollups.bucketStart, nodeRollups.nodeId],
+        set: {
+          ...addUp(['success', 'error', 'skipped', 'duration_count', 'duration_sum']),
+          nodeType: sql`case when ${p('named')} then excluded.node_type else ${nodeRollups.nodeType} end`,
+          nodeName: sql`case when ${p('named')} then excluded.node_name else ${nodeRollups.nodeName} end`,
+          durationMax: sql`nullif(max(coalesce(${nodeRollups.durationMax}, -1), coalesce(excluded.duration_max, -1)), -1)`,
+          lastErrorMessage: sql`case when ${newerError} then excluded.last_error_message else ${nodeRollups.lastErrorMessage} end`,
+          lastErrorAt: sql`case when ${newerError} then excluded.last_error_at else ${nodeRollups.lastErrorAt} end`,
+          histogram: mergedHistogram(nodeRollups.histogram),
+        },
+      });
     this.statements = {
       addCounts: prepareDirect(
         sqlite,
@@ -159,24 +184,12 @@ export class Rollups {
         sqlite,
         db.delete(workflowRollups).where(and(workflowKey, sql`${workflowRollups.success} + ${workflowRollups.error} = 0`)),
       ),
-      addNodeRollup: prepareDirect(
+      // Two forms of one upsert: a change that removes steps reads the row's maximum and last error back, to know
+      // whether it removed them; recording only adds, and reads nothing.
+      addNodeRollup: prepareDirect(sqlite, nodeUpsert),
+      addNodeRollupReturning: prepareDirect(
         sqlite,
-        db
-          .insert(nodeRollups)
-          .values(allColumnPlaceholders(nodeRollups) as never)
-          .onConflictDoUpdate({
-            target: [nodeRollups.grain, nodeRollups.workflowId, nodeRollups.bucketStart, nodeRollups.nodeId],
-            set: {
-              ...addUp(['success', 'error', 'skipped', 'duration_count', 'duration_sum']),
-              nodeType: sql`case when ${p('named')} then excluded.node_type else ${nodeRollups.nodeType} end`,
-              nodeName: sql`case when ${p('named')} then excluded.node_name else ${nodeRollups.nodeName} end`,
-              durationMax: sql`nullif(max(coalesce(${nodeRollups.durationMax}, -1), coalesce(excluded.duration_max, -1)), -1)`,
-              lastErrorMessage: sql`case when ${newerError} then excluded.last_error_message else ${nodeRollups.lastErrorMessage} end`,
-              lastErrorAt: sql`case when ${newerError} then excluded.last_error_at else ${nodeRollups.lastErrorAt} end`,
-              histogram: mergedHistogram(nodeRollups.histogram),
-            },
-          })
-          .returning({ durationMax: nodeRollups.durationMax, lastErrorAt: nodeRollups.lastErrorAt, lastErrorMessage: nodeRollups.lastErrorMessage }),
+        nodeUpsert.returning({ durationMax: nodeRollups.durationMax, lastErrorAt: nodeRollups.lastErrorAt, lastErrorMessage: nodeRollups.lastErrorMessage }),
       ),
       // The recount of the stored steps, with the deleted steps the row still counts.
       setNodeRollupRecount: prepareDirect(
@@ -192,6 +205,15 @@ export class Rollups {
       ),
       summarizeDoomedSteps: sqlite.prepare(SUMMARIZE_DOOMED_STEPS).raw(),
       retireDeletedStep: sqlite.prepare(RETIRE_DELETED_STEP),
+      retireEmptiedBucket: sqlite.prepare(RETIRE_EMPTIED_BUCKET),
+      executionStoredIn: prepareDirect(
+        sqlite,
+        db
+          .select({ id: executions.id })
+          .from(executions)
+          .where(and(eq(executions.workflowId, p('workflowId')), gte(executions.startedAt, p('from')), lt(executions.startedAt, p('to'))))
+          .limit(1),
+      ),
       maxAndLastErrorOfRows: prepareDirect(
         sqlite,
         db
@@ -312,7 +334,17 @@ export class Rollups {
 
   /** Keeps the summaries of deleted steps in their node rollup rows; call in the deleting transaction, after the delete. */
   retireDeletedSteps(summaries: DeletedSteps[]): void {
+    const emptied = new Map<string, boolean>();
     for (const { grain, workflowId, bucketStart, nodeId, durationMax, lastError } of summaries) {
+      const bucket = `${grain}\u0000${workflowId}\u0000${bucketStart}`;
+      let isEmpty = emptied.get(bucket);
+      if (isEmpty === undefined) {
+        const range = { workflowId, from: bucketStart, to: bucketStart + GRAIN_SIZE[grain] };
+        isEmpty = this.statements.executionStoredIn.get(range) === undefined;
+        if (isEmpty) this.statements.retireEmptiedBucket.run({ grain, workflowId, bucketStart });
+        emptied.set(bucket, isEmpty);
+      }
+      if (isEmpty) continue;
       this.statements.retireDeletedStep.run({
         grain, workflowId, bucketStart, nodeId, durationMax,
         lastError: lastError === null ? null : packError(lastError),
@@ -358,7 +390,12 @@ export class Rollups {
       lastErrorAt: change.lastError?.at ?? null,
       histogram: encodeHistogram(change.histogram),
     };
-    const [durationMax, lastErrorAt, lastErrorMessage] = this.statements.addNodeRollup.get(values) as [number | null, number | null, string | null];
+    if (change.removedMax === null && change.removedLastError === null) {
+      this.statements.addNodeRollup.run(values);
+      if (change.success < 0 || change.error < 0 || change.skipped < 0) this.statements.deleteEmptyNodeRollup.run(change);
+      return;
+    }
+    const [durationMax, lastErrorAt, lastErrorMessage] = this.statements.addNodeRollupReturning.get(values) as [number | null, number | null, string | null];
     const removed = change.success < 0 || change.error < 0 || change.skipped < 0;
     if (removed && this.statements.deleteEmptyNodeRollup.run(change).changes > 0) return;
     // A removal below the maximum left its holder counted, and one before the last error left that one: then
