@@ -64,3 +64,25 @@ function rootMessage(error: unknown): string {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);
 }
+
+/**
+ * Carries what a caller's callback (an onProgress) threw through the store's error handling, so that it reaches the
+ * caller as it was thrown rather than as a database failure. Never leaves the store.
+ */
+export class CallbackFailure extends Error {
+  constructor(readonly thrown: unknown) {
+    super('a callback threw');
+  }
+}
+
+/** The callback, its exceptions marked as the caller's own. */
+export function callerCallback<T>(callback: ((value: T) => void) | undefined): ((value: T) => void) | undefined {
+  if (callback === undefined) return undefined;
+  return (value) => {
+    try {
+      callback(value);
+    } catch (error) {
+      throw new CallbackFailure(error);
+    }
+  };
+}

@@ -5,7 +5,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS, createPrivateFile, type HistoryDatabase, prepa
 import { resolveDatabasePath } from './database-path.js';
 import { openFailure } from './open-failure.js';
 import { readStorageState, storageFullError } from './storage-full.js';
-import { ExecutionStoreError, sqliteErrorCode, toStoreError } from './errors.js';
+import { CallbackFailure, callerCallback, ExecutionStoreError, sqliteErrorCode, toStoreError } from './errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { PageQueries, sortKeyOf } from './pages.js';
 import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
@@ -126,7 +126,7 @@ export class ExecutionStore {
       payload: createPayloadEncoder(settings?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, redactor),
       text: (text) => redactor.text(text),
     };
-    this.now = settings?.now ?? Date.now;
+    this.now = checkedClock(settings?.now ?? Date.now);
     const busyTimeoutMs = settings?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     this.db = this.guard('opening the execution history', () => prepareDatabase(sqlite, busyTimeoutMs));
     this.wal = new WalLimit(sqlite, settings?.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES, busyTimeoutMs);
@@ -295,7 +295,7 @@ export class ExecutionStore {
     const settings = validate(oldExecutionsCleanupOptionsSchema, options, what, 'options');
     const where = finishedStartedBefore(this.now() - maxAgeMs, settings?.workflowId);
     if (settings?.dryRun) return this.guard(what, () => countMatching(this.db, where));
-    return this.cleanUp(what, (batch) => deleteInBatches(this.db, where, batch, settings));
+    return this.cleanUp(what, (batch) => deleteInBatches(this.db, where, batch, { onProgress: callerCallback(settings?.onProgress) }));
   }
 
   /**
@@ -309,7 +309,9 @@ export class ExecutionStore {
     if (workflowId !== undefined) validate(idSchema, workflowId, what, 'workflowId');
     const settings = validate(cleanupOptionsSchema, options, what, 'options');
     if (settings?.dryRun) return this.guard(what, () => this.inReadTransaction(() => countMatching(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId))));
-    return this.cleanUp(what, (batch) => deleteInBatches(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId), batch, settings));
+    return this.cleanUp(what, (batch) =>
+      deleteInBatches(this.db, finishedOlderThanNewest(this.db, maxCount, workflowId), batch, { onProgress: callerCallback(settings?.onProgress) }),
+    );
   }
 
   /**
@@ -415,7 +417,8 @@ export class ExecutionStore {
    */
   async rebuildInsights(options?: RebuildOptions): Promise<RebuiltInsights> {
     const what = 'rebuildInsights';
-    const onProgress = validate(cleanupOptionsSchema, options, what, 'options')?.onProgress as RebuildOptions['onProgress'];
+    const onProgress = callerCallback(validate(cleanupOptionsSchema, options, what, 'options')?.onProgress as RebuildOptions['onProgress']);
+    const now = this.now(); // read before anything is written
     let done: RebuildProgress | undefined;
     const rebuilt = this.guard(
       what,
@@ -429,7 +432,7 @@ export class ExecutionStore {
         `this call had recounted ${done.days} of ${done.totalDays} days, each committed whole, and the insights are consistent; ` +
           `calling rebuildInsights again recounts every day (the first ${done.days} are right already)`,
     );
-    this.compactUnlessFull(what);
+    this.compactUnlessFull(what, now);
     this.wal.checkpoint();
     return rebuilt;
   }
@@ -481,23 +484,25 @@ export class ExecutionStore {
     try {
       return run();
     } catch (error) {
+      // The caller's own callback threw: its exception is theirs, not a database failure (what was reported is committed).
+      if (error instanceof CallbackFailure) throw error.thrown;
       if (sqliteErrorCode(error) !== 'SQLITE_FULL') throw toStoreError(error, what);
       throw storageFullError(what, error, readStorageState(this.sqlite), committed?.());
     }
   }
 
   /** Compacts the weeks that are due, each in a write transaction of its own, so that writers wait for one at most. */
-  private compactWeeks(progress = { weeks: 0 }): void {
-    while (this.inWriteTransaction(() => this.rollups.weeks.compactNext(this.now())) !== null) progress.weeks++;
+  private compactWeeks(progress = { weeks: 0 }, now = this.now()): void {
+    while (this.inWriteTransaction(() => this.rollups.weeks.compactNext(now)) !== null) progress.weeks++;
   }
 
   /**
    * Compacts the weeks that are due, unless the disk is full: compaction is a speed-up that needs new pages, and the
    * clean-ups must work on a full disk, since they are how room is made. The next clean-up or compactInsights does it.
    */
-  private compactUnlessFull(what: string): void {
+  private compactUnlessFull(what: string, now = this.now()): void {
     try {
-      this.compactWeeks();
+      this.compactWeeks(undefined, now);
     } catch (error) {
       if (sqliteErrorCode(error) !== 'SQLITE_FULL') throw toStoreError(error, what);
     }
@@ -588,6 +593,7 @@ export class ExecutionStore {
 
   /** Runs a batched clean-up that keeps the WAL bounded between its batches, and ends with a checkpoint. */
   private cleanUp(what: string, deleteInBatches: (batch: RetentionBatch) => number): number {
+    const now = this.now(); // read before anything is written: a broken clock fails the call, not its last step
     const progress = { deleted: 0, batches: 0 };
     const deletedSoFar = () => `this call had deleted ${progress.deleted} executions in ${progress.batches} batch(es), each committed whole with what it took from the insights`;
     // A checkpoint first: on a disk that has just been given some room, the database takes in its WAL, and the
@@ -616,10 +622,10 @@ export class ExecutionStore {
     );
     this.guard(
       what,
-      () => this.inWriteTransaction(() => pruneRollups(this.db, this.settings, this.now())),
+      () => this.inWriteTransaction(() => pruneRollups(this.db, this.settings, now)),
       () => `${deletedSoFar()}, which is all it had to, but not yet pruned the insight rollups; calling ${what} again prunes them`,
     );
-    this.compactUnlessFull(what);
+    this.compactUnlessFull(what, now);
     this.wal.checkpoint(); // deletes grow the WAL; leave it empty rather than at its largest
     return deleted;
   }
@@ -697,6 +703,26 @@ function stepFactsOf(row: Record<string, unknown>, execution: { workflowId: stri
     durationMs: row.durationMs as number | null,
     errorMessage: row.errorMessage as string | null,
     at: (row.completedAt ?? row.startedAt) as number,
+  };
+}
+
+/**
+ * The store's clock (options.now), checked at every reading: a clock that throws or answers something other than a
+ * time would otherwise surface as a database failure or a cut-off of NaN.
+ */
+function checkedClock(now: () => number): () => number {
+  return () => {
+    let time: unknown;
+    try {
+      time = now();
+    } catch (error) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new ExecutionStoreError('VALIDATION', `ExecutionStore: options.now() threw ${reason}; expected a function returning the time in ms since the epoch`, { cause: error });
+    }
+    if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) {
+      throw new ExecutionStoreError('VALIDATION', `ExecutionStore: options.now() returned ${String(time)}; expected the time in ms since the epoch, a non-negative number`);
+    }
+    return time;
   };
 }
 

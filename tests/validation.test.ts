@@ -490,3 +490,45 @@ describe('changes with a field set to undefined', () => {
     });
   });
 });
+
+describe("the caller's own functions", () => {
+  it('a clock that throws or answers no time gives VALIDATION naming options.now, never a database failure or a NaN cut-off', async () => {
+    let reading: () => number = () => {
+      throw new Error('clock not synchronised');
+    };
+    const store = await memoryStore({ now: () => reading() });
+    const id = await store.createExecution(newExecution({ status: 'success', completedAt: T0 + 10 }));
+    await expect(store.cleanupOldExecutions(0)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: 'ExecutionStore: options.now() threw Error: clock not synchronised; expected a function returning the time in ms since the epoch',
+    });
+    reading = () => Number.NaN;
+    for (const call of [() => store.recoverInterruptedExecutions(), () => store.cleanupByCount(0), () => store.compactInsights()]) {
+      await expect(call()).rejects.toMatchObject({
+        code: 'VALIDATION',
+        message: 'ExecutionStore: options.now() returned NaN; expected the time in ms since the epoch, a non-negative number',
+      });
+    }
+    expect((await store.queryExecutions()).map((execution) => execution.id)).toEqual([id]);
+  });
+
+  it("an onProgress that throws stops the clean-up after the batch it reported, and its error reaches the caller as it was thrown", async () => {
+    const store = await memoryStore({ now: () => T0 + 86_400_000 });
+    for (let i = 0; i < 300; i++) await store.createExecution(newExecution({ startedAt: T0 + i, status: 'success', completedAt: T0 + i + 1 }));
+    const stop = new Error('progress bar closed');
+    const reported: number[] = [];
+    const failure = await store
+      .cleanupOldExecutions(0, {
+        onProgress: ({ deleted }) => {
+          reported.push(deleted);
+          throw stop;
+        },
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toBe(stop);
+    expect(reported).toEqual([200]); // the first batch, committed
+    expect((await store.getExecutionStats()).total).toBe(100);
+    const rebuildStop = new Error('cancelled');
+    await expect(store.rebuildInsights({ onProgress: () => { throw rebuildStop; } })).rejects.toBe(rebuildStop);
+  });
+});
