@@ -60,7 +60,10 @@ export function createPayloadEncoder(maxPayloadBytes: number, redactor: Redactor
       const reason = redactor.text(error instanceof Error ? error.message : String(error));
       json = JSON.stringify({ __unserializable: true, reason });
     }
-    if (json === undefined) return null;
+    // Validation saw an object here; a toJSON() that answers differently the second time must not store something else.
+    if (json === undefined || !json.startsWith('{')) {
+      json = JSON.stringify({ __unserializable: true, reason: `its JSON was ${json === undefined ? 'nothing' : `not an object (${json.slice(0, 40)})`} when it was written` });
+    }
     return truncated(json, maxPayloadBytes);
   };
 }

@@ -121,7 +121,14 @@ export class ExecutionStore {
     options?: ExecutionStoreOptions,
   ) {
     const settings = validate(optionsSchema, options, 'ExecutionStore', 'options');
-    const redactor = new Redactor(settings?.redactKeys ?? DEFAULT_REDACT_KEYS);
+    // The patterns are read now; one whose source throws is bad input, not a problem of the file.
+    const redactor = this.guard('ExecutionStore', () => {
+      try {
+        return new Redactor(settings?.redactKeys ?? DEFAULT_REDACT_KEYS);
+      } catch (error) {
+        throw new ExecutionStoreError('VALIDATION', `ExecutionStore: invalid input: options.redactKeys: reading it threw ${String(error)}; expected strings and RegExps`, { cause: error });
+      }
+    });
     this.encoding = {
       payload: createPayloadEncoder(settings?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, redactor),
       text: (text) => redactor.text(text),

@@ -218,3 +218,14 @@ describe('payloads', () => {
     expect(stored).not.toContain('leaf');
   });
 });
+
+describe('a payload whose toJSON() answers differently each time', () => {
+  it('is stored as an object even when the second answer, the one written, is not one', async () => {
+    const store = await memoryStore();
+    let calls = 0;
+    const fickle = { toJSON: () => (++calls === 1 ? { first: true } : [1, 2]) };
+    const id = await store.createExecution(newExecution({ triggerData: fickle as unknown as Record<string, unknown> }));
+    expect(calls).toBe(2); // once by validation, once by the encoder
+    expect((await store.getExecution(id))?.triggerData).toEqual({ __unserializable: true, reason: 'its JSON was not an object ([1,2]) when it was written' });
+  });
+});
