@@ -66,11 +66,13 @@ const deletedError = packedError(nodeRollups.deletedLastErrorAt, nodeRollups.del
  * later must still see them. Aggregated in SQL into one JSON text, read before the delete and written after it (so
  * that on a file at its size limit the update can use the pages the delete freed).
  */
-const SUMMARIZE_DOOMED_STEPS = `SELECT e.workflow_id, e.started_at, s.node_id, s.duration_ms,
-    case when s.status = 'error' then coalesce(s.completed_at, s.started_at) end, s.error_message
+// The steps alone (their executions' workflow and start are read once per execution): a join read an execution per
+// step. The error columns are read only for failed steps; they sit after the payloads in the row.
+const SUMMARIZE_DOOMED_STEPS = `SELECT s.execution_id, s.node_id, s.duration_ms,
+    case when s.status = 'error' then coalesce(s.completed_at, s.started_at) end, case when s.status = 'error' then s.error_message end
   FROM execution_steps s
-  JOIN workflow_executions e ON e.id = s.execution_id
   WHERE s.execution_id IN (SELECT value FROM json_each(?)) AND s.status <> 'running'`;
+const KEYS_OF_EXECUTIONS = 'SELECT id, workflow_id, started_at FROM workflow_executions WHERE id IN (SELECT value FROM json_each(?))';
 /** Folds one summary into a row's deleted_* columns, writing only when it changes them. */
 const RETIRE_DELETED_STEP = `UPDATE node_rollups SET
   deleted_duration_max = nullif(max(coalesce(deleted_duration_max, -1), coalesce(@durationMax, -1)), -1),
@@ -204,6 +206,7 @@ export class Rollups {
           .where(nodeKey),
       ),
       summarizeDoomedSteps: sqlite.prepare(SUMMARIZE_DOOMED_STEPS).raw(),
+      keysOfExecutions: sqlite.prepare(KEYS_OF_EXECUTIONS).raw(),
       retireDeletedStep: sqlite.prepare(RETIRE_DELETED_STEP),
       retireEmptiedBucket: sqlite.prepare(RETIRE_EMPTIED_BUCKET),
       executionStoredIn: prepareDirect(
@@ -324,8 +327,11 @@ export class Rollups {
       if (durationMax !== null && (summary.durationMax === null || durationMax > summary.durationMax)) summary.durationMax = durationMax;
       if (lastError !== null && isLaterError(lastError, summary.lastError)) summary.lastError = lastError;
     };
-    const steps = this.statements.summarizeDoomedSteps.all(JSON.stringify(executionIds)) as [string, number, string, number | null, number | null, string | null][];
-    for (const [workflowId, startedAt, nodeId, durationMs, errorAt, errorMessage] of steps) {
+    const ids = JSON.stringify(executionIds);
+    const keys = new Map((this.statements.keysOfExecutions.all(ids) as [string, string, number][]).map(([id, workflowId, startedAt]) => [id, { workflowId, startedAt }]));
+    const steps = this.statements.summarizeDoomedSteps.all(ids) as [string, string, number | null, number | null, string | null][];
+    for (const [executionId, nodeId, durationMs, errorAt, errorMessage] of steps) {
+      const { workflowId, startedAt } = keys.get(executionId) as { workflowId: string; startedAt: number };
       const error = errorAt === null ? null : { at: errorAt, message: errorMessage };
       for (const [grain, size] of GRAINS_KEPT_FOR_DELETES) fold(grain, workflowId, bucketStartOf(startedAt, size), nodeId, durationMs, error);
     }
