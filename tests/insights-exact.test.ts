@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ExecutionStore, openExecutionStore } from '../src/index.js';
 import type { ExecutionChanges, ExecutionWithSteps, NewExecution, NewStep, RunStep, StepChanges } from '../src/types.js';
+import { random as seededRandom } from '../src/simulated-history.js';
 import { tempDir, track } from './factories.js';
 import {
   compareAnswer,
@@ -86,20 +87,6 @@ const workflowOf = (id: string) => [...WORKFLOWS, LEGACY].find((workflow) => wor
 
 const ERRORS = ['HTTP 502 from upstream', 'Timeout after 30000 ms', 'Deadlock on row 17', 'Invalid JSON in response', 'Quota exceeded'];
 
-// ------------------------------------------------------------------------------------------------------------------
-// A deterministic random source
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const integer = (random: Random, below: number) => Math.floor(random() * below);
@@ -639,7 +626,7 @@ interface Run {
 }
 
 async function runMainScenario(options: { outliveDeletes: boolean; deletes: boolean; answerAt?: Checkpoint[] }): Promise<Run> {
-  const scenario = new Scenario({ outliveDeletes: options.outliveDeletes }, seeded(20260302));
+  const scenario = new Scenario({ outliveDeletes: options.outliveDeletes }, seededRandom(20260302));
   await scenario.open();
   const questions = mainQuestions();
   const answers = new Map<Checkpoint, Answered[]>();
@@ -777,7 +764,7 @@ describe.each([
   let answers: Answered[];
   let dailyCutoff: number;
   beforeAll(async () => {
-    const scenario = new Scenario({ outliveDeletes, hourlyDays: 2, dailyDays: 10 }, seeded(10));
+    const scenario = new Scenario({ outliveDeletes, hourlyDays: 2, dailyDays: 10 }, seededRandom(10));
     await scenario.open();
     const start = at(2, 1);
     const { random } = scenario;
