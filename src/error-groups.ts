@@ -4,6 +4,7 @@ import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import type { ErrorGroup, ErrorGroupsQuery } from './types.js';
+import { compositeKey } from './composite-key.js';
 
 const EXAMPLES = 3;
 
@@ -56,7 +57,7 @@ export function getErrorGroups(db: HistoryDatabase, query: ErrorGroupsQuery & { 
   const groups = new Map<string, ErrorGroup>();
   for (const failure of failures) {
     const pattern = messagePattern(failure.message ?? '');
-    const key = `${failure.workflowId}\u0000${failure.nodeId ?? ''}\u0000${pattern}`;
+    const key = compositeKey(failure.workflowId, failure.nodeId, pattern);
     const group = groups.get(key);
     if (group === undefined) {
       groups.set(key, {

@@ -19,6 +19,15 @@ export const insightRetentionChangeSchema = z
   .strictObject({ hourlyDays: days.optional(), dailyDays: days.optional() })
   .refine((change) => change.hourlyDays !== undefined || change.dailyDays !== undefined, 'expected hourlyDays, dailyDays or both');
 
+/** Hours are summed into days, so days must be kept at least as long; a day recounted from its hours needs them all. */
+function checkRetention(retention: Required<InsightRetention>, context: string): void {
+  if (retention.hourlyDays <= retention.dailyDays) return;
+  throw new ExecutionStoreError(
+    'VALIDATION',
+    `${context}: hourlyDays (${retention.hourlyDays}) is more than dailyDays (${retention.dailyDays}); expected hourly rollups kept no longer than the daily ones they add up to`,
+  );
+}
+
 /** Where the kept rollup rows begin (-Infinity: nothing was pruned). */
 export interface KeptRollups {
   nodeHoursFrom: number;
@@ -49,6 +58,18 @@ export class SharedInsightSettings {
       hourlyDays: row.hourlyDays ?? DEFAULT_INSIGHT_SETTINGS.hourlyDays,
       dailyDays: row.dailyDays ?? DEFAULT_INSIGHT_SETTINGS.dailyDays,
     };
+  }
+
+  /**
+   * Whether deletes leave the insights counting what they delete, pinned in the file by the first delete that counts
+   * under it: a process opening the file later with the other setting is refused, instead of mixing the two ways of
+   * counting in the same rollups. Call in the deleting transaction.
+   */
+  outliveDeletesForDelete(): boolean {
+    const row = this.row();
+    if (row.outliveDeletes !== null) return row.outliveDeletes;
+    this.write({ outliveDeletes: DEFAULT_INSIGHT_SETTINGS.outliveDeletes });
+    return DEFAULT_INSIGHT_SETTINGS.outliveDeletes;
   }
 
   /** The settings in force and which of them the file holds (the others are defaults). */
@@ -84,11 +105,15 @@ export class SharedInsightSettings {
       );
     }
     const unpinned = SETTING_NAMES.filter((name) => given[name] !== undefined && row[name] === null);
-    if (unpinned.length > 0) this.write(Object.fromEntries(unpinned.map((name) => [name, given[name]])));
+    if (unpinned.length === 0) return;
+    const pinning = Object.fromEntries(unpinned.map((name) => [name, given[name]]));
+    checkRetention({ ...this.current(), ...pinning }, `${what}: invalid input: options.insights`);
+    this.write(pinning);
   }
 
   /** Sets the retention of the file's rollups for every process; call inside a write transaction. */
-  setRetention(retention: InsightRetentionChange): void {
+  setRetention(retention: InsightRetentionChange, what: string): void {
+    checkRetention({ ...this.current(), ...retention }, `${what}: invalid input: retention`);
     this.write(retention);
   }
 

@@ -5,6 +5,7 @@ import { addToChange, bucketOf, type HistogramChange } from './histogram.js';
 import { isLaterError, type LastError } from './last-error.js';
 import { ALL_WORKFLOWS } from './schema.js';
 import type { ExecutionStatus, StepStatus, TriggerType } from './types.js';
+import { compositeKey } from './composite-key.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -124,7 +125,7 @@ export class RollupChanges {
     for (const workflowId of [facts.workflowId, ALL_WORKFLOWS]) {
       for (const [grain, size] of GRAINS) {
         const bucketStart = bucketStartOf(facts.startedAt, size);
-        const key = `${grain}\u0000${workflowId}\u0000${bucketStart}`;
+        const key = compositeKey(grain, workflowId, bucketStart);
         let rollup = this.workflows.get(key);
         if (rollup === undefined) {
           rollup = { grain, workflowId, bucketStart, workflowName: null, ...counted() };
@@ -137,7 +138,7 @@ export class RollupChanges {
   }
 
   private countTotal(facts: ExecutionFacts, sign: 1 | -1): void {
-    const countKey = `${facts.workflowId}\u0000${facts.triggerType}\u0000${facts.status}`;
+    const countKey = compositeKey(facts.workflowId, facts.triggerType, facts.status);
     let total = this.counts.get(countKey);
     if (total === undefined) {
       total = { workflowId: facts.workflowId, triggerType: facts.triggerType, status: facts.status, executions: 0, durationCount: 0, durationSum: 0 };
@@ -154,7 +155,7 @@ export class RollupChanges {
     if (!this.withRollups || facts.status === 'running') return;
     for (const [grain, size] of GRAINS) {
       const bucketStart = bucketStartOf(facts.executionStartedAt, size);
-      const key = `${grain}\u0000${facts.workflowId}\u0000${bucketStart}\u0000${facts.nodeId}`;
+      const key = compositeKey(grain, facts.workflowId, bucketStart, facts.nodeId);
       let rollup = this.nodes.get(key);
       if (rollup === undefined) {
         rollup = {

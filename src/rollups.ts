@@ -1,7 +1,7 @@
 // Keeping the running totals and rollups in step with the rows, inside the caller's write transaction: the facts
 // a write changes are read before and after it, and the difference is written once per touched rollup row.
 import type BetterSqlite3 from 'better-sqlite3';
-import { and, desc, eq, gte, inArray, lt, max, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, max, ne, type SQL, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { encodeHistogram, HISTOGRAM_MERGE_FUNCTION, registerHistogramFunctions } from './histogram.js';
 import { type AnySQLiteColumn, SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
@@ -11,6 +11,8 @@ import { bucketStartOf, GRAIN_SIZE, GRAINS, type Grain } from './rollup-changes.
 import { executionCounts, executionSteps as steps, nodeRollups, workflowExecutions as executions, workflowRollups } from './schema.js';
 import { WeeklyNodeRollups } from './rollup-weeks.js';
 import { allColumnPlaceholders, prepareDirect } from './statements.js';
+import { compositeKey } from './composite-key.js';
+import type { KeptRollups } from './insight-settings.js';
 
 const p = sql.placeholder;
 /** Ids as one JSON array parameter: a retention batch has thousands, more than SQLite's parameter limit. */
@@ -114,13 +116,13 @@ export class Rollups {
 
   /**
    * @param dailySince where the kept daily rollups start: older ones are pruned.
-   * @param hourlySince where the kept hourly node rollups start: a day from then on is recounted from its hours.
+   * @param kept where the kept rollup rows begin (the file's record of what was pruned).
    */
   constructor(
     db: HistoryDatabase,
     sqlite: BetterSqlite3.Database,
     dailySince: () => number,
-    private readonly hourlySince: () => number,
+    private readonly kept: () => KeptRollups,
   ) {
     registerHistogramFunctions(sqlite);
     this.weeks = new WeeklyNodeRollups(db, sqlite, dailySince, (change) => this.applyNodeRollup(change));
@@ -134,11 +136,13 @@ export class Rollups {
     });
     const storedWins = sql`${p('lastErrorAt')} is not null and ${packedError(p('lastErrorAt'), p('lastErrorMessage'))} >= coalesce(${deletedError}, '')`;
     // The stored steps of one node rollup row: for recounting its maximum and last error.
+    // The stored steps a node rollup row counts: finished ones (a running step may carry a duration, and is not counted).
     const stepsOfNodeRollup = and(
       eq(executions.workflowId, p('workflowId')),
       gte(executions.startedAt, p('bucketStart')),
       lt(executions.startedAt, p('bucketEnd')),
       eq(steps.nodeId, p('nodeId')),
+      ne(steps.status, 'running'),
     );
     const nodeUpsert = db
   .insert(nodeRollups)
@@ -182,6 +186,10 @@ export class Rollups {
             },
           }),
       ),
+      // A change that only removes must not create the row it removes from (pruned, or never counted: history from
+      // before the rollups): an upsert would insert negative counts.
+      workflowRollupExists: prepareDirect(sqlite, db.select({ grain: workflowRollups.grain }).from(workflowRollups).where(workflowKey)),
+      nodeRollupExists: prepareDirect(sqlite, db.select({ grain: nodeRollups.grain }).from(nodeRollups).where(nodeKey)),
       deleteEmptyWorkflowRollup: prepareDirect(
         sqlite,
         db.delete(workflowRollups).where(and(workflowKey, sql`${workflowRollups.success} + ${workflowRollups.error} = 0`)),
@@ -318,7 +326,7 @@ export class Rollups {
     if (executionIds.length === 0) return [];
     const summaries = new Map<string, DeletedSteps>();
     const fold = (grain: Grain, workflowId: string, bucketStart: number, nodeId: string, durationMax: number | null, lastError: LastError | null) => {
-      const key = `${grain}\u0000${workflowId}\u0000${bucketStart}\u0000${nodeId}`;
+      const key = compositeKey(grain, workflowId, bucketStart, nodeId);
       const summary = summaries.get(key);
       if (summary === undefined) {
         summaries.set(key, { grain, workflowId, bucketStart, nodeId, durationMax, lastError });
@@ -342,7 +350,7 @@ export class Rollups {
   retireDeletedSteps(summaries: DeletedSteps[]): void {
     const emptied = new Map<string, boolean>();
     for (const { grain, workflowId, bucketStart, nodeId, durationMax, lastError } of summaries) {
-      const bucket = `${grain}\u0000${workflowId}\u0000${bucketStart}`;
+      const bucket = compositeKey(grain, workflowId, bucketStart);
       let isEmpty = emptied.get(bucket);
       if (isEmpty === undefined) {
         const range = { workflowId, from: bucketStart, to: bucketStart + GRAIN_SIZE[grain] };
@@ -367,15 +375,22 @@ export class Rollups {
       const [left] = this.statements.addCounts.get(change) as [number];
       if (left === 0) this.statements.deleteCounts.run(change);
     }
-    for (const change of changes.workflows.values()) this.applyWorkflowRollup(change);
+    // Rows of buckets before the kept ones were pruned, and readers count the stored rows there instead: a change to
+    // such a bucket (a run recorded late, a delete) must not bring back a row that would then be wrong.
+    const kept = changes.workflows.size + changes.nodes.size === 0 ? undefined : this.kept();
+    const keptWorkflow = (change: WorkflowRollupChange) =>
+      change.bucketStart >= ((kept as KeptRollups)[change.grain === 'hour' ? 'workflowHoursFrom' : 'daysFrom']);
+    const keptNode = (change: NodeRollupChange) => change.bucketStart >= ((kept as KeptRollups)[change.grain === 'hour' ? 'nodeHoursFrom' : 'daysFrom']);
+    for (const change of changes.workflows.values()) if (keptWorkflow(change)) this.applyWorkflowRollup(change);
     // Finest first: a day's maximum and last error are recounted from its hours, a week's from its days.
-    const nodes = [...changes.nodes.values()];
+    const nodes = [...changes.nodes.values()].filter(keptNode);
     for (const change of nodes) if (change.grain === 'hour') this.applyNodeRollup(change);
     for (const change of nodes) if (change.grain === 'day') this.applyNodeRollup(change);
     this.weeks.mirror(nodes.filter((change) => change.grain === 'day'));
   }
 
   private applyWorkflowRollup(change: WorkflowRollupChange): void {
+    if (change.workflowName === null && this.statements.workflowRollupExists.get(change) === undefined) return;
     this.statements.addWorkflowRollup.run({
       ...change,
       named: change.workflowName === null ? 0 : 1,
@@ -386,6 +401,7 @@ export class Rollups {
   }
 
   private applyNodeRollup(change: NodeRollupChange): void {
+    if (change.latest === null && this.statements.nodeRollupExists.get(change) === undefined) return;
     const values = {
       ...change,
       named: change.latest === null ? 0 : 1,
@@ -413,7 +429,7 @@ export class Rollups {
     const key = { ...change, bucketEnd: change.bucketStart + GRAIN_SIZE[change.grain] };
     // A week is the sum of its days and a kept day of its hours, each exact already (applied first): their maxima and
     // last errors give the row's, deleted steps included, from 7 or 24 rows instead of all the steps of the bucket.
-    const finer = change.grain === 'week' ? 'day' : change.grain === 'day' && change.bucketStart >= this.hourlySince() ? 'hour' : null;
+    const finer = change.grain === 'week' ? 'day' : change.grain === 'day' && change.bucketStart >= this.kept().nodeHoursFrom ? 'hour' : null;
     if (finer !== null) {
       const [durationMaxOfRows, lastErrorOfRows] = this.statements.maxAndLastErrorOfRows.get({ ...key, grain: finer }) as [number | null, string | null];
       const error = unpackError(lastErrorOfRows);

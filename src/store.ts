@@ -146,7 +146,7 @@ export class ExecutionStore {
       this.db,
       sqlite,
       () => this.now() - this.settings.current().dailyDays * DAY,
-      () => this.settings.kept().nodeHoursFrom,
+      () => this.settings.kept(),
     );
     this.timelines = new Timelines(this.db, sqlite);
     const transaction = sqlite.transaction((work: () => unknown) => work());
@@ -473,7 +473,7 @@ export class ExecutionStore {
     const change = validate(insightRetentionChangeSchema, retention, what, 'retention');
     return this.guard(what, () =>
       this.inWriteTransaction(() => {
-        this.settings.setRetention(change);
+        this.settings.setRetention(change, what);
         return this.settings.describe();
       }),
     );
@@ -568,10 +568,12 @@ export class ExecutionStore {
    * errors in their rollup rows now, while the steps can still be read. Call in the deleting transaction.
    */
   private countDoomed(ids: string[]): { changes: RollupChanges; deletedSteps: DeletedSteps[] } {
+    const doomed = this.rollups.executionFacts(ids);
+    if (doomed.length === 0) return { changes: new RollupChanges(), deletedSteps: [] };
     // Read in the transaction: another process may have pinned the setting since this one opened the file.
-    const { outliveDeletes } = this.settings.current();
+    const outliveDeletes = this.settings.outliveDeletesForDelete();
     const changes = new RollupChanges(!outliveDeletes);
-    for (const facts of this.rollups.executionFacts(ids)) changes.execution(facts, -1);
+    for (const facts of doomed) changes.execution(facts, -1);
     if (outliveDeletes) return { changes, deletedSteps: this.rollups.summarizeDoomedSteps(ids) };
     for (const facts of this.rollups.stepFactsOfExecutions(ids)) changes.step(facts, -1);
     return { changes, deletedSteps: [] };

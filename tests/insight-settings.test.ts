@@ -44,6 +44,21 @@ describe('insight settings kept in the file', () => {
     });
   });
 
+  it('pin outliveDeletes as it is in force at the first delete, so a process counting the other way is refused', async () => {
+    const file = await historyFile();
+    const first = track(await openExecutionStore(file, { now: () => NOW }));
+    expect(await first.getInsightSettings()).toMatchObject({ pinned: [] });
+    expect(await first.deleteExecution('no-such-execution')).toBe(false); // deletes nothing, pins nothing
+    expect(await first.getInsightSettings()).toMatchObject({ pinned: [] });
+    const [oldest] = await first.queryExecutions({ orderDir: 'asc', limit: 1 });
+    expect(await first.deleteExecution(oldest?.id as string)).toBe(true);
+    expect(await first.getInsightSettings()).toEqual({ outliveDeletes: true, hourlyDays: 35, dailyDays: 365, pinned: ['outliveDeletes'] });
+    await expect(openExecutionStore(file, { insights: { outliveDeletes: false } })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('keeps insights with outliveDeletes = true'),
+    });
+  });
+
   it('are the defaults, pinned by nobody, in a file opened without them', async () => {
     const file = await historyFile();
     const store = track(await openExecutionStore(file));
@@ -67,6 +82,14 @@ describe('insight settings kept in the file', () => {
       message: 'setInsightRetention: invalid input: dailyDays: expected at least 1 day (got 0)',
     });
     await expect(first.setInsightRetention({ outliveDeletes: false } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(first.setInsightRetention({ dailyDays: 10 })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: 'setInsightRetention: invalid input: retention: hourlyDays (20) is more than dailyDays (10); expected hourly rollups kept no longer than the daily ones they add up to',
+    });
+    await expect(openExecutionStore(join(tempDir(), 'new.db'), { insights: { hourlyDays: 400 } })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: 'ExecutionStore: invalid input: options.insights: hourlyDays (400) is more than dailyDays (365); expected hourly rollups kept no longer than the daily ones they add up to',
+    });
   });
 
   it("reach the command: prune on a file kept with outliveDeletes false takes the deleted runs out of the insights", async () => {

@@ -347,7 +347,7 @@ describe('rollups agree with a recount of the stored rows', () => {
 
   it('compacts a week once it is over, only while all its days are kept, and prunes it with them', async () => {
     let now = WEEK_OF_T0 + 2 * DAY;
-    const { store, file } = await fileStore({ now: () => now, insights: { dailyDays: 12 } });
+    const { store, file } = await fileStore({ now: () => now, insights: { hourlyDays: 2, dailyDays: 12 } });
     for (const startedAt of [WEEK_OF_T0 - 2 * WEEK + DAY, WEEK_OF_T0 - WEEK + DAY, WEEK_OF_T0 + DAY]) {
       await store.recordExecution(newExecution({ startedAt, status: 'success', completedAt: startedAt + 1 }), [newRunStep({ startedAt, status: 'success', completedAt: startedAt + 1 })]);
     }
@@ -454,6 +454,58 @@ describe('insights that outlive deletes', () => {
     ]);
     await store.deleteExecution(executionId);
     expect(await store.getNodeStats()).toMatchObject([{ nodeId: 'a', runs: 1, maxDurationMs: 50, p95DurationMs: 50, lastError: null }]);
+  });
+});
+
+describe('rollups in odd corners', () => {
+  it('leave a running step out of a recounted maximum, even when it carries a duration', async () => {
+    const { store } = await fileStore();
+    const { executionId } = await store.recordExecution(newExecution({ status: 'success', completedAt: T0 + 1000 }), [
+      newRunStep({ nodeId: 'a', status: 'success', completedAt: T0 + 100 }),
+      newRunStep({ nodeId: 'a', stepIndex: 1, status: 'running', durationMs: 900 }),
+    ]);
+    const [done] = await store.getStepsForExecution(executionId);
+    await store.updateStep(done?.id as string, { durationMs: 40 }); // removes the maximum: the row is recounted
+    expect(await store.getNodeStats()).toMatchObject([{ nodeId: 'a', runs: 1, maxDurationMs: 40, p50DurationMs: 40, p95DurationMs: 40 }]);
+  });
+
+  it('never bring back a pruned row, nor one with negative counts, when a delete reaches a pruned bucket', async () => {
+    const { store, file } = await fileStore({ insights: { outliveDeletes: false } });
+    const old = await store.recordExecution(newExecution({ startedAt: NOW - 400 * DAY, status: 'success', completedAt: NOW - 400 * DAY + 10 }), [
+      newRunStep({ startedAt: NOW - 400 * DAY, status: 'success', completedAt: NOW - 400 * DAY + 10 }),
+    ]);
+    await store.recordExecution(newExecution({ startedAt: NOW - DAY, status: 'success', completedAt: NOW - DAY + 10 }), [
+      newRunStep({ startedAt: NOW - DAY, status: 'success', completedAt: NOW - DAY + 10 }),
+    ]);
+    await store.cleanupOldExecutions(1000 * DAY); // deletes nothing, prunes the old run's rollups
+    expect(await store.deleteExecution(old.executionId)).toBe(true);
+    expect(await store.getNodeStats()).toMatchObject([{ runs: 1, success: 1 }]);
+    expect(await store.getWorkflowSummaries()).toMatchObject([{ runs: 1, success: 1 }]);
+    const { workflows, nodes } = storedRollups(file);
+    expect([...workflows, ...nodes].filter((row) => (row.success as number) < 0 || (row.error as number) < 0)).toEqual([]);
+  });
+
+  it('keep workflows and nodes apart whatever characters their ids hold', async () => {
+    const store = await memoryStore({ now: () => NOW });
+    // Ids that spell each other's bucket: a UTC midnight is both the hour's and the day's bucket start.
+    const midnight = Math.floor(T0 / DAY) * DAY;
+    const tricky = [
+      { workflowId: 'w', nodeId: `x\u0000${midnight}\u0000y` },
+      { workflowId: `w\u0000${midnight}\u0000x`, nodeId: 'y' },
+    ];
+    const ids: string[] = [];
+    for (const { workflowId } of tricky) ids.push(await store.createExecution(newExecution({ workflowId, startedAt: midnight, status: 'success', completedAt: midnight + 10 })));
+    // One transaction for both: their changes are summed together before they are written.
+    await store.addSteps(
+      tricky.map(({ nodeId }, i) =>
+        newStep(ids[i] as string, { nodeId, startedAt: midnight, status: i === 0 ? 'success' : 'error', completedAt: midnight + 1 + 998 * i, errorMessage: i === 0 ? undefined : 'only the second' }),
+      ),
+    );
+    const stats = await store.getNodeStats({ sortBy: 'runs' });
+    expect(stats.map(({ workflowId, nodeId, runs, maxDurationMs, lastError }) => ({ workflowId, nodeId, runs, maxDurationMs, lastError })).sort((a, b) => a.workflowId.localeCompare(b.workflowId))).toEqual([
+      { workflowId: 'w', nodeId: tricky[0]?.nodeId, runs: 1, maxDurationMs: 1, lastError: null },
+      { workflowId: tricky[1]?.workflowId, nodeId: 'y', runs: 1, maxDurationMs: 999, lastError: { message: 'only the second', at: midnight + 999 } },
+    ]);
   });
 });
 
