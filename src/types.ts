@@ -208,7 +208,10 @@ export interface NodeStats {
   errorRate: number | null;
   /** Over the steps with a duration (skipped steps count, usually with 0 ms). Exact. */
   avgDurationMs: number | null;
-  /** Nearest-rank percentiles from the rollups' histograms: within 1% of the exact value, exact below 50 ms. */
+  /**
+   * Nearest-rank percentiles from the rollups' histograms, in whole ms: within 1% of the exact value + 0.5 ms, exact
+   * below 58 ms; never above maxDurationMs, and equal to it when the rank is the last.
+   */
   p50DurationMs: number | null;
   p95DurationMs: number | null;
   /** Exact. */
@@ -239,7 +242,7 @@ export interface TimelineEntry {
   success: number;
   error: number;
   avgDurationMs: number | null;
-  /** Within 1% of the exact nearest-rank value; exact below 50 ms. */
+  /** Nearest-rank, from the rollups' histograms, in whole ms: within 1% of the exact value + 0.5 ms; exact below 58 ms. */
   p95DurationMs: number | null;
   /**
    * Whether every execution that started in the bucket is counted. False only where part of the bucket had to be
@@ -290,7 +293,7 @@ export interface WorkflowSummary {
   error: number;
   successRate: number | null;
   avgDurationMs: number | null;
-  /** Within 1% of the exact nearest-rank value; exact below 50 ms. */
+  /** Nearest-rank, from the rollups' histograms, in whole ms: within 1% of the exact value + 0.5 ms; exact below 58 ms. */
   p95DurationMs: number | null;
 }
 
