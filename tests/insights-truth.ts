@@ -198,7 +198,7 @@ export class ZoneCalendar {
 // ----------------------------------------------------------------------------------------------------------------
 // Expectations that are not one exact value
 
-/** A nearest-rank percentile: the reported value must be within 1% + 0.5 ms of it, equal below 50 ms, never above `max`. */
+/** A nearest-rank percentile: the reported value must be within 1% + 0.5 ms of it, equal below 58 ms, never above `max`. */
 export class Percentile {
   constructor(
     readonly exact: number | null,
@@ -209,13 +209,13 @@ export class Percentile {
     if (this.exact === null || reported === null) return reported === this.exact;
     if (typeof reported !== 'number') return false;
     if (this.max !== null && reported > this.max) return false;
-    if (this.exact < 50) return reported === this.exact;
+    if (this.exact < 58) return reported === this.exact;
     return Math.abs(reported - this.exact) <= 0.01 * this.exact + 0.5;
   }
 
   toString(): string {
     if (this.exact === null) return 'null';
-    const bound = this.exact < 50 ? 'exactly' : `±${(0.01 * this.exact + 0.5).toFixed(2)}`;
+    const bound = this.exact < 58 ? 'exactly' : `±${(0.01 * this.exact + 0.5).toFixed(2)}`;
     return `≈${this.exact} (${bound}${this.max === null ? '' : `, ≤ max ${this.max}`})`;
   }
 }

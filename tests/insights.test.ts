@@ -216,7 +216,7 @@ describe('getWorkflowSummaries and getNodeStats over a range', () => {
     ]);
   });
 
-  it('finds p50 and p95 within 1% of the exact nearest-rank values, and exactly below 50 ms', async () => {
+  it('finds p50 and p95 within 1% + 0.5 ms of the exact nearest-rank values, and exactly below 58 ms', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 3_600_000 }), { minLength: 1, maxLength: 60 }), async (durations) => {
         const store = await openExecutionStore(':memory:', { now: () => NOW });
@@ -230,7 +230,7 @@ describe('getWorkflowSummaries and getNodeStats over a range', () => {
           const exact = (p: number) => sorted[Math.max(1, Math.ceil((p * sorted.length) / 100)) - 1] as number;
           for (const [p, value] of [[50, node?.p50DurationMs], [95, node?.p95DurationMs]] as const) {
             const truth = exact(p);
-            if (truth < 50) expect(value).toBe(truth);
+            if (truth < 58) expect(value).toBe(truth);
             else expect(Math.abs((value as number) - truth)).toBeLessThanOrEqual(truth * 0.01 + 0.5);
           }
           expect(node?.maxDurationMs).toBe(sorted.at(-1));
