@@ -18,11 +18,12 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta
 
 /** Sets the pragmas the store relies on, applies pending migrations and wraps the handle with Drizzle. */
 export function prepareDatabase(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): HistoryDatabase {
+  // Another process holding the write lock makes us wait, not fail with SQLITE_BUSY; first, since even reading the
+  // page count below waits for a lock (better-sqlite3's own 5 s until this is set).
+  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
   configureIfNew(sqlite);
   // Cascading deletes of steps depend on this; SQLite has it off by default, per connection.
   sqlite.pragma('foreign_keys = ON');
-  // Another process holding the write lock makes us wait, not fail with SQLITE_BUSY.
-  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
   if (!sqlite.memory) {
     // Readers do not block the writer and vice versa; NORMAL is durable across application crashes in WAL mode.
     switchToWal(sqlite, busyTimeoutMs);
