@@ -1,11 +1,9 @@
 // The SQLite-specific set-up of a connection: pragmas, then the package's own migrations.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { sqliteErrorCode } from './errors.js';
 import { applyMigrations } from './migrations.js';
+import { findMigrationsFolder } from './migrations-folder.js';
 import * as schema from './schema.js';
 import { configureIfNew, enableIncrementalVacuumIfEmpty } from './space.js';
 
@@ -13,8 +11,7 @@ export type HistoryDatabase = BetterSQLite3Database<typeof schema> & { $client: 
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-/** Resolved from this module, never the working directory: `src/` and `dist/` both sit beside `drizzle/`. */
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+export const MIGRATIONS_FOLDER = findMigrationsFolder(import.meta.url);
 
 /** Sets the pragmas the store relies on, applies pending migrations and wraps the handle with Drizzle. */
 export function prepareDatabase(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): HistoryDatabase {
@@ -32,21 +29,6 @@ export function prepareDatabase(sqlite: BetterSqlite3.Database, busyTimeoutMs: n
   applyMigrations(sqlite, MIGRATIONS_FOLDER);
   enableIncrementalVacuumIfEmpty(sqlite);
   return drizzle(sqlite, { schema });
-}
-
-/**
- * Creates a file database's folder, and the file itself readable and writable by its owner only: history holds
- * whatever flowed through the workflows. SQLite gives the -wal and -shm files the database file's permissions.
- * An existing file keeps the permissions it has.
- */
-export function createPrivateFile(filename: string): void {
-  if (filename === ':memory:' || filename === '') return;
-  mkdirSync(dirname(resolve(filename)), { recursive: true });
-  try {
-    closeSync(openSync(filename, 'wx', 0o600));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
 }
 
 const RETRY_PAUSE_MS = 10;

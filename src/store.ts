@@ -1,7 +1,8 @@
 // The facade: typed, validated, async methods over the two tables.
 import BetterSqlite3 from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { DEFAULT_BUSY_TIMEOUT_MS, createPrivateFile, type HistoryDatabase, prepareDatabase } from './connection.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, type HistoryDatabase, prepareDatabase } from './connection.js';
+import { createPrivateFile } from './database-file.js';
 import { resolveDatabasePath } from './database-path.js';
 import { openFailure } from './open-failure.js';
 import { readStorageState, storageFullError } from './storage-full.js';
