@@ -17,8 +17,9 @@ export interface Fixture {
 }
 
 /**
- * Four executions of two workflows: a success in 1.2 s over three steps, a failure after 3 s whose second step
- * failed and third was skipped, one still running, and a scheduled report whose output was too large to keep whole.
+ * Four executions of two workflows: a success in 1.2 s over three steps, a failure after 3 s (with its stack and
+ * metadata) whose second step failed and third was skipped, one still running, and a scheduled report whose output
+ * was too large to keep whole.
  */
 export async function fixture(): Promise<Fixture> {
   const file = join(tempDir(), 'history.db');
@@ -32,7 +33,14 @@ export async function fixture(): Promise<Fixture> {
   ]);
   const failedAt = T0 + HOUR;
   const { executionId: failed } = await store.recordExecution(
-    newExecution({ status: 'error', startedAt: failedAt, completedAt: failedAt + 3000, errorMessage: 'HTTP 502 from api.example.test' }),
+    newExecution({
+      status: 'error',
+      startedAt: failedAt,
+      completedAt: failedAt + 3000,
+      errorMessage: 'HTTP 502 from api.example.test',
+      errorStack: 'Error: HTTP 502 from api.example.test\n    at fetchOrder (nodes/fetch.js:12:9)',
+      metadata: { worker: 'worker-2', attempt: 1 },
+    }),
     [
       step('trigger', 'Order webhook', 'webhook', 0, failedAt, failedAt + 2, 'success'),
       step('fetch', 'Fetch order', 'http_request', 1, failedAt + 2, failedAt + 3000, 'error', { errorMessage: 'HTTP 502 from api.example.test' }),

@@ -1,14 +1,21 @@
 // The built `execution-history` binary, spawned on a known history: every command's table and --json output,
 // the waterfall's bars, paging, pruning, and each mistake a user can make.
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { shortIds } from '../src/cli/execution-id.js';
+import { findWorkflow } from '../src/cli/named-workflow.js';
+import * as optionValues from '../src/cli/option-values.js';
+import { runCli } from '../src/cli/program.js';
+import type { Io, Stream } from '../src/cli/terminal.js';
 import { openExecutionStore } from '../src/index.js';
+import { EXECUTION_STATUSES, TRIGGER_TYPES } from '../src/schema.js';
+import { MAX_PAGE_SIZE } from '../src/validation.js';
 import { CLI, cli, fixture, NOW } from './cli-fixture.js';
-import { T0, tempDir, track } from './factories.js';
+import { newExecution, newRunStep, T0, tempDir, track } from './factories.js';
 
 const HOUR = 3_600_000;
 const ESCAPE = '\u001b[';
@@ -33,11 +40,20 @@ describe('list', () => {
         '',
       ].join('\n'),
     });
-    // Narrower, the start loses its year and seconds and the error is shortened to fit.
-    const narrow = cli(['--db', file, 'list'], { COLUMNS: '80' }).stdout.split('\n')[3] as string;
-    expect(narrow.startsWith(`${failed}  11-01 13:00  `)).toBe(true);
-    expect(narrow).toMatch(/  error  +3\.0 s  HTTP 5.*…$/);
-    expect(narrow.length).toBeLessThanOrEqual(80);
+    // Narrower, the start loses its year and seconds, and the error, which the row cannot hold whole, goes under it.
+    expect(cli(['--db', file, 'list'], { COLUMNS: '80' })).toEqual({
+      status: 0,
+      stderr: '',
+      stdout: [
+        `${'ID'.padEnd(width)}  STARTED         AGO  WORKFLOW        TRIGGER   STATUS   DURATION`,
+        `${report}  11-01 15:00  1h ago  Nightly report  schedule  success    450 ms`,
+        `${running}  11-01 14:00  2h ago  Sync orders     manual    running`,
+        `${failed}  11-01 13:00  3h ago  Sync orders     webhook   error       3.0 s`,
+        '  ↳ HTTP 502 from api.example.test',
+        `${ok}  11-01 12:00  4h ago  Sync orders     webhook   success     1.2 s`,
+        '',
+      ].join('\n'),
+    });
     const store = track(await openExecutionStore(file));
     expect(JSON.parse(cli(['--db', file, 'list', '--json']).stdout)).toEqual(await store.queryExecutionsPage({ limit: 20 }));
     expect(JSON.parse(cli(['--db', file, 'list', '--json', '--status', 'error', '--workflow', 'wf-orders']).stdout)).toEqual({
@@ -67,6 +83,66 @@ describe('list', () => {
     const newestFirst = [ids.report, ids.running, ids.failed, ids.ok];
     expect(seen.map((short, i) => (newestFirst[i] as string).startsWith(short) && short.length >= 13)).toEqual([true, true, true, true]);
   });
+
+  it('gives a long error the lines under its row, whole, wrapped at words', async () => {
+    const file = join(tempDir(), 'history.db');
+    const store = await openExecutionStore(file, { now: () => NOW });
+    const errorMessage = 'Request to https://api.example.test/v2/orders/42/lines?expand=product,price failed: HTTP 502 Bad Gateway after 3 retries\nat line 2';
+    const { executionId } = await store.recordExecution(newExecution({ status: 'error', startedAt: T0, completedAt: T0 + 900, errorMessage }), []);
+    store.close();
+    expect(cli(['--db', file, 'list'], { COLUMNS: '80' }).stdout).toBe(
+      [
+        'ID             STARTED         AGO  WORKFLOW     TRIGGER  STATUS  DURATION',
+        `${executionId.slice(0, 13)}  11-01 12:00  4h ago  Sync orders  webhook  error     900 ms`,
+        '  ↳ Request to https://api.example.test/v2/orders/42/lines?expand=product,price',
+        '    failed: HTTP 502 Bad Gateway after 3 retries',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--workflow takes an id, a name or the start of either, and names the workflows when none matches', async () => {
+    const { file, ids } = await fixture();
+    const idsOf = (workflow: string) =>
+      (JSON.parse(cli(['--db', file, 'list', '--json', '--workflow', workflow]).stdout).items as { id: string }[]).map((e) => e.id);
+    expect(idsOf('wf-report')).toEqual([ids.report]);
+    expect(idsOf('Nightly report')).toEqual([ids.report]);
+    expect(idsOf('nightly')).toEqual([ids.report]); // the start of a name, in any case
+    expect(idsOf('wf-o')).toEqual([ids.running, ids.failed, ids.ok]); // the start of an id
+    // Most recently run first, as in stats.
+    const workflows = '  Nightly report  wf-report\n  Sync orders     wf-orders\n';
+    expect(cli(['--db', file, 'list', '--workflow', 'wf-'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `error: "wf-" is the start of 2 workflows; give more of its name, or its id:\n${workflows}`,
+    });
+    expect(cli(['--db', file, 'errors', '--workflow', 'billing'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `error: no workflow has the id or name "billing", or one starting with it. The workflows:\n${workflows}`,
+    });
+    expect(cli(['--db', file, 'stats', '--workflow', 'sync']).stdout.split('\n')[0]).toBe('Last 1 day · workflow Sync orders (wf-orders)');
+    const store = track(await openExecutionStore(file));
+    expect(JSON.parse(cli(['--db', file, 'errors', '--json', '--workflow', 'Sync orders']).stdout)).toEqual(
+      await store.getErrorGroups({ workflowId: 'wf-orders', limit: 20 }),
+    );
+    expect(cli(['--db', file, 'prune', '--keep', '1', '--workflow', 'sync', '--dry-run'], { COLUMNS: '160' }).stdout).toBe(
+      'Would delete 2 executions of workflow Sync orders (wf-orders) older than the newest 1. Nothing was deleted (--dry-run).\n',
+    );
+  });
+
+  it('a --workflow id wins over a name, and a name that two workflows share asks for the id', () => {
+    const workflows = [
+      { id: 'orders', name: 'Billing' },
+      { id: 'wf-1', name: 'orders' },
+      { id: 'wf-2', name: 'Reports' },
+      { id: 'wf-3', name: 'Reports' },
+    ];
+    expect(findWorkflow(workflows, 'orders')).toEqual({ id: 'orders', name: 'Billing' });
+    expect(findWorkflow(workflows, 'wf-2')).toEqual({ id: 'wf-2', name: 'Reports' });
+    expect(() => findWorkflow(workflows, 'Reports')).toThrow('"Reports" is the name of 2 workflows; give more of its name, or its id:\n  Reports  wf-2\n  Reports  wf-3');
+    expect(() => findWorkflow([], 'x')).toThrow('no workflow is called "x": the history holds no executions.');
+  });
 });
 
 describe('show', () => {
@@ -86,7 +162,7 @@ describe('show', () => {
       '',
     ]);
     const header = lines[7] as string;
-    expect(header).toMatch(/^#  STEP {11}TYPE {10}STATUS   DURATION  0 +1\.2 s$/);
+    expect(header).toMatch(/^#  STEP {11}NODE {5}TYPE {10}STATUS   DURATION  0 +1\.2 s$/);
     const axisStart = header.indexOf('0 ');
     const cells = header.length - axisStart;
     expect(header.length).toBe(100);
@@ -105,10 +181,13 @@ describe('show', () => {
     });
     expect(bars).toEqual(expected);
     expect(lines.slice(8, 11).map((line) => line.slice(0, axisStart).trimEnd())).toEqual([
-      '1  Order webhook  webhook       success     10 ms',
-      '2  Fetch order    http_request  success     1.0 s',
-      '3  Save order     db_query      success    190 ms',
+      '1  Order webhook  trigger  webhook       success     10 ms',
+      '2  Fetch order    fetch    http_request  success     1.0 s',
+      '3  Save order     save     db_query      success    190 ms',
     ]);
+    expect(lines.slice(11)).toEqual(['', "--data adds the execution's input, metadata and error stack, and each step's input and output.", '']);
+    // At 80 columns the node ids give way, so that the axis keeps its room.
+    expect(cli(['--db', file, 'show', prefix], { COLUMNS: '80' }).stdout.split('\n')[7]).toMatch(/^#  STEP {11}TYPE {10}STATUS   DURATION  0 +1\.2 s$/);
   });
 
   it('marks the failed step in red and names its error; --data prints payloads with redacted values marked', async () => {
@@ -116,7 +195,28 @@ describe('show', () => {
     const colored = cli(['--db', file, 'show', ids.failed], { FORCE_COLOR: '1' }).stdout;
     expect(colored).toContain(`${ESCAPE}31m${'█'.repeat(10)}`); // a red bar
     expect(colored).toContain(`${ESCAPE}31m✗ 2 Fetch order: HTTP 502 from api.example.test`);
+    expect(cli(['--db', file, 'show', ids.failed, '--data']).stdout.split('\n').slice(6, 24)).toEqual([
+      'Error     HTTP 502 from api.example.test',
+      '',
+      'Input (trigger data):',
+      '  {',
+      '    "body": {',
+      '      "orderId": 42',
+      '    }',
+      '  }',
+      'Metadata:',
+      '  {',
+      '    "worker": "worker-2",',
+      '    "attempt": 1',
+      '  }',
+      'Error stack:',
+      '  Error: HTTP 502 from api.example.test',
+      '      at fetchOrder (nodes/fetch.js:12:9)',
+      '',
+      '#  STEP           NODE     TYPE          STATUS   DURATION  0                                  3.0 s',
+    ]);
     const plain = cli(['--db', file, 'show', ids.ok, '--data']).stdout;
+    expect(plain.split('\n').slice(6, 14)).toEqual(['', 'Input (trigger data):', '  {', '    "body": {', '      "orderId": 42', '    }', '  }', 'Metadata: none']);
     expect(plain).toContain(['── 2 Fetch order (http_request, node fetch)', 'success  2026-11-01 12:00:00  1.0 s', 'Input:', '  {', '    "url": "https://example.test/orders/42"', '  }', 'Output:', '  {', '    "status": 200,', '    "token": "[REDACTED]"', '  }'].join('\n'));
     expect(cli(['--db', file, 'show', ids.ok, '--data'], { FORCE_COLOR: '1' }).stdout).toContain(`${ESCAPE}35m"[REDACTED]"`);
     const truncated = cli(['--db', file, 'show', ids.report, '--data']).stdout;
@@ -125,15 +225,36 @@ describe('show', () => {
 
   it('shows one step whole with --step, the latest execution without an id, and JSON', async () => {
     const { file, ids } = await fixture();
-    expect(cli(['--db', file, 'show', ids.failed, '--step', 'fetch']).stdout).toBe(
-      ['── 2 Fetch order (http_request, node fetch)', 'error  2026-11-01 13:00:00  3.0 s', 'Error: HTTP 502 from api.example.test', 'Input:', '  {', '    "url": "https://example.test/orders/42"', '  }', 'Output: none', ''].join('\n'),
-    );
+    // The step's number as the waterfall shows it, its node's name or its node's id.
+    for (const step of ['2', 'Fetch order', 'fetch']) {
+      expect(cli(['--db', file, 'show', ids.failed, '--step', step])).toEqual({
+        status: 0,
+        stderr: '',
+        stdout: ['── 2 Fetch order (http_request, node fetch)', 'error  2026-11-01 13:00:00  3.0 s', 'Error: HTTP 502 from api.example.test', 'Input:', '  {', '    "url": "https://example.test/orders/42"', '  }', 'Output: none', ''].join('\n'),
+      });
+    }
     expect(cli(['--db', file, 'show']).stdout.split('\n')[0]).toBe(`Execution ${ids.report}`);
     expect(cli(['--db', file, 'show', '--status', 'error']).stdout.split('\n')[0]).toBe(`Execution ${ids.failed}`);
     const store = track(await openExecutionStore(file));
     expect(JSON.parse(cli(['--db', file, 'show', ids.failed, '--json']).stdout)).toEqual(await store.getExecutionWithSteps(ids.failed));
     const step = (await store.getExecutionWithSteps(ids.failed))?.steps[1];
     expect(JSON.parse(cli(['--db', file, 'show', ids.failed, '--step', 'fetch', '--json']).stdout)).toEqual(step);
+  });
+
+  it('--step names a node that ran more than once by its number; a name or id of several steps lists them', async () => {
+    const { file } = await fixture();
+    const store = await openExecutionStore(file, { now: () => NOW });
+    const page = (stepIndex: number) => newRunStep({ nodeId: 'fetch', nodeName: 'Fetch page', stepIndex, startedAt: T0 + stepIndex * 100, completedAt: T0 + stepIndex * 100 + 100, status: 'success' });
+    const { executionId } = await store.recordExecution(newExecution({ status: 'success', startedAt: T0, completedAt: T0 + 300 }), [
+      page(0),
+      page(1),
+      newRunStep({ nodeId: 'save', nodeName: 'Save pages', nodeType: 'db_query', stepIndex: 2, startedAt: T0 + 200, completedAt: T0 + 300, status: 'success' }),
+    ]);
+    store.close();
+    const several = `error: "fetch" names 2 steps of execution ${executionId}; give the number of one:\n  1  Fetch page  node fetch\n  2  Fetch page  node fetch\n`;
+    expect(cli(['--db', file, 'show', executionId, '--step', 'fetch'])).toEqual({ status: 1, stdout: '', stderr: several });
+    expect(cli(['--db', file, 'show', executionId, '--step', 'Fetch page']).stderr).toBe(several.replace('"fetch"', '"Fetch page"'));
+    expect(cli(['--db', file, 'show', executionId, '--step', '2']).stdout.split('\n')[0]).toBe('── 2 Fetch page (http_request, node fetch)');
   });
 });
 
@@ -177,10 +298,19 @@ describe('stats and errors', () => {
 
   it('errors lists the failure groups, newest first', async () => {
     const { file, ids } = await fixture();
+    // Each group's latest message as it was (its pattern, "HTTP <n> from …", is in the JSON).
     expect(cli(['--db', file, 'errors']).stdout).toBe(
       [
-        'LAST SEEN  COUNT  WORKFLOW     NODE         ERROR                           EXAMPLE',
-        `   3h ago      1  Sync orders  Fetch order  HTTP <n> from api.example.test  ${ids.failed.slice(0, 13)}`,
+        'LAST SEEN  COUNT  WORKFLOW     NODE         EXAMPLE        LATEST ERROR',
+        `   3h ago      1  Sync orders  Fetch order  ${ids.failed.slice(0, 13)}  HTTP 502 from api.example.test`,
+        '',
+      ].join('\n'),
+    );
+    expect(cli(['--db', file, 'errors'], { COLUMNS: '80' }).stdout).toBe(
+      [
+        'LAST SEEN  COUNT  WORKFLOW     NODE         EXAMPLE',
+        `   3h ago      1  Sync orders  Fetch order  ${ids.failed.slice(0, 13)}`,
+        '  ↳ HTTP 502 from api.example.test',
         '',
       ].join('\n'),
     );
@@ -221,7 +351,14 @@ describe('prune, recover, export, migrate, doctor, demo', () => {
     const exported = cli(['--db', file, 'export', prefix, '--out', out], { COLUMNS: '300' });
     expect(exported.stdout).toMatch(new RegExp(`^Wrote execution ${ids.failed} with 3 steps to ${out} \\(\\d+ bytes\\)\\.\\n$`));
     const store = track(await openExecutionStore(file));
-    expect(JSON.parse((await import('node:fs')).readFileSync(out, 'utf8'))).toEqual(await store.getExecutionWithSteps(ids.failed));
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(await store.getExecutionWithSteps(ids.failed));
+    // History holds secrets: the file is its owner's alone, as the database is, also when it was there before.
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const existing = join(tempDir(), 'old-report.json');
+    writeFileSync(existing, 'old');
+    chmodSync(existing, 0o644);
+    expect(cli(['--db', file, 'export', prefix, '--out', existing]).status).toBe(0);
+    expect(statSync(existing).mode & 0o777).toBe(0o600);
     expect(cli(['--db', file, 'migrate']).stdout).toBe('No migrations to apply: the schema is current.\n');
     expect(JSON.parse(cli(['--db', file, 'doctor', '--quick', '--json']).stdout).integrity).toEqual(['ok']);
     const doctor = JSON.parse(cli(['--db', file, 'doctor', '--json']).stdout);
@@ -300,7 +437,11 @@ describe('mistakes', () => {
         status: 1,
         stderr: `error: no history database at ${missing}.\nPoint --db or EXECUTION_HISTORY_DB at yours, or create one: "execution-history demo" fills one with sample history, "execution-history migrate" makes an empty one.\n`,
       },
-      { args: ['--db', file, 'show', ids.ok, '--step', 'nope'], status: 1, stderr: `error: execution ${ids.ok} has no step of node "nope"; its nodes: trigger, fetch, save.\n` },
+      {
+        args: ['--db', file, 'show', ids.ok, '--step', 'nope'],
+        status: 1,
+        stderr: `error: execution ${ids.ok} has no step "nope"; give a step's number, its node's name or its node's id:\n  1  Order webhook  node trigger\n  2  Fetch order    node fetch\n  3  Save order     node save\n`,
+      },
       { args: ['--db', file, 'list', '--status', 'broken'], status: 2, stderr: "error: option '--status <status>' argument 'broken' is invalid. Allowed choices are running, success, error.\n(add --help for usage)\n" },
       { args: ['--db', file, 'list', '--since', 'yesterday'], status: 2, stderr: `error: option '--since <time>' argument 'yesterday' is invalid. expected an ISO date (2026-11-26, 2026-11-26T09:00:00Z) or a duration back from now (24h, 7d), got "yesterday".\n(add --help for usage)\n` },
       { args: ['--db', file, 'list', '--limit', '0'], status: 2, stderr: `error: option '--limit <n>' argument '0' is invalid. expected a whole number from 1 to 1000, got "0".\n(add --help for usage)\n` },
@@ -312,6 +453,22 @@ describe('mistakes', () => {
     }
   });
 
+  it('a cursor of another sort, or not a cursor at all, is a bad argument: exit 2 naming --cursor', async () => {
+    const { file } = await fixture();
+    const cursor = /^--cursor (\S+)$/m.exec(cli(['--db', file, 'list', '--limit', '1']).stdout)?.[1] as string;
+    const expected = 'expected the --cursor printed under the previous page of the same list, or no --cursor for its first page.';
+    expect(cli(['--db', file, 'list', '--limit', '1', '--sort', 'duration', '--cursor', cursor])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `error: option '--cursor <cursor>' continues a list sorted with --sort started, and this one is sorted with --sort duration; ${expected}\n(add --help for usage)\n`,
+    });
+    expect(cli(['--db', file, 'list', '--cursor', 'not-a-cursor'])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `error: option '--cursor <cursor>' is not a cursor this command printed; ${expected}\n(add --help for usage)\n`,
+    });
+  });
+
   it('a reader that stops early (| head -1) ends the command quietly, with exit 0', async () => {
     const file = join(tempDir(), 'demo.db');
     expect(cli(['--db', file, 'demo', '--executions', '1200']).status).toBe(0);
@@ -320,7 +477,7 @@ describe('mistakes', () => {
       encoding: 'utf8',
       env: { ...process.env, COLUMNS: '100' },
     });
-    expect(piped.stdout).toMatch(/^ID +STARTED +.*ERROR\n$/); // the header line, no more
+    expect(piped.stdout).toMatch(/^ID +STARTED +.*DURATION( +ERROR)?\n$/); // the header line, no more
     expect(piped.stderr).toBe('exit 0\n');
   });
 
@@ -353,4 +510,52 @@ it('shortIds extends a prefix only as far as it takes to tell the ids apart', ()
   void T0;
   void HOUR;
   void NOW;
+});
+
+describe('the width of output that goes to a pipe (show | less)', () => {
+  it("is the terminal's the process runs in: stderr's, else /dev/tty's; COLUMNS when set; else 100", async () => {
+    const { file, ids } = await fixture();
+    const quiet: Stream = { write: () => true };
+    /** The waterfall's header runs to the right edge: its length is the width the command used. */
+    const widthUsed = async (io: Partial<Io>, stdoutColumns?: number) => {
+      let out = '';
+      const stdout: Stream = { write: (text: string) => (out += text), ...(stdoutColumns === undefined ? {} : { isTTY: true, columns: stdoutColumns }) };
+      const code = await runCli(['--db', file, '--no-color', 'show', ids.ok], { stdout, stderr: quiet, env: {}, now: () => NOW, ...io });
+      expect(code).toBe(0);
+      return out.split('\n').find((line) => line.startsWith('#  STEP'))?.length;
+    };
+    expect(await widthUsed({ stderr: { ...quiet, isTTY: true, columns: 90 }, terminalColumns: () => 120 })).toBe(90);
+    expect(await widthUsed({ terminalColumns: () => 120 })).toBe(120);
+    expect(await widthUsed({ env: { COLUMNS: '110' }, stderr: { ...quiet, isTTY: true, columns: 90 } })).toBe(110);
+    expect(await widthUsed({ terminalColumns: () => undefined })).toBe(100);
+    // Output to a terminal is as wide as that terminal, whatever COLUMNS says.
+    expect(await widthUsed({ env: { COLUMNS: '110' } }, 85)).toBe(85);
+  });
+});
+
+it("the CLI's copies of the library's option values are the library's", () => {
+  expect({ ...optionValues }).toEqual({ EXECUTION_STATUSES, TRIGGER_TYPES, MAX_PAGE_SIZE });
+});
+
+describe('start-up', () => {
+  /** The files `node dist/cli/main.js …args` loads as ES modules, as a loader hook sees them. */
+  function loadedBy(args: string[]): string[] {
+    const hooks = `export async function load(url, context, next) { if (url.startsWith('file:')) process.stderr.write('loaded ' + url + '\\n'); return next(url, context); }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+    const result = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, CLI, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, TZ: 'UTC', COLUMNS: '100', EXECUTION_HISTORY_NOW: String(NOW) },
+    });
+    expect(result.status).toBe(0);
+    return [...result.stderr.matchAll(/^loaded (\S+)$/gm)].map((match) => fileURLToPath(match[1] as string));
+  }
+  /** Loaded files that are (or, bundled, hold) the store's dependencies: by path, or by text that survives bundling. */
+  const heavy = (files: string[]) =>
+    files.filter((file) => /node_modules\/(drizzle-orm|zod|better-sqlite3)\//.test(file) || /drizzle:entityKind|ZodError|better-sqlite3/.test(readFileSync(file, 'utf8')));
+
+  it('--help loads neither the store nor drizzle, zod or better-sqlite3; a command loads them when it runs', async () => {
+    expect(heavy(loadedBy(['--help']))).toEqual([]);
+    const { file } = await fixture();
+    expect(heavy(loadedBy(['--db', file, 'list'])).length).toBeGreaterThan(0); // the check sees them when they are there
+  });
 });

@@ -1,7 +1,9 @@
 // Parsing the values of options: times as ISO dates or as durations back from now ("24h", "7d", by the ms
 // package), counts as positive integers. A bad value is a usage error (exit 2) that says what was expected.
 import { InvalidArgumentError } from 'commander';
-import { isValid, parseISO } from 'date-fns';
+// The functions' own modules: date-fns's index loads all of its 300 modules, a third of a second at start-up.
+import { isValid } from 'date-fns/isValid';
+import { parseISO } from 'date-fns/parseISO';
 import ms from 'ms';
 
 /** A length of time like 90s, 15m, 24h, 7d, 2w. */

@@ -1,7 +1,7 @@
 // What every command starts from: the global options (--db, --json, --no-color) and the store they point at.
 import { existsSync } from 'node:fs';
 import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../database-path.js';
-import { type ExecutionStore, openExecutionStore } from '../store.js';
+import type { ExecutionStore } from '../store.js';
 import { CliError } from './cli-error.js';
 import { type Io, Terminal } from './terminal.js';
 
@@ -42,7 +42,9 @@ export class Context {
   }
 
   /** Opens the history, creating the file and applying migrations as the library does. */
-  open(): Promise<ExecutionStore> {
+  async open(): Promise<ExecutionStore> {
+    // Loaded here, not at start-up: the store brings drizzle and zod, which `--help` and `doctor` do without.
+    const { openExecutionStore } = await import('../store.js');
     return openExecutionStore(this.dbPath, { now: this.io.now });
   }
 }

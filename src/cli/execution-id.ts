@@ -6,6 +6,9 @@ import { CliError } from './cli-error.js';
 
 const CANDIDATES_SHOWN = 10;
 
+/** Enough of a uuid v7 to hold its whole millisecond timestamp; more only where two listed ids share it. */
+export const SHORT_ID_LENGTH = 13;
+
 export async function findExecution(store: ExecutionStore, idOrPrefix: string): Promise<ExecutionWithSteps> {
   const exact = await store.getExecutionWithSteps(idOrPrefix);
   if (exact !== null) return exact;

@@ -1,5 +1,4 @@
 // How times, durations and statuses read in a terminal: short, aligned and coloured by meaning.
-import { format } from 'date-fns';
 import ms from 'ms';
 import type { Colors } from './terminal.js';
 
@@ -13,10 +12,19 @@ export function formatDuration(durationMs: number | null | undefined): string {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
-/** Local date and time, to the second. */
-export const formatTime = (at: number) => format(at, 'yyyy-MM-dd HH:mm:ss');
-/** Local date and time without the year and seconds, for narrow terminals. */
-export const formatShortTime = (at: number) => format(at, 'MM-dd HH:mm');
+const two = (value: number) => String(value).padStart(2, '0');
+
+/** Local date and time, to the second: 2026-11-01 13:00:05. */
+export function formatTime(at: number): string {
+  const date = new Date(at);
+  return `${date.getFullYear()}-${formatShortTime(at)}:${two(date.getSeconds())}`;
+}
+
+/** Local date and time without the year and seconds, for narrow terminals: 11-01 13:00. */
+export function formatShortTime(at: number): string {
+  const date = new Date(at);
+  return `${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}`;
+}
 
 /** How long ago: 45s, 12m, 3h, 2d (ms's short form). */
 export function formatAgo(at: number, now: number): string {

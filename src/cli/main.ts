@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The binary behind `execution-history` (package.json "bin").
+import { controllingTerminalColumns } from './attached-terminal.js';
 import { runCli } from './program.js';
 
 /** Set to an ISO time or epoch milliseconds to fix "now": for output that reads the same every run (tests, docs). */
@@ -22,4 +23,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   now: fixedNow === undefined ? Date.now : () => fixedNow,
+  terminalColumns: controllingTerminalColumns,
 });

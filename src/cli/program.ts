@@ -1,5 +1,7 @@
 // The `execution-history` command: its global options, its subcommands, and how it ends: exit 0, 1 for a
 // problem it was asked about (with what to do), 2 for bad arguments (with the usage).
+// Only commander and small modules load at start-up: each command's work, and the store with drizzle and zod,
+// load when that command runs (commands/shared.ts), so that `--help` and a bad argument answer at once.
 import { Command, CommanderError } from 'commander';
 import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../database-path.js';
 import { ExecutionStoreError } from '../errors.js';

@@ -1,8 +1,10 @@
 // Tables as kubectl and git print them: no borders, a bold header, columns two spaces apart, and the free-text
-// columns (names, errors) shortened with an ellipsis so that a row never wraps in the terminal.
+// columns (names) shortened with an ellipsis so that a row never wraps in the terminal. The text a person opens
+// the table for (an error) is never shortened: where it does not fit in the row, it goes on a line under it.
 import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
 import type { Colors } from './terminal.js';
+import { wrap } from './wrap.js';
 
 export interface Column {
   header: string;
@@ -11,6 +13,11 @@ export interface Column {
   flexible?: boolean;
   /** Left out, after the flexible columns are as short as they go, when the table is still too wide. */
   optional?: boolean;
+  /**
+   * Never shortened: unless the whole table fits as it is, this column is left out and each row's text in it goes
+   * on the lines under the row, whole. One such column at most.
+   */
+  whole?: boolean;
 }
 
 const GAP = 2;
@@ -25,9 +32,12 @@ const NO_BORDERS = Object.fromEntries(
 const visibleWidth = (text: string) => stripVTControlCharacters(text).length;
 const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) + GAP * (widths.length - 1);
 
+const naturalWidths = (columns: Column[], rows: string[][]) =>
+  columns.map((column, i) => Math.max(visibleWidth(column.header), ...rows.map((row) => visibleWidth(row[i] ?? ''))));
+
 /** Each column as wide as its widest cell, the flexible ones shortened (widest first) until the table fits. */
 function fitWidths(columns: Column[], rows: string[][], width: number): number[] {
-  const widths = columns.map((column, i) => Math.max(visibleWidth(column.header), ...rows.map((row) => visibleWidth(row[i] ?? ''))));
+  const widths = naturalWidths(columns, rows);
   let excess = tableWidth(widths) - width;
   while (excess > 0) {
     let widest = -1;
@@ -41,7 +51,27 @@ function fitWidths(columns: Column[], rows: string[][], width: number): number[]
   return widths;
 }
 
-export function renderTable(allColumns: Column[], allRows: string[][], width: number, colors: Colors): string {
+/** How a `whole` column's text starts on its own line under its row. */
+const BELOW = '  ↳ ';
+
+export async function renderTable(columns: Column[], rows: string[][], width: number, colors: Colors): Promise<string> {
+  const whole = columns.findIndex((column) => column.whole);
+  if (whole < 0 || tableWidth(naturalWidths(columns, rows)) <= width) return fitTable(columns, rows, width, colors);
+  const without = <T>(cells: T[]) => cells.filter((_, i) => i !== whole);
+  const [header, ...lines] = fitTable(without(columns), rows.map(without), width, colors).split('\n');
+  const rowLines = await Promise.all(
+    rows.map(async (row, i) => {
+      const text = row[whole] ?? '';
+      if (visibleWidth(text) === 0) return [lines[i] as string];
+      // Cut to the width, mid-word where a word is longer than a line: the lines below must not wrap either.
+      const below = (await wrap(text, width - BELOW.length, { hard: true, trim: true })).split('\n');
+      return [lines[i] as string, ...below.map((line, j) => `${j === 0 ? BELOW : ' '.repeat(BELOW.length)}${line}`)];
+    }),
+  );
+  return [header as string, ...rowLines.flat()].join('\n');
+}
+
+function fitTable(allColumns: Column[], allRows: string[][], width: number, colors: Colors): string {
   let columns = allColumns;
   let rows = allRows;
   let widths = fitWidths(columns, rows, width);

@@ -2,7 +2,8 @@
 // bar and the failed one the red bar, seen before anything is read.
 import type { ExecutionStep, ExecutionWithSteps } from '../types.js';
 import { colorStatus, formatDuration } from './format.js';
-import { renderTable } from './table.js';
+import { stepNumber } from './named-step.js';
+import { type Column, renderTable } from './table.js';
 import type { Colors } from './terminal.js';
 
 export interface Bar {
@@ -31,36 +32,43 @@ const stepEnd = (step: ExecutionStep, now: number) => step.completedAt ?? (step.
 
 /** Fewer cells than this and the bars say nothing; the step names give way first. */
 const NARROWEST_AXIS = 20;
+/** The optional columns (node ids, then node types) are left out rather than leave the axis fewer cells. */
+const ROOMY_AXIS = 25;
 const GAP = 2;
 
-export function renderWaterfall(execution: ExecutionWithSteps, width: number, colors: Colors, now: number): string {
+interface WaterfallColumn extends Column {
+  cell: (step: ExecutionStep) => string;
+}
+
+export function renderWaterfall(execution: ExecutionWithSteps, width: number, colors: Colors, now: number): Promise<string> {
   const start = execution.startedAt;
   const end = axisEnd(execution, now);
-  const columns = [
-    { header: '#', align: 'right' as const },
-    { header: 'STEP', flexible: true },
-    { header: 'TYPE', flexible: true, optional: true },
-    { header: 'STATUS' },
-    { header: 'DURATION', align: 'right' as const },
+  // Node ids are what --step and the runtime's logs use; shown where a step's name is not its id already.
+  const idsDiffer = execution.steps.some((step) => step.nodeName !== undefined && step.nodeName !== step.nodeId);
+  let columns: WaterfallColumn[] = [
+    { header: '#', align: 'right', cell: stepNumber },
+    { header: 'STEP', flexible: true, cell: (step) => step.nodeName ?? step.nodeId },
+    ...(idsDiffer ? [{ header: 'NODE', flexible: true, optional: true, cell: (step: ExecutionStep) => step.nodeId }] : []),
+    { header: 'TYPE', flexible: true, optional: true, cell: (step) => step.nodeType },
+    { header: 'STATUS', cell: (step) => step.status },
+    { header: 'DURATION', align: 'right', cell: (step) => formatDuration(step.durationMs) },
   ];
-  const cellsOf = execution.steps.map((step) => [
-    String(step.stepIndex + 1),
-    step.nodeName ?? step.nodeId,
-    step.nodeType,
-    step.status,
-    formatDuration(step.durationMs),
-  ]);
-  // The axis takes what the other columns leave, at least NARROWEST_AXIS cells (then the names are shortened).
-  const left = columns.reduce((sum, column, i) => sum + Math.max(column.header.length, ...cellsOf.map((cells) => (cells[i] as string).length)) + GAP, 0);
-  const cells = Math.max(NARROWEST_AXIS, width - left);
+  const widthOf = (column: WaterfallColumn) => Math.max(column.header.length, ...execution.steps.map((step) => column.cell(step).length)) + GAP;
+  const left = () => columns.reduce((sum, column) => sum + widthOf(column), 0);
+  // The axis takes what the other columns leave: optional columns give way below ROOMY_AXIS cells (the first one
+  // first), and below NARROWEST_AXIS the names are shortened.
+  while (width - left() < ROOMY_AXIS && columns.some((column) => column.optional)) {
+    columns = columns.filter((column) => column !== columns.find((each) => each.optional));
+  }
+  const cells = Math.max(NARROWEST_AXIS, width - left());
   const total = formatDuration(end - start);
   const axis = `0${' '.repeat(Math.max(1, cells - 1 - total.length))}${total}`;
-  const rows = execution.steps.map((step, i) => {
+  const rows = execution.steps.map((step) => {
     const { offset, length } = barOf(step.startedAt, stepEnd(step, now), start, end, cells);
     const paint = step.status === 'error' ? colors.red : step.status === 'running' ? colors.yellow : step.status === 'skipped' ? colors.dim : colors.green;
     const bar = step.status === 'skipped' ? '·' : '█'.repeat(length);
-    const [index, name, type, status, duration] = cellsOf[i] as string[];
-    return [index as string, name as string, type as string, colorStatus(colors, status as string), duration as string, `${' '.repeat(offset)}${paint(bar)}`];
+    const texts = columns.map((column) => (column.header === 'STATUS' ? colorStatus(colors, step.status) : column.cell(step)));
+    return [...texts, `${' '.repeat(offset)}${paint(bar)}`];
   });
   return renderTable([...columns, { header: axis }], rows, width, colors);
 }

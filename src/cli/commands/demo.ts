@@ -1,20 +1,9 @@
-// `demo`: a database filled with realistic simulated history (the benchmark's generator, ending now, and three
-// hand-written runs as the newest), so that every other command has something to show.
+// `demo`: what it accepts. The work is in ../actions/demo.ts, loaded when it runs.
 import type { Command } from 'commander';
-import { existsSync, rmSync } from 'node:fs';
-import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../../database-path.js';
-import { recordShowcaseRuns } from '../../showcase-runs.js';
-import { generate } from '../../simulated-history.js';
 import { positiveCount } from '../arguments.js';
-import { CliError } from '../cli-error.js';
-import { type Context, withStore } from '../context.js';
-import { shortIds } from '../execution-id.js';
-import { progressBar } from '../progress.js';
-import { SHORT_ID_LENGTH } from './list.js';
 import type { Run } from './shared.js';
 
 const DEFAULT_EXECUTIONS = 2000;
-const defaultPath = (context: Context) => context.io.env[DATABASE_PATH_ENV] ?? DEFAULT_DATABASE_PATH;
 const MOST_EXECUTIONS = 1_000_000;
 
 export function registerDemo(program: Command, run: Run): void {
@@ -23,47 +12,5 @@ export function registerDemo(program: Command, run: Run): void {
     .description('fill a new database with simulated history over the last 30 days')
     .option('--executions <n>', `how many simulated executions (1–${MOST_EXECUTIONS})`, positiveCount(MOST_EXECUTIONS), DEFAULT_EXECUTIONS)
     .option('--replace', 'delete the database first if it holds history (the demo never mixes into real history)')
-    .action(run(demo));
-}
-
-async function demo(context: Context, options: { executions: number; replace?: boolean }): Promise<void> {
-  if (existsSync(context.dbPath)) {
-    if (options.replace) {
-      for (const file of [context.dbPath, `${context.dbPath}-wal`, `${context.dbPath}-shm`]) rmSync(file, { force: true });
-    } else {
-      const stored = await withStore(context.open(), async (store) => (await store.getExecutionStats()).total);
-      if (stored > 0) {
-        throw new CliError(
-          `${context.dbPath} already holds ${stored} executions; the demo fills a new database. Choose another file with --db, or add --replace to delete this one first.`,
-        );
-      }
-    }
-  }
-  const now = context.io.now();
-  const progress = progressBar(context.terminal, 'Simulating', options.executions, context.json);
-  const ids = await withStore(context.open(), async (store) => {
-    try {
-      // The simulated runs end a few minutes before the showcase runs, which end just before now.
-      await generate(store, options.executions, (done) => progress.update(done), now - 5 * 60_000);
-    } finally {
-      progress.stop();
-    }
-    return recordShowcaseRuns(store, now);
-  });
-  const total = options.executions + ids.length;
-  if (context.json) return context.terminal.json({ file: context.dbPath, executions: total, failedShowcaseId: ids[1] });
-  const { colors } = context.terminal;
-  const dbOption = context.dbPath === defaultPath(context) ? '' : ` --db ${context.dbPath}`;
-  const suggestions = [
-    [`execution-history${dbOption} list`, 'the newest'],
-    [`execution-history${dbOption} show ${shortIds(ids, SHORT_ID_LENGTH)[1]}`, 'the failed order sync, step by step'],
-    [`execution-history${dbOption} stats`, 'the last 24 hours'],
-  ];
-  const width = Math.max(...suggestions.map(([command]) => (command as string).length));
-  context.terminal.print(
-    `Recorded ${total} simulated executions in ${context.dbPath}.`,
-    '',
-    'Look at them:',
-    ...suggestions.map(([command, what]) => `  ${colors.bold((command as string).padEnd(width))}  ${what}`),
-  );
+    .action(run(async () => (await import('../actions/demo.js')).demo));
 }

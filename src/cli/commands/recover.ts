@@ -1,9 +1,6 @@
-// `recover`: marks executions that a crashed process left 'running' as interrupted errors. Only those that
-// started more than --older-than ago (default 1h): a runtime that is alive may be running the newer ones.
+// `recover`: what it accepts. The work is in ../actions/recover.ts, loaded when it runs.
 import type { Command } from 'commander';
-import ms from 'ms';
 import { parseDuration } from '../arguments.js';
-import { type Context, withStore } from '../context.js';
 import type { Run } from './shared.js';
 
 export function registerRecover(program: Command, run: Run): void {
@@ -11,16 +8,5 @@ export function registerRecover(program: Command, run: Run): void {
     .command('recover')
     .description("mark executions left 'running' by a crashed process as interrupted")
     .option('--older-than <duration>', 'only those that started longer ago than this', parseDuration, 3_600_000)
-    .action(run(recover));
-}
-
-async function recover(context: Context, options: { olderThan: number }): Promise<void> {
-  const startedBefore = context.io.now() - options.olderThan;
-  const recovered = await withStore(context.openExisting(), (store) => store.recoverInterruptedExecutions({ startedBefore }));
-  if (context.json) return context.terminal.json({ ...recovered, startedBefore });
-  context.terminal.print(
-    recovered.executions === 0
-      ? `No execution that started more than ${ms(options.olderThan)} ago is still running.`
-      : `Marked ${recovered.executions} interrupted executions (and ${recovered.steps} of their steps) as errors.`,
-  );
+    .action(run(async () => (await import('../actions/recover.js')).recover));
 }
