@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { openExecutionStore } from '../src/index.js';
 import { generate, SCALES, type Scale } from './dataset.js';
 import { peakRssMb, type Row } from './measure.js';
+import { cliStartupPart } from './parts/cli-startup.js';
 import { insightParts } from './parts/insights.js';
 import { deepPageParts, pageParts, withStepsParts } from './parts/reads.js';
 import { retentionPart } from './parts/retention.js';
@@ -95,6 +96,9 @@ rows.push(...retention.rows);
 notes.push(...retention.lines);
 memory.push(['6 retention', peakRssMb()]);
 raw.db.close();
+
+log('10 command start-up …');
+rows.push(...cliStartupPart(args.dir, reps, args.keep));
 
 if (!args.keep) for (const path of [file, writesFile]) for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 
