@@ -1,5 +1,21 @@
 // The build: the library as ES module and CommonJS with types for each, and the command as one bundle.
+import { dirname } from 'node:path';
 import { defineConfig } from 'tsup';
+
+/**
+ * zod's classic API re-exports its error messages in 40-odd languages (a third of the command's largest chunk, parsed
+ * on every start); the command speaks English, so its bundle gets zod's English messages alone. The library build
+ * leaves zod external, whole.
+ */
+const zodInEnglishOnly = {
+  name: 'zod-in-english-only',
+  setup(build: { onLoad: (options: { filter: RegExp }, load: (args: { path: string }) => { contents: string; resolveDir: string }) => void }) {
+    build.onLoad({ filter: /zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 export default defineConfig([
   {
@@ -26,6 +42,7 @@ export default defineConfig([
     outDir: 'dist/cli',
     noExternal: [/^(?!better-sqlite3$).*/],
     external: ['better-sqlite3'],
+    esbuildPlugins: [zodInEnglishOnly],
     clean: false,
     // Bundled CommonJS dependencies call require(); an ES module bundle has none unless it makes one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

@@ -1,36 +1,37 @@
 // The facade: typed, validated, async methods over the two tables.
 import BetterSqlite3 from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { DEFAULT_BUSY_TIMEOUT_MS, type HistoryDatabase, prepareDatabase } from './connection.js';
-import { createPrivateFile } from './database-file.js';
-import { resolveDatabasePath } from './database-path.js';
-import { openFailure } from './open-failure.js';
-import { readStorageState, storageFullError } from './storage-full.js';
-import { CallbackFailure, callerCallback, ExecutionStoreError, sqliteErrorCode, toStoreError } from './errors.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { PageQueries, sortKeyOf } from './pages.js';
-import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
-import { DEFAULT_REDACT_KEYS, Redactor } from './redaction.js';
-import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStartedBefore, type RetentionBatch } from './retention.js';
-import { type Encoding, executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from './rows.js';
-import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
-import { prepareStatements, UpdateStatements } from './statements.js';
-import { databaseBytes, reclaimSpace } from './space.js';
-import { DEFAULT_WAL_LIMIT_BYTES, WalLimit } from './wal.js';
-import { markInterrupted } from './recovery.js';
-import { getExecutionStats } from './stats.js';
-import { type ExecutionFacts, RollupChanges, type StepFacts } from './rollup-changes.js';
-import { type DeletedSteps, Rollups } from './rollups.js';
-import { rebuildRollups } from './rollup-rebuild.js';
-import { DAY } from './rollup-changes.js';
-import { type RollupSpan, rollupSpans } from './rollup-spans.js';
-import { getNodeStats } from './node-stats.js';
-import { executionIdsStartingWith } from './id-prefix.js';
-import { Timelines } from './timeline.js';
-import { getErrorGroups } from './error-groups.js';
-import { getWorkflowSummaries } from './workflow-summaries.js';
-import { pruneRollups } from './rollup-retention.js';
-import { insightRetentionChangeSchema, SharedInsightSettings } from './insight-settings.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, type HistoryDatabase, prepareDatabase } from './sqlite/connection.js';
+import { createPrivateFile } from './sqlite/database-file.js';
+import { resolveDatabasePath } from './core/database-path.js';
+import { openFailure } from './sqlite/open-failure.js';
+import { readStorageState, storageFullError } from './sqlite/storage-full.js';
+import { CallbackFailure, callerCallback, ExecutionStoreError } from './core/errors.js';
+import { sqliteErrorCode, toStoreError } from './sqlite/driver-errors.js';
+import { decodeCursor, encodeCursor } from './core/cursor.js';
+import { PageQueries, sortKeyOf } from './sqlite/pages.js';
+import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './core/payload.js';
+import { DEFAULT_REDACT_KEYS, Redactor } from './core/redaction.js';
+import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStartedBefore, type RetentionBatch } from './sqlite/retention.js';
+import { type Encoding, executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from './sqlite/rows.js';
+import { executionSteps as steps, workflowExecutions as executions } from './sqlite/schema.js';
+import { prepareStatements, UpdateStatements } from './sqlite/statements.js';
+import { databaseBytes, reclaimSpace } from './sqlite/space.js';
+import { DEFAULT_WAL_LIMIT_BYTES, WalLimit } from './sqlite/wal.js';
+import { markInterrupted } from './sqlite/recovery.js';
+import { getExecutionStats } from './sqlite/stats.js';
+import { type ExecutionFacts, RollupChanges, type StepFacts } from './core/rollup-changes.js';
+import { type DeletedSteps, Rollups } from './sqlite/rollups.js';
+import { rebuildRollups } from './sqlite/rollup-rebuild.js';
+import { DAY } from './core/rollup-changes.js';
+import { type RollupSpan, rollupSpans } from './core/rollup-spans.js';
+import { getNodeStats } from './sqlite/node-stats.js';
+import { executionIdsStartingWith } from './sqlite/id-prefix.js';
+import { Timelines } from './sqlite/timeline.js';
+import { getErrorGroups } from './sqlite/error-groups.js';
+import { getWorkflowSummaries } from './sqlite/workflow-summaries.js';
+import { pruneRollups } from './sqlite/rollup-retention.js';
+import { insightRetentionChangeSchema, SharedInsightSettings } from './sqlite/insight-settings.js';
 import type {
   CleanupOptions,
   CompactedInsights,
@@ -67,7 +68,7 @@ import type {
   RunStep,
   StepChanges,
   WorkflowExecution,
-} from './types.js';
+} from './core/types.js';
 import {
   cleanupOptionsSchema,
   idPrefixLimitSchema,
@@ -95,7 +96,7 @@ import {
   validate,
   validateList,
   MAX_BATCH_STEPS,
-} from './validation.js';
+} from './core/validation.js';
 
 export class ExecutionStore {
   private readonly db: HistoryDatabase;
@@ -446,7 +447,7 @@ export class ExecutionStore {
   }
 
   /**
-   * Sums each week that is over into weekly node rollups, one week per write transaction (see src/rollup-weeks.ts),
+   * Sums each week that is over into weekly node rollups, one week per write transaction (see src/sqlite/rollup-weeks.ts),
    * so that node stats over weeks read a fraction of the rows. The clean-up calls and rebuildInsights do this
    * too; call it on a schedule where nothing cleans up. Returns how many weeks it compacted.
    */
@@ -486,7 +487,7 @@ export class ExecutionStore {
 
   /**
    * Runs a database call and turns what it throws into an ExecutionStoreError; a full disk gets advice that works on
-   * a full disk. `committed` says, for calls that commit in steps, how far the call got (src/storage-full.ts).
+   * a full disk. `committed` says, for calls that commit in steps, how far the call got (src/sqlite/storage-full.ts).
    */
   private guard<T>(what: string, run: () => T, committed?: () => string | undefined): T {
     try {

@@ -12,8 +12,8 @@ import * as optionValues from '../src/cli/option-values.js';
 import { runCli } from '../src/cli/program.js';
 import type { Io, Stream } from '../src/cli/terminal.js';
 import { openExecutionStore } from '../src/index.js';
-import { EXECUTION_STATUSES, TRIGGER_TYPES } from '../src/schema.js';
-import { MAX_PAGE_SIZE } from '../src/validation.js';
+import { EXECUTION_STATUSES, TRIGGER_TYPES } from '../src/sqlite/schema.js';
+import { MAX_PAGE_SIZE } from '../src/core/constants.js';
 import { CLI, cli, fixture, NOW } from './cli-fixture.js';
 import { newExecution, newRunStep, T0, tempDir, track } from './factories.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openExecutionStore } from '../src/index.js';
-import { INTERRUPTED_EXECUTION_MESSAGE } from '../src/recovery.js';
+import { INTERRUPTED_EXECUTION_MESSAGE } from '../src/sqlite/recovery.js';
 import { tempDir } from './factories.js';
 
 const crashWriter = new URL('./fixtures/crash-writer.mjs', import.meta.url).pathname;

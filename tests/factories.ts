@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { type ExecutionStore, type ExecutionStoreOptions, openExecutionStore } from '../src/index.js';
-import type { NewExecution, NewStep, RunStep } from '../src/types.js';
+import type { NewExecution, NewStep, RunStep } from '../src/core/types.js';
 
 export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0); // a fixed start time so tests read the same every day
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, decodeHistogram, DurationCounts, encodeHistogram, mergeHistograms } from '../src/histogram.js';
+import { bucketOf, decodeHistogram, DurationCounts, encodeHistogram, mergeHistograms } from '../src/core/histogram.js';
 
 const histogramOf = (durations: number[]) => {
   const counts = new Map<number, number>();

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ExecutionStore, openExecutionStore } from '../src/index.js';
-import type { ExecutionChanges, ExecutionWithSteps, NewExecution, NewStep, RunStep, StepChanges } from '../src/types.js';
-import { random as seededRandom } from '../src/simulated-history.js';
+import type { ExecutionChanges, ExecutionWithSteps, NewExecution, NewStep, RunStep, StepChanges } from '../src/core/types.js';
+import { random as seededRandom } from '../src/demo/simulated-history.js';
 import { tempDir, track } from './factories.js';
 import {
   compareAnswer,

@@ -2,7 +2,7 @@
 // returned it, and whether it has been deleted since), the answers the insights must give recounted from it by
 // brute force, and a comparer that reports what differs. Independent of the library's code on purpose: nothing
 // here is imported from src/ but types, time-zone calendars come from Intl alone, and the rules are the ones the
-// README and src/types.ts document, restated below where they are used.
+// README and src/core/types.ts document, restated below where they are used.
 import type { ExecutionStore, ExecutionWithSteps } from '../src/index.js';
 
 export const MINUTE = 60_000;

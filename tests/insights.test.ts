@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openExecutionStore } from '../src/index.js';
-import type { ExecutionStoreOptions } from '../src/types.js';
+import type { ExecutionStoreOptions } from '../src/core/types.js';
 import { T0, memoryStore, newExecution, newRunStep, newStep, tempDir, track } from './factories.js';
 import { recountedRollups, storedRollups } from './rollup-recount.js';
 

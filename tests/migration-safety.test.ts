@@ -6,9 +6,9 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER } from '../src/connection.js';
+import { MIGRATIONS_FOLDER } from '../src/sqlite/connection.js';
 import { openExecutionStore } from '../src/index.js';
-import { applyMigrations } from '../src/migrations.js';
+import { applyMigrations } from '../src/sqlite/migrations.js';
 import { T0, newExecution, newRunStep, tempDir } from './factories.js';
 
 const run = promisify(execFile);

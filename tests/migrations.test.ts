@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ExecutionStore, openExecutionStore } from '../src/index.js';
-import { MIGRATIONS_FOLDER } from '../src/connection.js';
-import { applyMigrations } from '../src/migrations.js';
+import { MIGRATIONS_FOLDER } from '../src/sqlite/connection.js';
+import { applyMigrations } from '../src/sqlite/migrations.js';
 import { T0, newExecution, newRunStep, newStep, tempDir, track } from './factories.js';
 
 const journal = JSON.parse(readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as {

@@ -3,8 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExecutionStore, openExecutionStore } from '../src/index.js';
-import { INTERRUPTED_EXECUTION_MESSAGE, INTERRUPTED_STEP_MESSAGE } from '../src/recovery.js';
-import type { ExecutionQuery, ExecutionStats, ExecutionStep, ExecutionWithSteps, WorkflowExecution } from '../src/types.js';
+import { INTERRUPTED_EXECUTION_MESSAGE, INTERRUPTED_STEP_MESSAGE } from '../src/sqlite/recovery.js';
+import type { ExecutionQuery, ExecutionStats, ExecutionStep, ExecutionWithSteps, WorkflowExecution } from '../src/core/types.js';
 
 const NOW = 2000;
 const WORKFLOWS = ['wf-a', 'wf-b', 'wf-c'] as const;

@@ -8,8 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExecutionStoreError, openExecutionStore } from '../src/index.js';
-import { sqliteErrorCode } from '../src/errors.js';
-import { openFailure } from '../src/open-failure.js';
+import { sqliteErrorCode } from '../src/sqlite/driver-errors.js';
+import { openFailure } from '../src/sqlite/open-failure.js';
 import { cli } from './cli-fixture.js';
 
 const DIST = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;

@@ -2,7 +2,7 @@
 // through the store's queries against exact nearest-rank values on random durations.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, DurationCounts } from '../src/histogram.js';
+import { bucketOf, DurationCounts } from '../src/core/histogram.js';
 import { openExecutionStore } from '../src/index.js';
 import { T0, memoryStore, newExecution, newRunStep } from './factories.js';
 

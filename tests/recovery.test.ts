@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INTERRUPTED_EXECUTION_MESSAGE, INTERRUPTED_STEP_MESSAGE } from '../src/recovery.js';
+import { INTERRUPTED_EXECUTION_MESSAGE, INTERRUPTED_STEP_MESSAGE } from '../src/sqlite/recovery.js';
 import { T0, memoryStore, newExecution, newStep } from './factories.js';
 
 describe('recoverInterruptedExecutions', () => {

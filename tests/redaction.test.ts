@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REDACT_KEYS, openExecutionStore, REDACTED } from '../src/index.js';
-import { Redactor } from '../src/redaction.js';
+import { Redactor } from '../src/core/redaction.js';
 import { T0, memoryStore, newExecution, newRunStep, newStep, tempDir, track } from './factories.js';
 
 describe('redaction of payloads by key', () => {

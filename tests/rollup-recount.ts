@@ -1,8 +1,8 @@
 // The reference for the rollup tests: the totals and rollups recounted from the stored rows by plain SQL and
 // JavaScript, independently of the code that keeps them.
 import Database from 'better-sqlite3';
-import { bucketOf, decodeHistogram } from '../src/histogram.js';
-import { isLaterError } from '../src/last-error.js';
+import { bucketOf, decodeHistogram } from '../src/core/histogram.js';
+import { isLaterError } from '../src/core/last-error.js';
 
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;

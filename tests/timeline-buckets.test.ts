@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketBoundaries } from '../src/timeline-buckets.js';
-import type { TimelineBucket } from '../src/types.js';
+import { bucketBoundaries } from '../src/core/timeline-buckets.js';
+import type { TimelineBucket } from '../src/core/types.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

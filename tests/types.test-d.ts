@@ -84,3 +84,25 @@ describe('public types', () => {
     expectTypeOf<WorkflowSummary['lastRun']>().toEqualTypeOf<{ executionId: string; status: ExecutionStatus; startedAt: number } | null>();
   });
 });
+
+/**
+ * The columns a backend's table declares, as the API shows them: JSON text columns become objects, nullable
+ * columns optional fields. Each backend's schema must give exactly the public shapes, so that a column changed in
+ * one place and not the other breaks the build.
+ */
+type AsApiShape<Row, JsonColumns extends keyof Row> = Flat<{
+  [K in keyof Row as null extends Row[K] ? never : K]: K extends JsonColumns ? JsonObject : Row[K];
+} & {
+  [K in keyof Row as null extends Row[K] ? K : never]?: K extends JsonColumns ? JsonObject : NonNullable<Row[K]>;
+}>;
+type Flat<T> = { [K in keyof T]: T[K] };
+
+describe('the SQLite schema declares the public shapes', () => {
+  it('workflow_executions and execution_steps, column for column', async () => {
+    type Sqlite = typeof import('../src/sqlite/schema.js');
+    type ExecutionRow = Sqlite['workflowExecutions']['$inferSelect'];
+    type StepRow = Sqlite['executionSteps']['$inferSelect'];
+    expectTypeOf<AsApiShape<ExecutionRow, 'triggerData' | 'metadata'>>().toEqualTypeOf<WorkflowExecution>();
+    expectTypeOf<AsApiShape<StepRow, 'inputData' | 'outputData'>>().toEqualTypeOf<ExecutionStep>();
+  });
+});

@@ -1,6 +1,6 @@
 // What every command starts from: the global options (--db, --json, --no-color) and the store they point at.
 import { existsSync } from 'node:fs';
-import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../database-path.js';
+import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../core/database-path.js';
 import type { ExecutionStore } from '../store.js';
 import { CliError } from './cli-error.js';
 import { type Io, Terminal } from './terminal.js';

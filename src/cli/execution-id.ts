@@ -1,7 +1,7 @@
 // An execution named on the command line: its whole id, or enough of its start to be the only match, as git
 // takes a short commit hash.
 import type { ExecutionStore } from '../store.js';
-import type { ExecutionWithSteps } from '../types.js';
+import type { ExecutionWithSteps } from '../core/types.js';
 import { CliError } from './cli-error.js';
 
 const CANDIDATES_SHOWN = 10;

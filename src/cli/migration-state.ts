@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 // Not connection.js's MIGRATIONS_FOLDER: connection.js brings drizzle, which doctor does without.
-import { findMigrationsFolder } from '../migrations-folder.js';
+import { findMigrationsFolder } from '../sqlite/migrations-folder.js';
 
 interface JournalEntry {
   tag: string;

@@ -1,6 +1,6 @@
 // A step named on the command line as `show` draws it: by its number in the waterfall, its node's name or its
 // node's id. A node that ran more than once (a loop) names several steps; its number tells them apart.
-import type { ExecutionStep, ExecutionWithSteps } from '../types.js';
+import type { ExecutionStep, ExecutionWithSteps } from '../core/types.js';
 import { CliError } from './cli-error.js';
 
 /** Listed in a message at most; the rest are counted. */

@@ -1,7 +1,7 @@
 // A workflow named on the command line as the tables show it (its name) or as the runtime knows it (its id): the
 // exact id, else the exact name, else the start of one workflow's name or id (any case).
 import type { ExecutionStore } from '../store.js';
-import type { WorkflowSummary } from '../types.js';
+import type { WorkflowSummary } from '../core/types.js';
 import { CliError } from './cli-error.js';
 
 export interface Workflow {

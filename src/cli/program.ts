@@ -3,8 +3,8 @@
 // Only commander and small modules load at start-up: each command's work, and the store with drizzle and zod,
 // load when that command runs (commands/shared.ts), so that `--help` and a bad argument answer at once.
 import { Command, CommanderError } from 'commander';
-import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../database-path.js';
-import { ExecutionStoreError } from '../errors.js';
+import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../core/database-path.js';
+import { ExecutionStoreError } from '../core/errors.js';
 import { CliError, EXIT } from './cli-error.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';

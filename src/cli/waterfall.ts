@@ -1,6 +1,6 @@
 // A run's steps drawn to scale on one time axis, from the execution's start to its end: the slow step is the long
 // bar and the failed one the red bar, seen before anything is read.
-import type { ExecutionStep, ExecutionWithSteps } from '../types.js';
+import type { ExecutionStep, ExecutionWithSteps } from '../core/types.js';
 import { colorStatus, formatDuration } from './format.js';
 import { stepNumber } from './named-step.js';
 import { type Column, renderTable } from './table.js';

@@ -1,9 +1,9 @@
 // `demo`: a database filled with realistic simulated history (the benchmark's generator, ending now, and three
 // hand-written runs as the newest), so that every other command has something to show.
 import { existsSync, rmSync } from 'node:fs';
-import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../../database-path.js';
-import { recordShowcaseRuns } from '../../showcase-runs.js';
-import { generate } from '../../simulated-history.js';
+import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../../core/database-path.js';
+import { recordShowcaseRuns } from '../../demo/showcase-runs.js';
+import { generate } from '../../demo/simulated-history.js';
 import { CliError } from '../cli-error.js';
 import { type Context, withStore } from '../context.js';
 import { SHORT_ID_LENGTH, shortIds } from '../execution-id.js';

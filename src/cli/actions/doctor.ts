@@ -1,9 +1,9 @@
 // `doctor`: is this history file healthy? File and WAL size, pages, an integrity check, pragmas, migrations and
 // row counts, read without changing anything. Exit 1 when something is wrong, each problem with what to do.
 import type Database from 'better-sqlite3';
-import { DEFAULT_INSIGHT_SETTINGS } from '../../insight-settings.js';
-import type { InsightSettings } from '../../types.js';
-import { DEFAULT_WAL_LIMIT_BYTES } from '../../wal.js';
+import { DEFAULT_INSIGHT_SETTINGS } from '../../sqlite/insight-settings.js';
+import type { InsightSettings } from '../../core/types.js';
+import { DEFAULT_WAL_LIMIT_BYTES } from '../../sqlite/wal.js';
 import { CliError, EXIT } from '../cli-error.js';
 import type { Context } from '../context.js';
 import { fileBytes, formatBytes } from '../file-size.js';

@@ -1,6 +1,6 @@
 // `list`: recent executions as a table, newest (or slowest) first, a page at a time.
-import { ExecutionStoreError } from '../../errors.js';
-import type { ExecutionPageQuery, WorkflowExecution } from '../../types.js';
+import { ExecutionStoreError } from '../../core/errors.js';
+import type { ExecutionPageQuery, WorkflowExecution } from '../../core/types.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { type Context, withStore } from '../context.js';
 import { SHORT_ID_LENGTH, shortIds } from '../execution-id.js';

@@ -1,8 +1,8 @@
 // `show [id]`: one execution: its header, the waterfall of its steps, the errors; with --data the execution's own
 // input, metadata and error stack (what a person reads first), then each step's input and output; with --step one
 // step whole. No id: the latest execution (with --status, the latest with it).
-import { REDACTED } from '../../redaction.js';
-import type { ExecutionStatus, ExecutionStep, ExecutionWithSteps } from '../../types.js';
+import { REDACTED } from '../../core/redaction.js';
+import type { ExecutionStatus, ExecutionStep, ExecutionWithSteps } from '../../core/types.js';
 import { CliError } from '../cli-error.js';
 import { type Context, withStore } from '../context.js';
 import { findExecution } from '../execution-id.js';

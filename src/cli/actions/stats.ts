@@ -2,7 +2,7 @@
 // workflow, the slowest and the most failing nodes, and a timeline as a small bar chart.
 import ms from 'ms';
 import type { ExecutionStore } from '../../store.js';
-import type { NodeStats, TimelineEntry } from '../../types.js';
+import type { NodeStats, TimelineEntry } from '../../core/types.js';
 import { type Context, withStore } from '../context.js';
 import { formatAgo, formatDuration, formatRate } from '../format.js';
 import { asWorkflow, describeWorkflow, findWorkflow } from '../named-workflow.js';

@@ -1,0 +1,39 @@
+// Marking executions whose process died mid-run. Without this they stay 'running' for ever: counted as running
+// in stats, never pruned by retention, and shown to users as still in progress.
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { HistoryDatabase } from './connection.js';
+import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
+import type { RecoveredExecutions } from '../core/types.js';
+
+export const INTERRUPTED_EXECUTION_MESSAGE =
+  'Interrupted: the process running this execution stopped before it finished (marked by recoverInterruptedExecutions)';
+export const INTERRUPTED_STEP_MESSAGE = 'Interrupted: the execution stopped while this step was running';
+
+/**
+ * Executions 'running' since before `startedBefore` become 'error', and so do their 'running' steps. Call it inside
+ * one write transaction, so that a crash half-way leaves nothing half-marked.
+ */
+export function markInterrupted(db: HistoryDatabase, startedBefore: number): RecoveredExecutions {
+  const interrupted = and(eq(executions.status, 'running'), lt(executions.startedAt, startedBefore));
+  const stepsMarked = db
+    .update(steps)
+    .set({ status: 'error', errorMessage: INTERRUPTED_STEP_MESSAGE })
+    .where(and(eq(steps.status, 'running'), inArray(steps.executionId, db.select({ id: executions.id }).from(executions).where(interrupted))))
+    .run().changes;
+  // The execution ends when it was last heard of: its latest step start or completion, else its own start. Not
+  // "now", which would make a run that died in a second look like one that ran for the whole outage.
+  const lastHeardOf = sql`max(${executions.startedAt}, coalesce((
+    SELECT max(coalesce(${steps.completedAt}, ${steps.startedAt})) FROM ${steps} WHERE ${steps.executionId} = ${executions.id}
+  ), ${executions.startedAt}))`;
+  const executionsMarked = db
+    .update(executions)
+    .set({
+      status: 'error',
+      errorMessage: INTERRUPTED_EXECUTION_MESSAGE,
+      completedAt: lastHeardOf,
+      durationMs: sql`${lastHeardOf} - ${executions.startedAt}`,
+    })
+    .where(interrupted)
+    .run().changes;
+  return { executions: executionsMarked, steps: stepsMarked };
+}

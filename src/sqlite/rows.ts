@@ -1,0 +1,99 @@
+// Between database rows and API objects: payload columns are encoded/decoded, and empty (NULL) optional columns
+// become absent fields, never `null`.
+import { getTableColumns } from 'drizzle-orm';
+import { decodePayload } from '../core/payload.js';
+import { executionSteps, workflowExecutions } from './schema.js';
+import type { ExecutionStep, WorkflowExecution } from '../core/types.js';
+
+type ExecutionRow = typeof workflowExecutions.$inferSelect;
+type StepRow = typeof executionSteps.$inferSelect;
+
+const EXECUTION_PAYLOADS = ['triggerData', 'metadata'] as const;
+const STEP_PAYLOADS = ['inputData', 'outputData'] as const;
+/** Free text that may quote secrets (an HTTP error with its request, a stack with a URL). */
+const EXECUTION_TEXTS = ['errorMessage', 'errorStack'] as const;
+const STEP_TEXTS = ['errorMessage'] as const;
+
+/** How values become column values on the way in: payloads to redacted JSON text, error texts redacted. */
+export interface Encoding {
+  payload(value: unknown): string | null;
+  text(value: string): string;
+}
+
+interface Columns {
+  all: readonly string[];
+  payloads: readonly string[];
+  texts: readonly string[];
+}
+
+const EXECUTION: Columns = { all: Object.keys(getTableColumns(workflowExecutions)), payloads: EXECUTION_PAYLOADS, texts: EXECUTION_TEXTS };
+const STEP: Columns = { all: Object.keys(getTableColumns(executionSteps)), payloads: STEP_PAYLOADS, texts: STEP_TEXTS };
+
+export function toExecution(row: ExecutionRow): WorkflowExecution {
+  return fromRow(row, EXECUTION_PAYLOADS) as unknown as WorkflowExecution;
+}
+
+export function toStep(row: StepRow): ExecutionStep {
+  return fromRow(row, STEP_PAYLOADS) as unknown as ExecutionStep;
+}
+
+/** An input or changes object with its payload fields as JSON text, ready for an insert or update. */
+export type Encoded<T, Payload extends string> = Omit<T, Payload> & { [K in Payload & keyof T]?: string | null };
+
+/** Validated execution input or changes → column values, payloads as JSON text. */
+export function executionValues<T extends object>(input: T, encoding: Encoding) {
+  return toRow(input, EXECUTION, encoding) as Encoded<T, (typeof EXECUTION_PAYLOADS)[number]>;
+}
+
+/** Validated step input or changes → column values, payloads as JSON text. */
+export function stepValues<T extends object>(input: T, encoding: Encoding) {
+  return toRow(input, STEP, encoding) as Encoded<T, (typeof STEP_PAYLOADS)[number]>;
+}
+
+/** A new execution's row with every column named (what the prepared insert binds), NULL where there is nothing. */
+export function executionInsertRow(input: object, generated: Record<string, unknown>, encoding: Encoding) {
+  return insertRow(EXECUTION, input, generated, encoding);
+}
+
+/** A new step's row with every column named (what the prepared insert binds), NULL where there is nothing. */
+export function stepInsertRow(input: object, generated: Record<string, unknown>, encoding: Encoding) {
+  return insertRow(STEP, input, generated, encoding);
+}
+
+// One pass and one object per row: this runs for every step recorded.
+function insertRow(
+  columns: Columns,
+  input: object,
+  generated: Record<string, unknown>,
+  encoding: Encoding,
+): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const key of columns.all) {
+    const value = key in generated ? generated[key] : (input as Record<string, unknown>)[key];
+    row[key] = value === undefined || value === null ? null : encode(key, value, columns, encoding);
+  }
+  return row;
+}
+
+function toRow(input: object, columns: Columns, encoding: Encoding): Record<string, unknown> {
+  const values: Record<string, unknown> = { ...input };
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== null) values[key] = encode(key, value, columns, encoding);
+  }
+  return values;
+}
+
+function encode(key: string, value: unknown, columns: Columns, encoding: Encoding): unknown {
+  if (columns.payloads.includes(key)) return encoding.payload(value);
+  if (columns.texts.includes(key)) return encoding.text(value as string);
+  return value;
+}
+
+function fromRow(row: object, payloadKeys: readonly string[]): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (value === null) continue;
+    result[key] = payloadKeys.includes(key) ? decodePayload(value as string) : value;
+  }
+  return result;
+}
