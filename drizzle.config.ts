@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'drizzle-kit';
-import { createDatabaseFile } from './src/database-file.js';
-import { resolveDatabasePath } from './src/database-path.js';
+import { createDatabaseFile } from './src/sqlite/database-file.js';
+import { resolveDatabasePath } from './src/core/database-path.js';
 
 // A relative path means relative to where the person typed the command: npm runs scripts in this package's folder
 // (also for `npm run db:migrate -w …` from a workspace root) and says where it was started in INIT_CWD.
@@ -14,7 +14,7 @@ if (process.argv.some((argument) => OPENS_THE_DATABASE.includes(argument))) crea
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/schema.ts',
+  schema: './src/sqlite/schema.ts',
   out: './drizzle',
   dbCredentials: { url },
   strict: true,

@@ -1,2 +1,2 @@
 // The benchmark's dataset: the simulated history that the CLI's `demo` writes too, ending at a fixed instant.
-export * from '../src/simulated-history.js';
+export * from '../src/demo/simulated-history.js';
