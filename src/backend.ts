@@ -1,0 +1,74 @@
+// The seam between the facade (src/store.ts) and a database: what a backend does with input the facade has already
+// validated. Asynchronous at this boundary, whatever the backend does inside (SQLite's is synchronous). The insight
+// settings schema is the SQLite backend's today (src/sqlite/insight-settings.ts) and moves here with the second.
+import type { z } from 'zod';
+import type { CursorPosition } from './core/cursor.js';
+import type {
+  CompactedInsights,
+  ErrorGroup,
+  ExecutionStats,
+  ExecutionStep,
+  ExecutionWithSteps,
+  InsightSettings,
+  NodeStats,
+  RebuildOptions,
+  RebuiltInsights,
+  ReclaimedSpace,
+  RecordedExecution,
+  RecoveredExecutions,
+  TimelineEntry,
+  TimelineQuery,
+  WorkflowExecution,
+  WorkflowSummary,
+} from './core/types.js';
+import type {
+  cleanupOptionsSchema,
+  errorGroupsQuerySchema,
+  executionChangesSchema,
+  executionPageQuerySchema,
+  executionStatsQuerySchema,
+  nodeStatsQuerySchema,
+  oldExecutionsCleanupOptionsSchema,
+  runStepsSchema,
+  stepChangesSchema,
+  ValidExecution,
+  ValidStep,
+  workflowSummariesQuerySchema,
+} from './core/validation.js';
+import type { insightRetentionChangeSchema } from './sqlite/insight-settings.js';
+
+type Valid<T extends z.ZodType> = z.output<T>;
+
+/** A page request: the validated query without its cursor, and the position the cursor named. */
+export type PageRequest = Omit<Valid<typeof executionPageQuerySchema>, 'cursor'> & { after?: CursorPosition };
+
+export interface HistoryBackend {
+  createExecution(input: ValidExecution): Promise<string>;
+  updateExecution(id: string, changes: Valid<typeof executionChangesSchema>): Promise<void>;
+  getExecution(id: string): Promise<WorkflowExecution | null>;
+  getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null>;
+  /** Up to `limit` executions in the page's order; `after`, when given, excludes it and what comes before it. */
+  queryExecutions(request: PageRequest): Promise<WorkflowExecution[]>;
+  deleteExecution(id: string): Promise<boolean>;
+  /** `what` names the public call, for its error messages (addStep, addSteps). */
+  addSteps(inputs: ValidStep[], what: string): Promise<string[]>;
+  recordExecution(execution: ValidExecution, steps: Valid<typeof runStepsSchema>): Promise<RecordedExecution>;
+  updateStep(id: string, changes: Valid<typeof stepChangesSchema>): Promise<void>;
+  getStepsForExecution(executionId: string): Promise<ExecutionStep[]>;
+  cleanupOldExecutions(maxAgeMs: number, options: Valid<typeof oldExecutionsCleanupOptionsSchema>): Promise<number>;
+  cleanupByCount(maxCount: number, workflowId: string | undefined, options: Valid<typeof cleanupOptionsSchema>): Promise<number>;
+  findExecutionIds(prefix: string, limit: number): Promise<string[]>;
+  /** Executions started before `startedBefore` (default: now) that are still running. */
+  recoverInterruptedExecutions(startedBefore: number | undefined): Promise<RecoveredExecutions>;
+  reclaimSpace(): Promise<ReclaimedSpace>;
+  getExecutionStats(filter: NonNullable<Valid<typeof executionStatsQuerySchema>>): Promise<ExecutionStats>;
+  getNodeStats(request: Valid<typeof nodeStatsQuerySchema>): Promise<NodeStats[]>;
+  getTimeline(request: Required<TimelineQuery>): Promise<TimelineEntry[]>;
+  getErrorGroups(request: Valid<typeof errorGroupsQuerySchema>): Promise<ErrorGroup[]>;
+  getWorkflowSummaries(request: Valid<typeof workflowSummariesQuerySchema>): Promise<WorkflowSummary[]>;
+  rebuildInsights(onProgress: RebuildOptions['onProgress']): Promise<RebuiltInsights>;
+  compactInsights(): Promise<CompactedInsights>;
+  getInsightSettings(): Promise<InsightSettings>;
+  setInsightRetention(change: Valid<typeof insightRetentionChangeSchema>): Promise<InsightSettings>;
+  close(): void;
+}
