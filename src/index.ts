@@ -1,5 +1,6 @@
 // The package's one public entry.
 export { ExecutionStore, openExecutionStore } from './store.js';
+export { inspectExecutionHistory } from './inspect.js';
 export { ExecutionStoreError, type ExecutionStoreErrorCode } from './core/errors.js';
 export { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from './core/database-path.js';
 export {

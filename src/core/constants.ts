@@ -15,3 +15,6 @@ export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 50;
 /** More buckets than this is a mistake (a minute timeline over a month), not a chart. */
 export const MAX_TIMELINE_BUCKETS = 5000;
+
+/** The insight settings of a file that has pinned none (see ExecutionStoreOptions.insights). */
+export const DEFAULT_INSIGHT_SETTINGS = { outliveDeletes: true, hourlyDays: 35, dailyDays: 365 } as const;

@@ -361,3 +361,33 @@ export interface InsightSettings extends Required<InsightRetention> {
   /** The settings the file holds; the others are the defaults until a process pins them. */
   pinned: (keyof InsightRetention)[];
 }
+
+/** What inspectExecutionHistory reads. */
+export interface InspectionOptions {
+  /** 'full' (the default) reads every page; 'quick' checks less; 'none' skips it. Either check reads the whole file. */
+  integrity?: 'full' | 'quick' | 'none';
+  /** Also count the running executions that started before this time (ms since the epoch). */
+  runningSince?: number;
+}
+
+/** A history database as it is, read without changing anything (no migration applied). */
+export interface HistoryInspection {
+  pageSize: number;
+  pageCount: number;
+  freePages: number;
+  journalMode: string;
+  autoVacuum: 'none' | 'full' | 'incremental' | 'unknown';
+  /** The integrity check's findings, ['ok'] when there are none; null when not asked for. */
+  integrity: string[] | null;
+  /** The package's migrations the database has, and the ones it would be given on opening. */
+  migrations: { applied: string[]; pending: string[] };
+  rows: {
+    executions: number;
+    steps: number;
+    running: number;
+    /** Running executions started before `runningSince`; null when not asked for. */
+    runningSince: number | null;
+  };
+  /** The insight settings in force for the file; null for a file from before they were kept in it. */
+  insights: InsightSettings | null;
+}

@@ -305,6 +305,10 @@ export const idPrefixLimitSchema = pageSize;
 export const recoveryOptionsSchema = z
   .strictObject({ startedBefore: timestamp.optional() })
   .optional();
+export const inspectionOptionsSchema = z
+  .strictObject({ integrity: z.enum(['full', 'quick', 'none']).optional(), runningSince: z.int().min(0, 'expected a non-negative integer').optional() })
+  .optional();
+
 export const optionsSchema = z
   .strictObject({
     maxPayloadBytes: z.int('expected an integer').min(1, 'expected a positive number of bytes').optional(),

@@ -7,11 +7,11 @@ import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { HistoryDatabase } from './connection.js';
 import { ExecutionStoreError } from '../core/errors.js';
+import { DEFAULT_INSIGHT_SETTINGS } from '../core/constants.js';
 import { insightSettings } from './schema.js';
 import { prepareDirect } from './statements.js';
 import type { InsightRetention, InsightRetentionChange, InsightSettings } from '../core/types.js';
 
-export const DEFAULT_INSIGHT_SETTINGS: Required<InsightRetention> = { outliveDeletes: true, hourlyDays: 35, dailyDays: 365 };
 
 const days = z.int('expected an integer number of days').min(1, 'expected at least 1 day');
 /** What setInsightRetention takes: at least one of the two. */

@@ -1,14 +1,11 @@
 // `doctor`: is this history file healthy? File and WAL size, pages, an integrity check, pragmas, migrations and
 // row counts, read without changing anything. Exit 1 when something is wrong, each problem with what to do.
-import type Database from 'better-sqlite3';
-import { DEFAULT_INSIGHT_SETTINGS } from '../../sqlite/insight-settings.js';
-import type { InsightSettings } from '../../core/types.js';
+import type { HistoryInspection } from '../../core/types.js';
+import { inspectExecutionHistory } from '../../inspect.js';
 import { DEFAULT_WAL_LIMIT_BYTES } from '../../sqlite/wal.js';
 import { CliError, EXIT } from '../cli-error.js';
 import type { Context } from '../context.js';
 import { fileBytes, formatBytes } from '../file-size.js';
-import { migrationState } from '../migration-state.js';
-import { readOnly } from '../read-only.js';
 
 type Level = 'ok' | 'warning' | 'problem';
 
@@ -22,7 +19,6 @@ interface Check {
 
 /** Running executions that started this long ago are most likely left over from a crash. */
 const STALE_RUNNING_MS = 3_600_000;
-const AUTO_VACUUM = ['none', 'full', 'incremental'];
 
 export async function doctor(context: Context, options: { quick?: boolean }): Promise<void> {
   context.requireFile();
@@ -30,7 +26,11 @@ export async function doctor(context: Context, options: { quick?: boolean }): Pr
   let checks: Check[];
   let facts: Record<string, unknown>;
   try {
-    ({ checks, facts } = readOnly(context.dbPath, (sqlite) => examine(sqlite, context.io.now(), options.quick === true)));
+    const inspection = await inspectExecutionHistory(context.dbPath, {
+      integrity: options.quick === true ? 'quick' : 'full',
+      runningSince: context.io.now() - STALE_RUNNING_MS,
+    });
+    ({ checks, facts } = examine(inspection));
   } catch (error) {
     checks = [
       {
@@ -67,25 +67,12 @@ export async function doctor(context: Context, options: { quick?: boolean }): Pr
   if (!ok) throw new CliError(`${checks.filter((check) => check.level === 'problem').length} problem(s) found; see above.`, EXIT.problem);
 }
 
-function examine(sqlite: Database.Database, now: number, quick: boolean): { checks: Check[]; facts: Record<string, unknown> } {
-  const pragma = (name: string) => sqlite.pragma(name, { simple: true }) as number | string;
-  const pageSize = Number(pragma('page_size'));
-  const pageCount = Number(pragma('page_count'));
-  const freePages = Number(pragma('freelist_count'));
-  const journalMode = String(pragma('journal_mode'));
-  const autoVacuum = AUTO_VACUUM[Number(pragma('auto_vacuum'))] ?? 'unknown';
-  // Both read the whole file: at 17 GB, minutes.
-  const check = quick ? 'quick_check' : 'integrity_check';
-  const integrity = (sqlite.pragma(check) as Record<string, string>[]).map((row) => row[check] as string);
-  const migrations = migrationState(sqlite);
-  const hasTables = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'workflow_executions'").get() !== undefined;
-  const count = (sql: string, ...values: unknown[]) => (hasTables ? (sqlite.prepare(sql).pluck().get(...values) as number) : 0);
-  const rows = {
-    executions: count('SELECT count(*) FROM workflow_executions'),
-    steps: count('SELECT count(*) FROM execution_steps'),
-    running: count("SELECT count(*) FROM workflow_executions WHERE status = 'running'"),
-    staleRunning: count("SELECT count(*) FROM workflow_executions WHERE status = 'running' AND started_at < ?", now - STALE_RUNNING_MS),
-  };
+/** The inspection's findings as checks, each problem with what to do; and the facts `--json` prints. */
+function examine(inspection: HistoryInspection): { checks: Check[]; facts: Record<string, unknown> } {
+  const { pageSize, pageCount, freePages, journalMode, autoVacuum, migrations, insights } = inspection;
+  const integrity = inspection.integrity ?? ['ok'];
+  const { runningSince: staleRunning, ...counts } = inspection.rows;
+  const rows = { ...counts, staleRunning: staleRunning ?? 0 };
   const checks: Check[] = [
     { name: 'pages', level: 'ok', detail: `${pageCount} of ${pageSize} bytes, ${freePages} free (${formatBytes(freePages * pageSize)})` },
     integrity[0] === 'ok'
@@ -107,7 +94,6 @@ function examine(sqlite: Database.Database, now: number, quick: boolean): { chec
       : { name: 'migrations', level: 'problem', detail: `${migrations.pending.length} pending: ${migrations.pending.join(', ')}`, advice: 'apply them: "execution-history migrate"' },
     { name: 'rows', level: 'ok', detail: `${rows.executions} executions (${rows.running} running), ${rows.steps} steps` },
   ];
-  const insights = insightSettingsOf(sqlite);
   if (insights !== null) {
     const shown = (name: (typeof insights.pinned)[number]) => `${name} ${insights[name]} (${insights.pinned.includes(name) ? 'file' : 'default'})`;
     checks.push({ name: 'insights', level: 'ok', detail: (['outliveDeletes', 'hourlyDays', 'dailyDays'] as const).map(shown).join(', ') });
@@ -121,20 +107,4 @@ function examine(sqlite: Database.Database, now: number, quick: boolean): { chec
     });
   }
   return { checks, facts: { pageSize, pageCount, freePages, journalMode, autoVacuum, integrity, migrations, rows, ...(insights === null ? {} : { insights }) } };
-}
-
-/** The insight settings the file holds, with the defaults for the others; null before migration 0003. */
-function insightSettingsOf(sqlite: Database.Database): InsightSettings | null {
-  const hasTable = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'insight_settings'").get() !== undefined;
-  if (!hasTable) return null;
-  const row = sqlite.prepare('SELECT outlive_deletes, hourly_days, daily_days FROM insight_settings WHERE id = 1').get() as
-    | { outlive_deletes: number | null; hourly_days: number | null; daily_days: number | null }
-    | undefined;
-  const stored = { outliveDeletes: row?.outlive_deletes == null ? null : row.outlive_deletes === 1, hourlyDays: row?.hourly_days ?? null, dailyDays: row?.daily_days ?? null };
-  return {
-    outliveDeletes: stored.outliveDeletes ?? DEFAULT_INSIGHT_SETTINGS.outliveDeletes,
-    hourlyDays: stored.hourlyDays ?? DEFAULT_INSIGHT_SETTINGS.hourlyDays,
-    dailyDays: stored.dailyDays ?? DEFAULT_INSIGHT_SETTINGS.dailyDays,
-    pinned: (['outliveDeletes', 'hourlyDays', 'dailyDays'] as const).filter((name) => stored[name] !== null),
-  };
 }

@@ -2,14 +2,14 @@
 // when it opens a file, and says which ones it applied.
 import { existsSync } from 'node:fs';
 import { type Context, withStore } from '../context.js';
-import { migrationState } from '../migration-state.js';
-import { readOnly } from '../read-only.js';
+import { inspectExecutionHistory } from '../../inspect.js';
 
 export async function migrate(context: Context): Promise<void> {
   const created = !existsSync(context.dbPath);
-  const before = created ? undefined : readOnly(context.dbPath, (sqlite) => migrationState(sqlite));
+  const migrationsOf = async () => (await inspectExecutionHistory(context.dbPath, { integrity: 'none' })).migrations;
+  const before = created ? undefined : await migrationsOf();
   await withStore(context.open(), async () => {});
-  const after = readOnly(context.dbPath, (sqlite) => migrationState(sqlite));
+  const after = await migrationsOf();
   const applied = after.applied.filter((tag) => !(before?.applied ?? []).includes(tag));
   if (context.json) return context.terminal.json({ file: context.dbPath, created, applied, pending: after.pending });
   const { terminal } = context;

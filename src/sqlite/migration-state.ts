@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-// Not connection.js's MIGRATIONS_FOLDER: connection.js brings drizzle, which doctor does without.
-import { findMigrationsFolder } from '../sqlite/migrations-folder.js';
+// Not connection.js's MIGRATIONS_FOLDER: connection.js brings drizzle, which an inspection does without.
+import { findMigrationsFolder } from './migrations-folder.js';
 
 interface JournalEntry {
   tag: string;

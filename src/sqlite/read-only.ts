@@ -1,4 +1,4 @@
-// A look into the database file that can change nothing: what doctor and migrate read before the store opens it
+// A look into the database file that can change nothing: what an inspection reads (src/sqlite/inspection.ts) without opening the store
 // (opening the store applies migrations).
 import Database from 'better-sqlite3';
 
