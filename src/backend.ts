@@ -1,6 +1,5 @@
 // The seam between the facade (src/store.ts) and a database: what a backend does with input the facade has already
-// validated. Asynchronous at this boundary, whatever the backend does inside (SQLite's is synchronous). The insight
-// settings schema is the SQLite backend's today (src/sqlite/insight-settings.ts) and moves here with the second.
+// validated. Asynchronous at this boundary, whatever the backend does inside (SQLite's is synchronous).
 import type { z } from 'zod';
 import type { CursorPosition } from './core/cursor.js';
 import type {
@@ -27,6 +26,7 @@ import type {
   executionChangesSchema,
   executionPageQuerySchema,
   executionStatsQuerySchema,
+  insightRetentionChangeSchema,
   nodeStatsQuerySchema,
   oldExecutionsCleanupOptionsSchema,
   runStepsSchema,
@@ -35,7 +35,6 @@ import type {
   ValidStep,
   workflowSummariesQuerySchema,
 } from './core/validation.js';
-import type { insightRetentionChangeSchema } from './sqlite/insight-settings.js';
 
 type Valid<T extends z.ZodType> = z.output<T>;
 

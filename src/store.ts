@@ -51,6 +51,7 @@ import {
   executionQuerySchema,
   executionStatsQuerySchema,
   idPrefixLimitSchema,
+  insightRetentionChangeSchema,
   idPrefixSchema,
   idSchema,
   MAX_BATCH_STEPS,
@@ -71,7 +72,6 @@ import {
 } from './core/validation.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './sqlite/connection.js';
 import { createPrivateFile } from './sqlite/database-file.js';
-import { insightRetentionChangeSchema } from './sqlite/insight-settings.js';
 import { openFailure } from './sqlite/open-failure.js';
 import { SqliteBackend } from './sqlite/sqlite-backend.js';
 import { DEFAULT_WAL_LIMIT_BYTES } from './sqlite/wal.js';

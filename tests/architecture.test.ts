@@ -29,3 +29,8 @@ it('the public entry does not export the demo data generator', () => {
   expect(entry.filter((specifier) => specifier.includes('demo'))).toEqual([]);
   expect(entry.length).toBeGreaterThan(5);
 });
+
+it('the backend interface is written in the core\'s terms, not a backend\'s', () => {
+  const outside = importsOf(join(src, 'backend.ts')).filter((specifier) => !specifier.startsWith('./core/') && specifier !== 'zod');
+  expect(outside).toEqual([]);
+});

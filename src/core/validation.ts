@@ -309,6 +309,12 @@ export const inspectionOptionsSchema = z
   .strictObject({ integrity: z.enum(['full', 'quick', 'none']).optional(), runningSince: z.int().min(0, 'expected a non-negative integer').optional() })
   .optional();
 
+const days = z.int('expected an integer number of days').min(1, 'expected at least 1 day');
+/** What setInsightRetention takes: at least one of the two. */
+export const insightRetentionChangeSchema = z
+  .strictObject({ hourlyDays: days.optional(), dailyDays: days.optional() })
+  .refine((change) => change.hourlyDays !== undefined || change.dailyDays !== undefined, 'expected hourlyDays, dailyDays or both');
+
 export const optionsSchema = z
   .strictObject({
     maxPayloadBytes: z.int('expected an integer').min(1, 'expected a positive number of bytes').optional(),

@@ -4,7 +4,6 @@
 // Each setting is pinned by the first process that gives it explicitly; the others read it from the file.
 import type BetterSqlite3 from 'better-sqlite3';
 import { eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
 import type { HistoryDatabase } from './connection.js';
 import { ExecutionStoreError } from '../core/errors.js';
 import { DEFAULT_INSIGHT_SETTINGS } from '../core/constants.js';
@@ -13,11 +12,6 @@ import { prepareDirect } from './statements.js';
 import type { InsightRetention, InsightRetentionChange, InsightSettings } from '../core/types.js';
 
 
-const days = z.int('expected an integer number of days').min(1, 'expected at least 1 day');
-/** What setInsightRetention takes: at least one of the two. */
-export const insightRetentionChangeSchema = z
-  .strictObject({ hourlyDays: days.optional(), dailyDays: days.optional() })
-  .refine((change) => change.hourlyDays !== undefined || change.dailyDays !== undefined, 'expected hourlyDays, dailyDays or both');
 
 /** Hours are summed into days, so days must be kept at least as long; a day recounted from its hours needs them all. */
 function checkRetention(retention: Required<InsightRetention>, context: string): void {
