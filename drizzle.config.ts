@@ -15,7 +15,7 @@ if (process.argv.some((argument) => OPENS_THE_DATABASE.includes(argument))) crea
 export default defineConfig({
   dialect: 'sqlite',
   schema: './src/sqlite/schema.ts',
-  out: './drizzle',
+  out: './drizzle/sqlite',
   dbCredentials: { url },
   strict: true,
   verbose: true,

@@ -8,7 +8,7 @@ import { MIGRATIONS_FOLDER } from '../src/sqlite/connection.js';
 import { applyMigrations } from '../src/sqlite/migrations.js';
 import { T0, newExecution, newRunStep, newStep, tempDir, track } from './factories.js';
 
-const journal = JSON.parse(readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as {
+const journal = JSON.parse(readFileSync(new URL('../drizzle/sqlite/meta/_journal.json', import.meta.url), 'utf8')) as {
   entries: { tag: string }[];
 };
 

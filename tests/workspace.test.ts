@@ -215,7 +215,7 @@ export const input: NewExecution = { workflowId: 'wf', workflowName: 'x', trigge
     });
     expect(viaKit.status, viaKit.stdout + viaKit.stderr).toBe(0);
     expect(existsSync(join(workspace.root, 'packages', 'execution-history', 'data'))).toBe(false);
-    const migrations = readFileSync(join(packageRoot, 'drizzle', 'meta', '_journal.json'), 'utf8').match(/"tag"/g)?.length;
+    const migrations = readFileSync(join(packageRoot, 'drizzle', 'sqlite', 'meta', '_journal.json'), 'utf8').match(/"tag"/g)?.length;
     const expected = { mode: '600', pageSize: 8192, autoVacuum: 2, journal: 'wal', migrations };
     expect(created(join(workspace.root, 'data', 'by-command.db'))).toEqual(expected);
     expect(created(join(workspace.root, 'data', 'by-drizzle-kit.db'))).toEqual(expected);

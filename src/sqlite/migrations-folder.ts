@@ -1,6 +1,7 @@
-// Where the package's migrations are, wherever the running module is: `src/` under tsx and vitest, `dist/` for the
-// built library (ESM and CommonJS), `dist/cli/` for the bundled command. All of them sit below the package root,
-// which holds `drizzle/`. Resolved from this module's own location, never from the working directory.
+// Where the package's SQLite migrations are, wherever the running module is: `src/sqlite/` under tsx and vitest,
+// `dist/` for the built library (ESM and CommonJS), `dist/cli/` for the bundled command. All of them sit below the
+// package root, which holds `drizzle/sqlite/` (each dialect has a folder of its own under `drizzle/`). Resolved from
+// this module's own location, never from the working directory.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,11 +11,11 @@ const JOURNAL = join('meta', '_journal.json');
 export function findMigrationsFolder(moduleUrl: string): string {
   const start = dirname(fileURLToPath(moduleUrl));
   for (let folder = start, depth = 0; depth < 4; folder = dirname(folder), depth++) {
-    const candidate = join(folder, 'drizzle');
+    const candidate = join(folder, 'drizzle', 'sqlite');
     if (existsSync(join(candidate, JOURNAL))) return candidate;
   }
   throw new Error(
-    `@opennoodl/execution-history: its migrations folder (drizzle/, with ${JOURNAL}) was not found above ${start}. ` +
-      'The package was installed or bundled without its drizzle/ folder; ship the folder beside dist/ (it is in the package\'s "files").',
+    `@opennoodl/execution-history: its migrations folder (drizzle/sqlite/, with ${JOURNAL}) was not found above ${start}. ` +
+      'The package was installed or bundled without its drizzle/ folder; ship it beside dist/ (it is in the package\'s "files").',
   );
 }

@@ -1,4 +1,4 @@
-// The database schema: the source of truth. `npm run db:generate` turns changes here into SQL in drizzle/.
+// The database schema: the source of truth. `npm run db:generate` turns changes here into SQL in drizzle/sqlite/.
 // SQLite-specific on purpose; a PostgreSQL backend gets a sibling of this file with the same names.
 // Its one import from the project is the domain's constants, which import nothing: drizzle-kit loads this file.
 import { relations, sql } from 'drizzle-orm';
