@@ -1,6 +1,6 @@
 // Looking at a history database without opening a store on it: opening applies pending migrations, which a health
 // check or a deploy's "what would migrate do" must not. Each backend reads its own kind of database.
-import { resolveDatabasePath } from './core/database-path.js';
+import { databaseUrlProblem, resolveDatabasePath } from './core/database-path.js';
 import { ExecutionStoreError } from './core/errors.js';
 import type { HistoryInspection, InspectionOptions } from './core/types.js';
 import { validate, inspectionOptionsSchema } from './core/validation.js';
@@ -16,6 +16,8 @@ export async function inspectExecutionHistory(filename?: string, options?: Inspe
   const what = 'inspectExecutionHistory';
   const valid = validate(inspectionOptionsSchema, options, what, 'options');
   const path = resolveDatabasePath(filename);
+  const urlProblem = databaseUrlProblem(path);
+  if (urlProblem !== undefined) throw new ExecutionStoreError('VALIDATION', `${what}: invalid input: ${urlProblem}`);
   if (path === ':memory:' || !existsSync(path)) {
     throw new ExecutionStoreError('NOT_FOUND', `${what}: no history database at ${path}; expected an existing file`);
   }

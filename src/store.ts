@@ -3,7 +3,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { HistoryBackend } from './backend.js';
 import { decodeCursor, encodeCursor } from './core/cursor.js';
-import { resolveDatabasePath } from './core/database-path.js';
+import { databaseUrlProblem, resolveDatabasePath } from './core/database-path.js';
 import { callerCallback, ExecutionStoreError } from './core/errors.js';
 import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './core/payload.js';
 import { DEFAULT_REDACT_KEYS, Redactor } from './core/redaction.js';
@@ -321,6 +321,8 @@ function sortKeyOf(execution: WorkflowExecution, orderBy: ExecutionOrderBy): num
  */
 export async function openExecutionStore(filename?: string, options?: ExecutionStoreOptions): Promise<ExecutionStore> {
   const path = resolveDatabasePath(filename);
+  const urlProblem = databaseUrlProblem(path);
+  if (urlProblem !== undefined) throw new ExecutionStoreError('VALIDATION', `openExecutionStore: invalid input: ${urlProblem}`);
   let sqlite: BetterSqlite3.Database;
   try {
     createPrivateFile(path);

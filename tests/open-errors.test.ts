@@ -1,7 +1,7 @@
 // Opening a path that is not a usable history database: the error names the path, says what is wrong with it and
 // what to do, for the library and for the command alike.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExecutionStoreError, openExecutionStore } from '../src/index.js';
 import { sqliteErrorCode } from '../src/sqlite/driver-errors.js';
 import { openFailure } from '../src/sqlite/open-failure.js';
-import { cli } from './cli-fixture.js';
+import { CLI as CLI_PATH, cli } from './cli-fixture.js';
 
 const DIST = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;
 /** Root ignores file modes, so permission cases run in a child that cannot. */
@@ -436,5 +436,47 @@ describe('the command', () => {
       stdout: '',
       stderr: `error: openExecutionStore: cannot open "${path}": it is not a SQLite database: it holds 6 bytes and starts with "hello\\n". ${NOT_A_DATABASE_ADVICE}\n`,
     });
+  });
+});
+
+describe('a database URL where a file is expected', () => {
+  const URL_WITH_PASSWORD = 'postgres://app:s3cret@db.internal:5432/history';
+  const EXPECTED = `"postgres://app:***@db.internal:5432/history" is a postgres URL; this version of the package keeps history in SQLite files only; expected a file path or ':memory:'`;
+
+  it('is refused with what was given (its password masked) and what is expected, creating nothing', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'execution-history-url-'));
+    const cwd = process.cwd();
+    process.chdir(folder);
+    try {
+      await expect(openExecutionStore(URL_WITH_PASSWORD)).rejects.toMatchObject({ code: 'VALIDATION', message: `openExecutionStore: invalid input: ${EXPECTED}` });
+      process.env.EXECUTION_HISTORY_DB = 'postgresql://localhost/history';
+      await expect(openExecutionStore()).rejects.toMatchObject({
+        code: 'VALIDATION',
+        message: `openExecutionStore: invalid input: "postgresql://localhost/history" is a postgresql URL; this version of the package keeps history in SQLite files only; expected a file path or ':memory:'`,
+      });
+      // Before, the URL became a SQLite file in a new folder named after its scheme.
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      delete process.env.EXECUTION_HISTORY_DB;
+      process.chdir(cwd);
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('is a bad argument to the command, naming --db', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'execution-history-url-'));
+    try {
+      for (const command of [['list'], ['migrate'], ['doctor'], ['demo']]) {
+        const result = spawnSync(process.execPath, [CLI_PATH, '--db', URL_WITH_PASSWORD, ...command], { cwd: folder, encoding: 'utf8' });
+        expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+          status: 2,
+          stdout: '',
+          stderr: `error: --db (or EXECUTION_HISTORY_DB): ${EXPECTED}\n(add --help for usage)\n`,
+        });
+      }
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

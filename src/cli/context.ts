@@ -1,8 +1,8 @@
 // What every command starts from: the global options (--db, --json, --no-color) and the store they point at.
 import { existsSync } from 'node:fs';
-import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH } from '../core/database-path.js';
+import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH, databaseUrlProblem } from '../core/database-path.js';
 import type { ExecutionStore } from '../store.js';
-import { CliError } from './cli-error.js';
+import { CliError, EXIT } from './cli-error.js';
 import { type Io, Terminal } from './terminal.js';
 
 export interface GlobalOptions {
@@ -34,6 +34,7 @@ export class Context {
 
   /** Throws the error every command gives when the database file is missing, with how to create one. */
   requireFile(): void {
+    this.requirePath();
     if (existsSync(this.dbPath)) return;
     throw new CliError(
       `no history database at ${this.dbPath}.\n` +
@@ -41,9 +42,16 @@ export class Context {
     );
   }
 
+  /** A URL where a file is expected is a bad argument, named as the user gave it. */
+  private requirePath(): void {
+    const problem = databaseUrlProblem(this.dbPath);
+    if (problem !== undefined) throw new CliError(`--db (or ${DATABASE_PATH_ENV}): ${problem}`, EXIT.usage);
+  }
+
   /** Opens the history, creating the file and applying migrations as the library does. */
   async open(): Promise<ExecutionStore> {
     // Loaded here, not at start-up: the store brings drizzle and zod, which `--help` and `doctor` do without.
+    this.requirePath();
     const { openExecutionStore } = await import('../store.js');
     return openExecutionStore(this.dbPath, { now: this.io.now });
   }
