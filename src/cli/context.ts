@@ -50,7 +50,7 @@ export class Context {
 
   /** Opens the history, creating the file and applying migrations as the library does. */
   async open(): Promise<ExecutionStore> {
-    // Loaded here, not at start-up: the store brings drizzle and zod, which `--help` and `doctor` do without.
+    // Loaded here, not at start-up: the store brings drizzle and zod, which `--help` does without (and `doctor`, drizzle).
     this.requirePath();
     const { openExecutionStore } = await import('../store.js');
     return openExecutionStore(this.dbPath, { now: this.io.now });

@@ -7,10 +7,10 @@ import { eq, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { ExecutionStoreError } from '../core/errors.js';
 import { DEFAULT_INSIGHT_SETTINGS } from '../core/constants.js';
+import { insightSettingsInForce } from '../core/insight-settings-in-force.js';
 import { insightSettings } from './schema.js';
 import { prepareDirect } from './statements.js';
 import type { InsightRetention, InsightRetentionChange, InsightSettings } from '../core/types.js';
-
 
 
 /** Hours are summed into days, so days must be kept at least as long; a day recounted from its hours needs them all. */
@@ -46,12 +46,8 @@ export class SharedInsightSettings {
 
   /** The settings in force: the file's, the defaults where the file has none. Read at every use: another process may pin them. */
   current(): Required<InsightRetention> {
-    const row = this.row();
-    return {
-      outliveDeletes: row.outliveDeletes ?? DEFAULT_INSIGHT_SETTINGS.outliveDeletes,
-      hourlyDays: row.hourlyDays ?? DEFAULT_INSIGHT_SETTINGS.hourlyDays,
-      dailyDays: row.dailyDays ?? DEFAULT_INSIGHT_SETTINGS.dailyDays,
-    };
+    const { pinned: _, ...inForce } = this.describe();
+    return inForce;
   }
 
   /**
@@ -68,8 +64,7 @@ export class SharedInsightSettings {
 
   /** The settings in force and which of them the file holds (the others are defaults). */
   describe(): InsightSettings {
-    const row = this.row();
-    return { ...this.current(), pinned: SETTING_NAMES.filter((name) => row[name] !== null) };
+    return insightSettingsInForce(this.row());
   }
 
   kept(): KeptRollups {

@@ -1,7 +1,7 @@
 // A look into a SQLite history file that changes nothing (the store, when it opens a file, applies migrations and
 // switches it to WAL): its pages, an integrity check, its pragmas, which migrations it has, its rows and the
 // insight settings it holds. What `doctor` reports and `migrate` compares.
-import { DEFAULT_INSIGHT_SETTINGS } from '../core/constants.js';
+import { insightSettingsInForce } from '../core/insight-settings-in-force.js';
 import type { HistoryInspection, InspectionOptions, InsightSettings } from '../core/types.js';
 import { migrationState } from './migration-state.js';
 import { readOnly } from './read-only.js';
@@ -42,11 +42,9 @@ function insightSettingsOf(sqlite: BetterSqlite3.Database): InsightSettings {
   const row = sqlite.prepare('SELECT outlive_deletes, hourly_days, daily_days FROM insight_settings WHERE id = 1').get() as
     | { outlive_deletes: number | null; hourly_days: number | null; daily_days: number | null }
     | undefined;
-  const stored = { outliveDeletes: row?.outlive_deletes == null ? null : row.outlive_deletes === 1, hourlyDays: row?.hourly_days ?? null, dailyDays: row?.daily_days ?? null };
-  return {
-    outliveDeletes: stored.outliveDeletes ?? DEFAULT_INSIGHT_SETTINGS.outliveDeletes,
-    hourlyDays: stored.hourlyDays ?? DEFAULT_INSIGHT_SETTINGS.hourlyDays,
-    dailyDays: stored.dailyDays ?? DEFAULT_INSIGHT_SETTINGS.dailyDays,
-    pinned: (['outliveDeletes', 'hourlyDays', 'dailyDays'] as const).filter((name) => stored[name] !== null),
-  };
+  return insightSettingsInForce({
+    outliveDeletes: row?.outlive_deletes == null ? null : row.outlive_deletes === 1,
+    hourlyDays: row?.hourly_days ?? null,
+    dailyDays: row?.daily_days ?? null,
+  });
 }

@@ -35,10 +35,6 @@ export const SORT_KEYS: Record<ExecutionOrderBy, SQL> = {
   duration_ms: durationSortKey(executions.durationMs),
 };
 
-/** The sort key of a row, as a cursor records it. */
-export function sortKeyOf(row: ExecutionRow, orderBy: ExecutionOrderBy): number {
-  return orderBy === 'started_at' ? row.startedAt : (row.durationMs ?? -1);
-}
 
 /** Rows strictly after (key, id) in the page order, written so that SQLite can range-scan the sort key's index. */
 function after(orderBy: ExecutionOrderBy, orderDir: OrderDirection): SQL | undefined {
