@@ -10,7 +10,12 @@ export type ExecutionStoreErrorCode =
    * how far they got; the message says what to do, in steps that work on a full disk.
    */
   | 'STORAGE_FULL'
-  /** SQLite itself failed (I/O, locking, a broken file); the driver error is kept as `cause`. */
+  /**
+   * The PostgreSQL server could not be reached, or no pooled connection came within the connect timeout. Nothing of
+   * the call was written; the store reconnects by itself on the next call. The driver error is kept as `cause`.
+   */
+  | 'UNAVAILABLE'
+  /** The database itself failed (I/O, locking, a broken file, a server error); the driver error is kept as `cause`. */
   | 'DATABASE';
 
 export class ExecutionStoreError extends Error {

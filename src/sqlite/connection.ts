@@ -3,7 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { sqliteErrorCode } from './driver-errors.js';
 import { applyMigrations } from './migrations.js';
-import { findMigrationsFolder } from './migrations-folder.js';
+import { findMigrationsFolder } from '../core/migrations-folder.js';
 import * as schema from './schema.js';
 import { configureIfNew, enableIncrementalVacuumIfEmpty } from './space.js';
 
@@ -11,7 +11,7 @@ export type HistoryDatabase = BetterSQLite3Database<typeof schema> & { $client: 
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-export const MIGRATIONS_FOLDER = findMigrationsFolder(import.meta.url);
+export const MIGRATIONS_FOLDER = findMigrationsFolder(import.meta.url, 'sqlite');
 
 /** Sets the pragmas the store relies on, applies pending migrations and wraps the handle with Drizzle. */
 export function prepareDatabase(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): HistoryDatabase {

@@ -11,6 +11,9 @@ import { insightSettingsInForce } from '../core/insight-settings-in-force.js';
 import { insightSettings } from './schema.js';
 import { prepareDirect } from './statements.js';
 import type { InsightRetention, InsightRetentionChange, InsightSettings } from '../core/types.js';
+import type { KeptRollups } from '../core/kept-rollups.js';
+
+export type { KeptRollups };
 
 
 /** Hours are summed into days, so days must be kept at least as long; a day recounted from its hours needs them all. */
@@ -22,12 +25,6 @@ function checkRetention(retention: Required<InsightRetention>, context: string):
   );
 }
 
-/** Where the kept rollup rows begin (-Infinity: nothing was pruned). */
-export interface KeptRollups {
-  nodeHoursFrom: number;
-  workflowHoursFrom: number;
-  daysFrom: number;
-}
 
 const SETTINGS_ROW = 1;
 const SETTING_NAMES = ['outliveDeletes', 'hourlyDays', 'dailyDays'] as const;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 // Not connection.js's MIGRATIONS_FOLDER: connection.js brings drizzle, which an inspection does without.
-import { findMigrationsFolder } from './migrations-folder.js';
+import { findMigrationsFolder } from '../core/migrations-folder.js';
 
 interface JournalEntry {
   tag: string;
@@ -17,7 +17,7 @@ export interface MigrationState {
 }
 
 export function migrationState(sqlite: BetterSqlite3.Database): MigrationState {
-  const journal = JSON.parse(readFileSync(join(findMigrationsFolder(import.meta.url), 'meta', '_journal.json'), 'utf8')) as { entries: JournalEntry[] };
+  const journal = JSON.parse(readFileSync(join(findMigrationsFolder(import.meta.url, 'sqlite'), 'meta', '_journal.json'), 'utf8')) as { entries: JournalEntry[] };
   const hasTable = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get() !== undefined;
   const newest = hasTable ? (sqlite.prepare('SELECT max(created_at) FROM "__drizzle_migrations"').pluck().get() as number | string | null) : null;
   const isApplied = (entry: JournalEntry) => newest !== null && entry.when <= Number(newest);

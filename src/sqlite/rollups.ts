@@ -13,7 +13,7 @@ import { executionCounts, executionSteps as steps, nodeRollups, workflowExecutio
 import { WeeklyNodeRollups } from './rollup-weeks.js';
 import { allColumnPlaceholders, prepareDirect } from './statements.js';
 import { compositeKey } from '../core/composite-key.js';
-import type { KeptRollups } from './insight-settings.js';
+import type { KeptRollups } from '../core/kept-rollups.js';
 
 const p = sql.placeholder;
 /** Ids as one JSON array parameter: a retention batch has thousands, more than SQLite's parameter limit. */

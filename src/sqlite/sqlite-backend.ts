@@ -40,7 +40,7 @@ import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStarte
 import { rebuildRollups } from './rollup-rebuild.js';
 import { pruneRollups } from './rollup-retention.js';
 import { type DeletedSteps, Rollups } from './rollups.js';
-import { type Encoding, executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from './rows.js';
+import { type Encoding, executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from '../core/rows.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { databaseBytes, reclaimSpace } from './space.js';
 import { prepareStatements, UpdateStatements } from './statements.js';

@@ -1,5 +1,5 @@
 // Executions per time bucket, empty buckets included: how a workflow behaves over time. Buckets follow a time zone
-// (src/core/timeline-buckets.ts); what answers each part of the range is planned in src/sqlite/timeline-plan.ts: the rollups
+// (src/core/timeline-buckets.ts); what answers each part of the range is planned in src/core/timeline-plan.ts: the rollups
 // where they are kept and a bucket holds whole UTC hours or days, the stored rows elsewhere, checked against the
 // rollups so that a bucket the stored rows cannot answer whole says so instead of coming out silently low.
 import type BetterSqlite3 from 'better-sqlite3';
@@ -7,13 +7,13 @@ import { and, asc, count, eq, gte, lt, ne, sql } from 'drizzle-orm';
 import { type AnySQLiteColumn, SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { HistoryDatabase } from './connection.js';
 import { DurationCounts } from '../core/histogram.js';
-import type { KeptRollups } from './insight-settings.js';
+import type { KeptRollups } from '../core/kept-rollups.js';
 import { DAY, HOUR } from '../core/rollup-changes.js';
 import { ALL_WORKFLOWS, workflowExecutions as executions, workflowRollups } from './schema.js';
 import { prepareDirect } from './statements.js';
 import type { TimelineEntry, TimelineQuery } from '../core/types.js';
 import { bucketBoundaries } from '../core/timeline-buckets.js';
-import { planTimeline, type RowCheck } from './timeline-plan.js';
+import { planTimeline, type RowCheck } from '../core/timeline-plan.js';
 
 interface Bucket {
   start: number;

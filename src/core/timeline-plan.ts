@@ -4,8 +4,8 @@
 // buckets, the day edges of zones such as India's +5:30) and hours whose rollups were pruned. Stored rows can lack
 // executions that the rollups still count (deleted, with insights.outliveDeletes), so each such hour says what its
 // stored rows can be checked against: its hourly rollup, its day's rollup, or nothing.
-import type { KeptRollups } from './insight-settings.js';
-import { DAY, HOUR } from '../core/rollup-changes.js';
+import type { KeptRollups } from './kept-rollups.js';
+import { DAY, HOUR } from './rollup-changes.js';
 
 /** What a stored-row hour's finished executions are compared with to know whether any are missing. */
 export type RowCheck = 'hour' | 'day' | 'none';

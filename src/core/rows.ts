@@ -1,12 +1,21 @@
 // Between database rows and API objects: payload columns are encoded/decoded, and empty (NULL) optional columns
 // become absent fields, never `null`.
-import { getTableColumns } from 'drizzle-orm';
-import { decodePayload } from '../core/payload.js';
-import { executionSteps, workflowExecutions } from './schema.js';
-import type { ExecutionStep, WorkflowExecution } from '../core/types.js';
+// The same on every backend: each backend's tables have exactly these columns (tests/types.test-d.ts).
+import { decodePayload } from './payload.js';
+import type { ExecutionStep, WorkflowExecution } from './types.js';
 
-type ExecutionRow = typeof workflowExecutions.$inferSelect;
-type StepRow = typeof executionSteps.$inferSelect;
+/** A stored row as a backend reads it: every column, NULL where empty, payloads as JSON text. */
+type Row<T> = { [K in keyof Required<T>]: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K] };
+type ExecutionRow = Row<Omit<WorkflowExecution, 'triggerData' | 'metadata'>> & { triggerData: string | null; metadata: string | null };
+type StepRow = Row<Omit<ExecutionStep, 'inputData' | 'outputData'>> & { inputData: string | null; outputData: string | null };
+
+/** Every column of each table, in the tables' order (what an insert that names them all binds). */
+const EXECUTION_COLUMNS = [
+  'id', 'workflowId', 'workflowName', 'triggerType', 'triggerData', 'status', 'startedAt', 'completedAt', 'durationMs', 'errorMessage', 'errorStack', 'metadata',
+] as const satisfies readonly (keyof WorkflowExecution)[];
+const STEP_COLUMNS = [
+  'id', 'executionId', 'nodeId', 'nodeType', 'nodeName', 'stepIndex', 'startedAt', 'completedAt', 'durationMs', 'status', 'inputData', 'outputData', 'errorMessage',
+] as const satisfies readonly (keyof ExecutionStep)[];
 
 const EXECUTION_PAYLOADS = ['triggerData', 'metadata'] as const;
 const STEP_PAYLOADS = ['inputData', 'outputData'] as const;
@@ -26,8 +35,8 @@ interface Columns {
   texts: readonly string[];
 }
 
-const EXECUTION: Columns = { all: Object.keys(getTableColumns(workflowExecutions)), payloads: EXECUTION_PAYLOADS, texts: EXECUTION_TEXTS };
-const STEP: Columns = { all: Object.keys(getTableColumns(executionSteps)), payloads: STEP_PAYLOADS, texts: STEP_TEXTS };
+const EXECUTION: Columns = { all: EXECUTION_COLUMNS, payloads: EXECUTION_PAYLOADS, texts: EXECUTION_TEXTS };
+const STEP: Columns = { all: STEP_COLUMNS, payloads: STEP_PAYLOADS, texts: STEP_TEXTS };
 
 export function toExecution(row: ExecutionRow): WorkflowExecution {
   return fromRow(row, EXECUTION_PAYLOADS) as unknown as WorkflowExecution;

@@ -1,0 +1,201 @@
+// The PostgreSQL schema: the source of truth for drizzle/postgres/ (`npm run db:generate:postgres`). The same tables,
+// columns and names as src/sqlite/schema.ts, in PostgreSQL's types:
+// - times, durations and sums are bigint milliseconds read as JavaScript numbers (exact up to 2^53);
+// - payloads are text holding the JSON the store wrote, so they round-trip byte for byte as on SQLite (jsonb would
+//   reorder and de-duplicate keys and refuses "\u0000");
+// - workflow_rollups and execution_counts have a `shard` in their key: several instances writing at once add to
+//   their own shard's row instead of queueing behind one row lock (readers sum the shards).
+// Its one import from the project is the domain's constants, which import nothing: drizzle-kit loads this file.
+import { relations, sql } from 'drizzle-orm';
+import { type AnyPgColumn, bigint, boolean, check, foreignKey, index, integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
+import { EXECUTION_STATUSES, INSIGHT_GRAINS, STEP_STATUSES, TRIGGER_TYPES } from '../core/constants.js';
+
+const millis = (name: string) => bigint(name, { mode: 'number' });
+
+/**
+ * What executions are sorted by for "slowest first": the duration, with running executions (no duration yet) as -1,
+ * so that a cursor can name any position (PostgreSQL sorts NULL first in descending order; SQLite last). Written with
+ * CASE, not coalesce(), as on SQLite.
+ */
+export const durationSortKey = (durationMs: AnyPgColumn) => sql`(case when ${durationMs} is null then -1 else ${durationMs} end)`;
+
+// The values are our own constants, never caller input, so inlining them as SQL literals is safe.
+const oneOf = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
+
+export const workflowExecutions = pgTable(
+  'workflow_executions',
+  {
+    id: text('id').primaryKey(),
+    workflowId: text('workflow_id').notNull(),
+    workflowName: text('workflow_name').notNull(),
+    triggerType: text('trigger_type', { enum: TRIGGER_TYPES }).notNull(),
+    triggerData: text('trigger_data'),
+    status: text('status', { enum: EXECUTION_STATUSES }).notNull(),
+    startedAt: millis('started_at').notNull(),
+    completedAt: millis('completed_at'),
+    durationMs: millis('duration_ms'),
+    errorMessage: text('error_message'),
+    errorStack: text('error_stack'),
+    metadata: text('metadata'),
+  },
+  (table) => [
+    check('workflow_executions_status_check', sql`${table.status} in (${oneOf(EXECUTION_STATUSES)})`),
+    check('workflow_executions_trigger_type_check', sql`${table.triggerType} in (${oneOf(TRIGGER_TYPES)})`),
+    check('workflow_executions_duration_check', sql`${table.durationMs} >= 0`),
+    // A workflow's executions, newest first (also serves "all executions of workflow X").
+    index('workflow_executions_workflow_started_idx').on(table.workflowId, table.startedAt),
+    // Executions with a status, newest first: the failures page.
+    index('workflow_executions_status_started_idx').on(table.status, table.startedAt),
+    // A workflow's executions with a status, newest first: "the failures of this workflow".
+    index('workflow_executions_workflow_status_started_idx').on(table.workflowId, table.status, table.startedAt),
+    // All executions newest first, time-range filters, and retention by age.
+    index('workflow_executions_started_idx').on(table.startedAt),
+    // Slowest (or fastest) executions first, and the duration percentiles of the stats, on the sort key.
+    index('workflow_executions_duration_idx').on(durationSortKey(table.durationMs)),
+    // The same for one workflow: its slowest executions, and its exact stats percentiles without a sort.
+    index('workflow_executions_workflow_duration_idx').on(table.workflowId, durationSortKey(table.durationMs)),
+    // The running executions alone, for recovery at start-up: a few rows among millions, so a partial index stays
+    // small and is all recovery reads.
+    index('workflow_executions_running_idx').on(table.startedAt).where(sql`${table.status} = 'running'`),
+    // Ids by prefix (a terminal user types the first characters): text_pattern_ops serves LIKE 'prefix%' whatever
+    // the database's collation; the primary key's index does only under the C collation.
+    index('workflow_executions_id_prefix_idx').using('btree', sql`${table.id} text_pattern_ops`),
+  ],
+);
+
+export const executionSteps = pgTable(
+  'execution_steps',
+  {
+    id: text('id').primaryKey(),
+    executionId: text('execution_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    nodeType: text('node_type').notNull(),
+    nodeName: text('node_name'),
+    stepIndex: integer('step_index').notNull(),
+    startedAt: millis('started_at').notNull(),
+    completedAt: millis('completed_at'),
+    durationMs: millis('duration_ms'),
+    status: text('status', { enum: STEP_STATUSES }).notNull(),
+    inputData: text('input_data'),
+    outputData: text('output_data'),
+    errorMessage: text('error_message'),
+  },
+  (table) => [
+    // History must not depend on the workflow still existing, but a step never outlives its execution.
+    foreignKey({ columns: [table.executionId], foreignColumns: [workflowExecutions.id] }).onDelete('cascade'),
+    check('execution_steps_status_check', sql`${table.status} in (${oneOf(STEP_STATUSES)})`),
+    check('execution_steps_duration_check', sql`${table.durationMs} >= 0`),
+    // An execution's steps in order; also what the cascading delete looks steps up by.
+    index('execution_steps_execution_step_idx').on(table.executionId, table.stepIndex),
+    // The running steps alone, for recovery.
+    index('execution_steps_running_idx').on(table.executionId).where(sql`${table.status} = 'running'`),
+  ],
+);
+
+/**
+ * Exact running totals of the stored executions by workflow, trigger type and status, kept in the transaction of
+ * every write and delete; a total is the sum of its shards.
+ */
+export const executionCounts = pgTable(
+  'execution_counts',
+  {
+    workflowId: text('workflow_id').notNull(),
+    triggerType: text('trigger_type', { enum: TRIGGER_TYPES }).notNull(),
+    status: text('status', { enum: EXECUTION_STATUSES }).notNull(),
+    /** Which writer's row: each store adds to one shard of its own choosing (see src/postgres/shards.ts). */
+    shard: smallint('shard').notNull(),
+    executions: bigint('executions', { mode: 'number' }).notNull(),
+    durationCount: bigint('duration_count', { mode: 'number' }).notNull(),
+    durationSum: millis('duration_sum').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workflowId, table.triggerType, table.status, table.shard] })],
+);
+
+/**
+ * Finished executions per workflow (and for all workflows together, ALL_WORKFLOWS) by UTC hour and day of their
+ * start, as on SQLite; a bucket's figures are the sum of its shards' rows, and its name the latest shard's.
+ */
+export const workflowRollups = pgTable(
+  'workflow_rollups',
+  {
+    grain: text('grain', { enum: INSIGHT_GRAINS }).notNull(),
+    workflowId: text('workflow_id').notNull(),
+    bucketStart: millis('bucket_start').notNull(),
+    shard: smallint('shard').notNull(),
+    workflowName: text('workflow_name').notNull(),
+    success: bigint('success', { mode: 'number' }).notNull(),
+    error: bigint('error', { mode: 'number' }).notNull(),
+    durationCount: bigint('duration_count', { mode: 'number' }).notNull(),
+    durationSum: millis('duration_sum').notNull(),
+    /** Counts per duration bucket, encoded as in src/core/histogram.ts. */
+    histogram: text('histogram').notNull(),
+    /** When this shard's row last counted a named execution: which shard's name is the bucket's latest. */
+    namedAt: bigint('named_at', { mode: 'number' }).notNull().default(0),
+  },
+  (table) => [
+    primaryKey({ columns: [table.grain, table.workflowId, table.bucketStart, table.shard] }),
+    // Workflow insights across all workflows over a time range.
+    index('workflow_rollups_grain_bucket_idx').on(table.grain, table.bucketStart),
+  ],
+);
+
+/** Finished steps per workflow and node by UTC hour, day and compacted week of their execution's start, as on SQLite. */
+export const nodeRollups = pgTable(
+  'node_rollups',
+  {
+    grain: text('grain', { enum: INSIGHT_GRAINS }).notNull(),
+    workflowId: text('workflow_id').notNull(),
+    bucketStart: millis('bucket_start').notNull(),
+    nodeId: text('node_id').notNull(),
+    nodeType: text('node_type').notNull(),
+    nodeName: text('node_name'),
+    success: bigint('success', { mode: 'number' }).notNull(),
+    error: bigint('error', { mode: 'number' }).notNull(),
+    skipped: bigint('skipped', { mode: 'number' }).notNull(),
+    durationCount: bigint('duration_count', { mode: 'number' }).notNull(),
+    durationSum: millis('duration_sum').notNull(),
+    durationMax: millis('duration_max'),
+    histogram: text('histogram').notNull(),
+    lastErrorMessage: text('last_error_message'),
+    lastErrorAt: millis('last_error_at'),
+    deletedDurationMax: millis('deleted_duration_max'),
+    deletedLastErrorMessage: text('deleted_last_error_message'),
+    deletedLastErrorAt: millis('deleted_last_error_at'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.grain, table.workflowId, table.bucketStart, table.nodeId] }),
+    // Node stats across all workflows over a time range.
+    index('node_rollups_grain_bucket_idx').on(table.grain, table.bucketStart),
+  ],
+);
+
+/** The weeks whose daily node rollups are also summed into weekly rows, as on SQLite. */
+export const compactedWeeks = pgTable('compacted_weeks', {
+  weekStart: millis('week_start').primaryKey(),
+});
+
+/** The insight settings every writer shares and how far the clean-ups pruned the rollups: one row (id 1), as on SQLite. */
+export const insightSettings = pgTable(
+  'insight_settings',
+  {
+    id: integer('id').primaryKey(),
+    outliveDeletes: boolean('outlive_deletes'),
+    hourlyDays: integer('hourly_days'),
+    dailyDays: integer('daily_days'),
+    nodeHoursKeptFrom: millis('node_hours_kept_from'),
+    workflowHoursKeptFrom: millis('workflow_hours_kept_from'),
+    daysKeptFrom: millis('days_kept_from'),
+  },
+  (table) => [check('insight_settings_one_row', sql`${table.id} = 1`)],
+);
+
+export const workflowExecutionsRelations = relations(workflowExecutions, ({ many }) => ({
+  steps: many(executionSteps),
+}));
+
+export const executionStepsRelations = relations(executionSteps, ({ one }) => ({
+  execution: one(workflowExecutions, {
+    fields: [executionSteps.executionId],
+    references: [workflowExecutions.id],
+  }),
+}));
