@@ -33,15 +33,16 @@ export default defineConfig([
   {
     // The command: its pure-JavaScript dependencies bundled in, each subcommand in a chunk of its own that loads
     // when it runs, so that `--help` or `list` does not resolve and parse hundreds of modules. better-sqlite3 stays
-    // external: it is a native addon.
+    // external (a native addon), and so does pg (it requires its optional native binding by name), loaded only for a
+    // postgres:// --db.
     entry: { main: 'src/cli/main.ts' },
     format: ['esm'],
     splitting: true,
     sourcemap: true,
     target: 'node20',
     outDir: 'dist/cli',
-    noExternal: [/^(?!better-sqlite3$).*/],
-    external: ['better-sqlite3'],
+    noExternal: [/^(?!(better-sqlite3|pg|pg-native)$).*/],
+    external: ['better-sqlite3', 'pg', 'pg-native'],
     esbuildPlugins: [zodInEnglishOnly],
     clean: false,
     // Bundled CommonJS dependencies call require(); an ES module bundle has none unless it makes one.

@@ -69,5 +69,6 @@ export interface HistoryBackend {
   compactInsights(): Promise<CompactedInsights>;
   getInsightSettings(): Promise<InsightSettings>;
   setInsightRetention(change: Valid<typeof insightRetentionChangeSchema>): Promise<InsightSettings>;
-  close(): void;
+  /** Ends what the backend opened; resolves once it is closed. Calls after close fail. */
+  close(): Promise<void>;
 }

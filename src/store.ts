@@ -1,9 +1,11 @@
 // The facade: typed, validated, async methods. It checks every call's input, then hands it to a backend (the
 // HistoryBackend seam, src/backend.ts); the database work is the backend's.
 import BetterSqlite3 from 'better-sqlite3';
+import type { Pool } from 'pg';
 import type { HistoryBackend } from './backend.js';
 import { decodeCursor, encodeCursor } from './core/cursor.js';
 import { databaseUrlProblem, resolveDatabasePath } from './core/database-path.js';
+import { isPostgresUrl } from './core/postgres-url.js';
 import { callerCallback, ExecutionStoreError } from './core/errors.js';
 import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './core/payload.js';
 import { DEFAULT_REDACT_KEYS, Redactor } from './core/redaction.js';
@@ -76,29 +78,26 @@ import { openFailure } from './sqlite/open-failure.js';
 import { SqliteBackend } from './sqlite/sqlite-backend.js';
 import { DEFAULT_WAL_LIMIT_BYTES } from './sqlite/wal.js';
 
+/** The key of the constructor's second form, for openExecutionStore: a store on a backend opened already. */
+const OPENED_BACKEND = Symbol('opened backend');
+
 export class ExecutionStore {
   private readonly backend: HistoryBackend;
 
   /** Takes an open better-sqlite3 connection, sets its pragmas and applies pending migrations. */
-  constructor(sqlite: BetterSqlite3.Database, options?: ExecutionStoreOptions) {
-    const settings = validate(optionsSchema, options, 'ExecutionStore', 'options');
-    // The patterns are read now; one whose source throws is bad input, not a problem of the file.
-    let redactor: Redactor;
-    try {
-      redactor = new Redactor(settings?.redactKeys ?? DEFAULT_REDACT_KEYS);
-    } catch (error) {
-      if (error instanceof ExecutionStoreError) throw error;
-      throw new ExecutionStoreError('VALIDATION', `ExecutionStore: invalid input: options.redactKeys: reading it threw ${String(error)}; expected strings and RegExps`, { cause: error });
+  constructor(sqlite: BetterSqlite3.Database, options?: ExecutionStoreOptions);
+  /** @internal openExecutionStore's own: a store on a backend it has opened. */
+  constructor(key: typeof OPENED_BACKEND, backend: HistoryBackend);
+  constructor(database: BetterSqlite3.Database | typeof OPENED_BACKEND, second?: ExecutionStoreOptions | HistoryBackend) {
+    if (database === OPENED_BACKEND) {
+      this.backend = second as HistoryBackend;
+      return;
     }
-    this.backend = new SqliteBackend(sqlite, {
-      encoding: {
-        payload: createPayloadEncoder(settings?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, redactor),
-        text: (text) => redactor.text(text),
-      },
-      now: checkedClock(settings?.now ?? Date.now),
-      busyTimeoutMs: settings?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
-      walLimitBytes: settings?.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES,
-      insights: settings?.insights,
+    const settings = storeSettings(second as ExecutionStoreOptions | undefined, 'ExecutionStore');
+    this.backend = new SqliteBackend(database, {
+      ...settings,
+      busyTimeoutMs: settings.options?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+      walLimitBytes: settings.options?.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES,
     });
   }
 
@@ -305,8 +304,13 @@ export class ExecutionStore {
     return this.backend.setInsightRetention(validate(insightRetentionChangeSchema, retention, 'setInsightRetention', 'retention'));
   }
 
-  close(): void {
-    this.backend.close();
+  /**
+   * Closes the database: a SQLite file at once (before this returns), a PostgreSQL pool the store opened once its
+   * connections are ended (await it). A pool handed to openExecutionStore is left open for its owner. Calls after
+   * close fail.
+   */
+  close(): Promise<void> {
+    return this.backend.close();
   }
 }
 
@@ -316,13 +320,18 @@ function sortKeyOf(execution: WorkflowExecution, orderBy: ExecutionOrderBy): num
 }
 
 /**
- * Opens (creating if needed) a SQLite file and returns a store on it. Without a filename: the environment variable
- * EXECUTION_HISTORY_DB, else ./data/execution-history.db. ':memory:' gives a private in-memory database.
+ * Opens a store and applies pending migrations. `target`:
+ * - a SQLite file (created if needed), or ':memory:' for a private in-memory database;
+ * - a PostgreSQL URL (postgres://user:password@host:5432/database); the store opens a small pool and ends it on close;
+ * - a node-postgres `Pool` the runtime already has; close() leaves it open.
+ * Without a target: the environment variable EXECUTION_HISTORY_DB, else ./data/execution-history.db.
  */
-export async function openExecutionStore(filename?: string, options?: ExecutionStoreOptions): Promise<ExecutionStore> {
-  const path = resolveDatabasePath(filename);
+export async function openExecutionStore(target?: string | Pool, options?: ExecutionStoreOptions): Promise<ExecutionStore> {
+  if (target !== undefined && typeof target !== 'string') return openOnPostgres(target, options);
+  const path = resolveDatabasePath(target);
   const urlProblem = databaseUrlProblem(path);
   if (urlProblem !== undefined) throw new ExecutionStoreError('VALIDATION', `openExecutionStore: invalid input: ${urlProblem}`);
+  if (isPostgresUrl(path)) return openOnPostgres(path, options);
   let sqlite: BetterSqlite3.Database;
   try {
     createPrivateFile(path);
@@ -339,6 +348,55 @@ export async function openExecutionStore(filename?: string, options?: ExecutionS
     throw openFailure(path, error);
   }
 }
+
+/** A store on PostgreSQL: a URL (the store opens and owns a pool) or a pool handed in. */
+async function openOnPostgres(target: string | Pool, options: ExecutionStoreOptions | undefined): Promise<ExecutionStore> {
+  const what = 'openExecutionStore';
+  if (typeof target !== 'string' && !isPool(target)) {
+    throw new ExecutionStoreError('VALIDATION', `${what}: invalid input: target: expected a file path, a postgres:// URL or a pg.Pool; got ${describe(target)}`);
+  }
+  const settings = storeSettings(options, 'ExecutionStore');
+  // Loaded here, so that SQLite users never load node-postgres.
+  const { openPostgresBackend } = await import('./postgres/open.js');
+  const backend = await openPostgresBackend(target, { ...settings, postgres: settings.options?.postgres ?? {} });
+  return new ExecutionStore(OPENED_BACKEND, backend);
+}
+
+/** Whether a value is a node-postgres Pool (or behaves as one): what a runtime hands in. */
+function isPool(value: unknown): value is Pool {
+  const candidate = value as Partial<Pool> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.connect === 'function' && typeof candidate.query === 'function' && typeof candidate.end === 'function';
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object with keys ${JSON.stringify(Object.keys(value as object).slice(0, 5))}`;
+  return typeof value;
+}
+
+/** The options every backend uses: validated, with the redactor read now and the clock checked at every reading. */
+function storeSettings(options: ExecutionStoreOptions | undefined, what: string) {
+  const valid = validate(optionsSchema, options, what, 'options');
+  // The patterns are read now; one whose source throws is bad input, not a problem of the database.
+  let redactor: Redactor;
+  try {
+    redactor = new Redactor(valid?.redactKeys ?? DEFAULT_REDACT_KEYS);
+  } catch (error) {
+    if (error instanceof ExecutionStoreError) throw error;
+    throw new ExecutionStoreError('VALIDATION', `${what}: invalid input: options.redactKeys: reading it threw ${String(error)}; expected strings and RegExps`, { cause: error });
+  }
+  return {
+    options: valid,
+    encoding: {
+      payload: createPayloadEncoder(valid?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, redactor),
+      text: (text: string) => redactor.text(text),
+    },
+    now: checkedClock(valid?.now ?? Date.now),
+    insights: valid?.insights,
+  };
+}
+
+export type StoreSettings = ReturnType<typeof storeSettings>;
 
 /**
  * The store's clock (options.now), checked at every reading: a clock that throws or answers something other than a

@@ -43,8 +43,8 @@ export function newRunStep(overrides: Partial<RunStep> = {}): RunStep {
 const openStores: ExecutionStore[] = [];
 const tempDirs: string[] = [];
 
-afterEach(() => {
-  for (const store of openStores.splice(0)) store.close();
+afterEach(async () => {
+  for (const store of openStores.splice(0)) await store.close();
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -439,9 +439,9 @@ describe('the command', () => {
   });
 });
 
-describe('a database URL where a file is expected', () => {
-  const URL_WITH_PASSWORD = 'postgres://app:s3cret@db.internal:5432/history';
-  const EXPECTED = `"postgres://app:***@db.internal:5432/history" is a postgres URL; this version of the package keeps history in SQLite files only; expected a file path or ':memory:'`;
+describe('a database URL this package cannot open', () => {
+  const URL_WITH_PASSWORD = 'mysql://app:s3cret@db.internal:3306/history';
+  const EXPECTED = `"mysql://app:***@db.internal:3306/history" is a mysql URL, which this package cannot open; expected a SQLite file path, ':memory:', or a postgres:// URL`;
 
   it('is refused with what was given (its password masked) and what is expected, creating nothing', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'execution-history-url-'));
@@ -449,10 +449,10 @@ describe('a database URL where a file is expected', () => {
     process.chdir(folder);
     try {
       await expect(openExecutionStore(URL_WITH_PASSWORD)).rejects.toMatchObject({ code: 'VALIDATION', message: `openExecutionStore: invalid input: ${EXPECTED}` });
-      process.env.EXECUTION_HISTORY_DB = 'postgresql://localhost/history';
+      process.env.EXECUTION_HISTORY_DB = 'file:///srv/history.db';
       await expect(openExecutionStore()).rejects.toMatchObject({
         code: 'VALIDATION',
-        message: `openExecutionStore: invalid input: "postgresql://localhost/history" is a postgresql URL; this version of the package keeps history in SQLite files only; expected a file path or ':memory:'`,
+        message: `openExecutionStore: invalid input: "file:///srv/history.db" is a file URL, which this package cannot open; expected a SQLite file path, ':memory:', or a postgres:// URL`,
       });
       // Before, the URL became a SQLite file in a new folder named after its scheme.
       expect(readdirSync(folder)).toEqual([]);
@@ -474,6 +474,50 @@ describe('a database URL where a file is expected', () => {
           stderr: `error: --db (or EXECUTION_HISTORY_DB): ${EXPECTED}\n(add --help for usage)\n`,
         });
       }
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a PostgreSQL URL whose server cannot be reached', () => {
+  // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
+  const UNREACHABLE = 'postgres://app:s3cret@127.0.0.1:1/history';
+
+  it('fails with UNAVAILABLE, the password masked and the driver error as cause, and creates no file', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'execution-history-url-'));
+    const cwd = process.cwd();
+    process.chdir(folder);
+    try {
+      const error = await openExecutionStore(UNREACHABLE, { postgres: { connectTimeoutMs: 2000 } }).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toMatchObject({
+        name: 'ExecutionStoreError',
+        code: 'UNAVAILABLE',
+        message:
+          'openExecutionStore: opening the execution history (migrations) on the PostgreSQL server at postgres://app:***@127.0.0.1:1/history: ' +
+          'the PostgreSQL server at postgres://app:***@127.0.0.1:1/history could not be reached or gave no connection in time (ECONNREFUSED); ' +
+          'nothing of this call was written. Check that the server is up and reachable; the store reconnects by itself on the next call',
+      });
+      expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('is an error of the command naming the server, exit 1, not a usage error', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'execution-history-url-'));
+    try {
+      const result = spawnSync(process.execPath, [CLI_PATH, '--db', UNREACHABLE, 'list'], { cwd: folder, encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('postgres://app:***@127.0.0.1:1/history could not be reached');
+      expect(result.stderr).not.toContain('s3cret');
       expect(readdirSync(folder)).toEqual([]);
     } finally {
       rmSync(folder, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // What every command starts from: the global options (--db, --json, --no-color) and the store they point at.
 import { existsSync } from 'node:fs';
 import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH, databaseUrlProblem } from '../core/database-path.js';
+import { isPostgresUrl } from '../core/postgres-url.js';
 import type { ExecutionStore } from '../store.js';
 import { CliError, EXIT } from './cli-error.js';
 import { type Io, Terminal } from './terminal.js';
@@ -14,7 +15,7 @@ export interface GlobalOptions {
 export class Context {
   readonly terminal: Terminal;
   readonly json: boolean;
-  /** The database file: --db, else the environment variable, else the default the library uses. */
+  /** The database (a file or a postgres:// URL): --db, else the environment variable, else the library's default. */
   readonly dbPath: string;
 
   constructor(
@@ -32,17 +33,20 @@ export class Context {
     return this.open();
   }
 
-  /** Throws the error every command gives when the database file is missing, with how to create one. */
+  /**
+   * Throws the error every command gives when the database file is missing, with how to create one. A PostgreSQL
+   * database is never created by the store (only its tables are), so a URL passes here.
+   */
   requireFile(): void {
     this.requirePath();
-    if (existsSync(this.dbPath)) return;
+    if (isPostgresUrl(this.dbPath) || existsSync(this.dbPath)) return;
     throw new CliError(
       `no history database at ${this.dbPath}.\n` +
         `Point --db or ${DATABASE_PATH_ENV} at yours, or create one: "execution-history demo" fills one with sample history, "execution-history migrate" makes an empty one.`,
     );
   }
 
-  /** A URL where a file is expected is a bad argument, named as the user gave it. */
+  /** A URL of a database this package cannot open is a bad argument, named as the user gave it. */
   private requirePath(): void {
     const problem = databaseUrlProblem(this.dbPath);
     if (problem !== undefined) throw new CliError(`--db (or ${DATABASE_PATH_ENV}): ${problem}`, EXIT.usage);
@@ -63,6 +67,6 @@ export async function withStore<T>(open: Promise<ExecutionStore>, work: (store: 
   try {
     return await work(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -22,7 +22,7 @@ import type { Io } from './terminal.js';
 export function buildProgram(io: Io): Command {
   const program = new Command('execution-history')
     .description('Browse, debug and maintain workflow execution history.')
-    .option('--db <file>', `the history database (default: $${DATABASE_PATH_ENV}, else ${DEFAULT_DATABASE_PATH})`)
+    .option('--db <file|url>', `the history database: a SQLite file or a postgres:// URL (default: $${DATABASE_PATH_ENV}, else ${DEFAULT_DATABASE_PATH})`)
     .option('--json', 'print JSON instead of tables')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })

@@ -119,12 +119,20 @@ let merging: DurationCounts | undefined;
  * write; through a reused typed array, ~1 µs.
  */
 export function mergeHistograms(stored: string | null, change: string | null): string {
+  return addHistograms(stored, change, true);
+}
+
+/**
+ * Both histograms added up. `positiveOnly`: a stored histogram has no negative counts, and only a damaged one could
+ * leave some, which are then dropped; a shard's row on PostgreSQL may hold negative counts (another shard holds what
+ * they cancel), which must be kept.
+ */
+export function addHistograms(stored: string | null, change: string | null, positiveOnly: boolean): string {
   merging ??= new DurationCounts();
   merging.clear();
   if (stored !== null) merging.addStoredList(stored, false);
   if (change !== null) merging.addStoredList(change, false);
-  // A stored histogram has no negative counts; only a damaged one could leave some, and they are dropped.
-  return merging.encode(true);
+  return merging.encode(positiveOnly);
 }
 
 /** A stored histogram as bucket → count, for tests and inspection. */

@@ -86,6 +86,21 @@ export interface NodeRollupChange extends Counted {
   removedLastError: LastError | null;
 }
 
+/** A new step's row (as inserted) → its StepFacts, under its execution's workflow and start. */
+export function stepFactsOf(row: Record<string, unknown>, execution: { workflowId: string; startedAt: number }): StepFacts {
+  return {
+    workflowId: execution.workflowId,
+    executionStartedAt: execution.startedAt,
+    nodeId: row.nodeId as string,
+    nodeType: row.nodeType as string,
+    nodeName: row.nodeName as string | null,
+    status: row.status as StepFacts['status'],
+    durationMs: row.durationMs as number | null,
+    errorMessage: row.errorMessage as string | null,
+    at: (row.completedAt ?? row.startedAt) as number,
+  };
+}
+
 export function bucketStartOf(time: number, size: number): number {
   return Math.floor(time / size) * size;
 }

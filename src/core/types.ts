@@ -300,7 +300,7 @@ export interface ExecutionStoreOptions {
   maxPayloadBytes?: number;
   /** The clock retention measures age against, in ms since the epoch. Default Date.now. */
   now?: () => number;
-  /** How long a write waits for another connection's lock before failing, in ms. Default 5000. */
+  /** SQLite: how long a write waits for another connection's lock before failing, in ms. Default 5000. */
   busyTimeoutMs?: number;
   /**
    * Object keys whose values are stored as "[REDACTED]" at any depth of the payloads. Strings match keys that
@@ -310,7 +310,7 @@ export interface ExecutionStoreOptions {
    */
   redactKeys?: readonly (string | RegExp)[];
   /**
-   * When the WAL file grows past this many bytes (readers always active keep SQLite's own checkpoint from starting it
+   * SQLite: when the WAL file grows past this many bytes (readers always active keep SQLite's own checkpoint from starting it
    * over), the store checkpoints it and truncates it. Default 64 MiB.
    */
   walLimitBytes?: number;
@@ -320,6 +320,18 @@ export interface ExecutionStoreOptions {
    * hold yet is stored in it, and one that differs from the file's is refused; left out, the file's is used.
    */
   insights?: InsightRetention;
+  /** PostgreSQL: the pool the store opens for a URL (a pool handed in is used as it is). */
+  postgres?: PostgresOptions;
+}
+
+export interface PostgresOptions {
+  /** Connections the store's own pool opens at most. Default 4: writes are short transactions. */
+  poolSize?: number;
+  /**
+   * How long a call waits for a connection (a server down or unreachable, every pooled connection busy) before it
+   * fails with UNAVAILABLE, in ms. Default 5000.
+   */
+  connectTimeoutMs?: number;
 }
 
 export interface RebuildProgress {
@@ -371,14 +383,11 @@ export interface InspectionOptions {
 }
 
 /** A history database as it is, read without changing anything (no migration applied). */
-export interface HistoryInspection {
-  pageSize: number;
-  pageCount: number;
-  freePages: number;
-  journalMode: string;
-  autoVacuum: 'none' | 'full' | 'incremental' | 'unknown';
-  /** The integrity check's findings, ['ok'] when there are none; null when not asked for. */
-  integrity: string[] | null;
+/** What inspectExecutionHistory finds: a SQLite file's or a PostgreSQL database's state. */
+export type HistoryInspection = SqliteInspection | PostgresInspection;
+
+/** The parts of an inspection every backend has. */
+interface InspectedHistory {
   /** The package's migrations the database has, and the ones it would be given on opening. */
   migrations: { applied: string[]; pending: string[] };
   rows: {
@@ -388,6 +397,31 @@ export interface HistoryInspection {
     /** Running executions started before `runningSince`; null when not asked for. */
     runningSince: number | null;
   };
-  /** The insight settings in force for the file; null for a file from before they were kept in it. */
+  /** The insight settings in force for the database; null for one from before they were kept in it. */
   insights: InsightSettings | null;
+}
+
+export interface PostgresInspection extends InspectedHistory {
+  backend: 'postgres';
+  /** The server's version, as `SHOW server_version` says it. */
+  serverVersion: string;
+  /** The whole database's size on disk (pg_database_size). */
+  databaseBytes: number;
+  /** The package's tables with their indexes and TOAST (pg_total_relation_size). */
+  tableBytes: number;
+  /** Dead rows the tables hold until (auto)vacuum makes their space reusable (pg_stat_user_tables.n_dead_tup). */
+  deadRows: number;
+  /** PostgreSQL has no whole-database check like SQLite's integrity_check: always null. */
+  integrity: null;
+}
+
+export interface SqliteInspection extends InspectedHistory {
+  backend: 'sqlite';
+  pageSize: number;
+  pageCount: number;
+  freePages: number;
+  journalMode: string;
+  autoVacuum: 'none' | 'full' | 'incremental' | 'unknown';
+  /** The integrity check's findings, ['ok'] when there are none; null when not asked for. */
+  integrity: string[] | null;
 }

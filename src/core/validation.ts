@@ -331,6 +331,12 @@ export const optionsSchema = z
     redactKeys: z
       .array(z.union([z.string().min(1), z.instanceof(RegExp)], 'expected a non-empty string or a RegExp'), 'expected an array of strings and RegExps')
       .optional(),
+    postgres: z
+      .strictObject({
+        poolSize: z.int('expected an integer').min(1, 'expected at least 1 connection').max(1000, 'expected at most 1000 connections').optional(),
+        connectTimeoutMs: z.int('expected an integer').min(1, 'expected a positive number of ms').optional(),
+      })
+      .optional(),
   })
   .optional();
 

@@ -4,7 +4,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { HistoryBackend, PageRequest } from '../backend.js';
 import { CallbackFailure, callerCallback, ExecutionStoreError } from '../core/errors.js';
-import { type ExecutionFacts, DAY, RollupChanges, type StepFacts } from '../core/rollup-changes.js';
+import { type ExecutionFacts, DAY, RollupChanges, type StepFacts, stepFactsOf } from '../core/rollup-changes.js';
+import { derivedDuration } from '../core/derived-duration.js';
 import { type RollupSpan, rollupSpans } from '../core/rollup-spans.js';
 import type {
   CompactedInsights,
@@ -302,7 +303,7 @@ export class SqliteBackend implements HistoryBackend {
     );
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.sqlite.close();
   }
 
@@ -501,27 +502,3 @@ export class SqliteBackend implements HistoryBackend {
   }
 }
 
-function stepFactsOf(row: Record<string, unknown>, execution: { workflowId: string; startedAt: number }): StepFacts {
-  return {
-    workflowId: execution.workflowId,
-    executionStartedAt: execution.startedAt,
-    nodeId: row.nodeId as string,
-    nodeType: row.nodeType as string,
-    nodeName: row.nodeName as string | null,
-    status: row.status as StepFacts['status'],
-    durationMs: row.durationMs as number | null,
-    errorMessage: row.errorMessage as string | null,
-    at: (row.completedAt ?? row.startedAt) as number,
-  };
-}
-
-function derivedDuration(startedAt: number, completedAt: number | null | undefined, what: string): number | undefined {
-  if (completedAt == null) return undefined;
-  if (completedAt < startedAt) {
-    throw new ExecutionStoreError(
-      'VALIDATION',
-      `${what}: invalid input: completedAt (${completedAt}) is before startedAt (${startedAt}); expected completedAt >= startedAt`,
-    );
-  }
-  return completedAt - startedAt;
-}

@@ -1,0 +1,507 @@
+// The PostgreSQL backend: everything the store does in a PostgreSQL database, behind the HistoryBackend seam. The
+// same bookkeeping as the SQLite backend (src/sqlite/sqlite-backend.ts), in transactions on a pool: several
+// instances write one database at once, so rows about to change are locked before their facts are read, and
+// rollup rows are written in one fixed order (src/postgres/rollups.ts).
+import { v7 as uuidv7 } from 'uuid';
+import type { Pool } from 'pg';
+import type { HistoryBackend, PageRequest } from '../backend.js';
+import { CallbackFailure, callerCallback, ExecutionStoreError } from '../core/errors.js';
+import type { KeptRollups } from '../core/kept-rollups.js';
+import { type ExecutionFacts, DAY, RollupChanges, type StepFacts, stepFactsOf } from '../core/rollup-changes.js';
+import { derivedDuration } from '../core/derived-duration.js';
+import { type RollupSpan, rollupSpans } from '../core/rollup-spans.js';
+import { type Encoding, executionInsertRow, executionValues, stepInsertRow, stepValues, toExecution, toStep } from '../core/rows.js';
+import type {
+  CompactedInsights,
+  ErrorGroup,
+  ExecutionStats,
+  ExecutionStep,
+  ExecutionStoreOptions,
+  ExecutionWithSteps,
+  InsightRange,
+  InsightSettings,
+  NodeStats,
+  RebuildOptions,
+  RebuildProgress,
+  RebuiltInsights,
+  ReclaimedSpace,
+  RecordedExecution,
+  RecoveredExecutions,
+  TimelineEntry,
+  TimelineQuery,
+  WorkflowExecution,
+  WorkflowSummary,
+} from '../core/types.js';
+import type { ValidExecution, ValidStep } from '../core/validation.js';
+import { postgresErrorCode, toStoreError } from './driver-errors.js';
+import { getErrorGroups } from './error-groups.js';
+import { executionIdsStartingWith } from './id-prefix.js';
+import { SharedInsightSettings } from './insight-settings.js';
+import { getNodeStats } from './node-stats.js';
+import { pageRows } from './pages.js';
+import { markInterrupted, runningIdsStartedBefore } from './recovery.js';
+import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStartedBefore } from './retention.js';
+import { rebuildRollups } from './rollup-rebuild.js';
+import { pruneRollups } from './rollup-retention.js';
+import { type DeletedSteps, missingExecution, Rollups } from './rollups.js';
+import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
+import { reclaimSpace } from './space.js';
+import { getExecutionStats } from './stats.js';
+import { getTimeline } from './timeline.js';
+import { type Transaction, Transactions } from './transactions.js';
+import { getWorkflowSummaries } from './workflow-summaries.js';
+import { eq } from 'drizzle-orm';
+import { EXECUTION_INSERT, STEP_INSERT, updateStatement } from './statements.js';
+
+type Args<K extends keyof HistoryBackend> = Parameters<HistoryBackend[K]>;
+
+export interface PostgresBackendSettings {
+  /** Redacts and serialises what is written. */
+  encoding: Encoding;
+  /** The store's clock, checked at every reading. */
+  now: () => number;
+  insights: ExecutionStoreOptions['insights'];
+  /** Whether the store opened the pool (and so ends it on close). */
+  ownsPool: boolean;
+  /** How the database is named in messages: its URL without the password. */
+  name: string;
+}
+
+export class PostgresBackend implements HistoryBackend {
+  private readonly encoding: Encoding;
+  private readonly now: () => number;
+  private readonly transactions: Transactions;
+  private readonly rollups: Rollups;
+  /** The insight settings every instance writing the database shares, kept in it. */
+  private readonly settings = new SharedInsightSettings();
+  private readonly ownsPool: boolean;
+  private readonly name: string;
+  private closed: Promise<void> | undefined;
+
+  /** Takes a pool on a migrated database (see openPostgresBackend). */
+  private constructor(
+    private readonly pool: Pool,
+    { encoding, now, ownsPool, name }: PostgresBackendSettings,
+  ) {
+    this.encoding = encoding;
+    this.now = now;
+    this.ownsPool = ownsPool;
+    this.name = name;
+    this.transactions = new Transactions(pool);
+    this.rollups = new Rollups(
+      async (tx) => this.now() - (await this.settings.current(tx.db)).dailyDays * DAY,
+      (tx) => this.settings.kept(tx.db),
+      this.now,
+    );
+  }
+
+  /** A backend on a pool whose database has the package's migrations; pins the insight settings given. */
+  static async open(pool: Pool, settings: PostgresBackendSettings): Promise<PostgresBackend> {
+    const backend = new PostgresBackend(pool, settings);
+    const { insights } = settings;
+    if (insights !== undefined && Object.values(insights).some((value) => value !== undefined)) {
+      await backend.guard('ExecutionStore', () =>
+        backend.transactions.write((tx) => backend.settings.pin(tx.db, insights, 'ExecutionStore', settings.name)),
+      );
+    }
+    return backend;
+  }
+
+  async createExecution(input: ValidExecution): Promise<string> {
+    const what = 'createExecution';
+    const row = this.executionRow(input, what);
+    await this.writeCounted(what, async (tx, changes) => {
+      await tx.client.query(EXECUTION_INSERT, rowValues(row, EXECUTION_INSERT_COLUMNS));
+      changes.execution(row as unknown as ExecutionFacts, 1);
+    });
+    return row.id as string;
+  }
+
+  async updateExecution(...[id, changes]: Args<'updateExecution'>): Promise<void> {
+    const what = 'updateExecution';
+    const values = executionValues(changes, this.encoding);
+    // Its steps are counted under its workflow and start hour: if either moves, so do they.
+    const movesSteps = values.workflowId !== undefined || values.startedAt !== undefined;
+    const facts = async (tx: Transaction, lock: boolean) => ({
+      execution: await this.rollups.executionFacts(tx, [id], lock),
+      steps: movesSteps ? await this.rollups.stepFactsOfExecutions(tx, [id]) : [],
+    });
+    await this.updateById('workflow_executions', id, values, what, 'execution', facts);
+  }
+
+  async getExecution(id: string): Promise<WorkflowExecution | null> {
+    const rows = await this.guard('getExecution', () => this.transactions.db.select().from(executions).where(eq(executions.id, id)));
+    return rows[0] === undefined ? null : toExecution(rows[0]);
+  }
+
+  async getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null> {
+    const found = await this.guard('getExecutionWithSteps', () =>
+      this.transactions.read(async (tx) => {
+        const [execution] = await tx.db.select().from(executions).where(eq(executions.id, id));
+        return execution && { execution, steps: await this.stepsOf(tx.db, id) };
+      }),
+    );
+    if (found === undefined) return null;
+    return { ...toExecution(found.execution), steps: found.steps.map(toStep) };
+  }
+
+  async queryExecutions(request: PageRequest): Promise<WorkflowExecution[]> {
+    return (await this.guard('queryExecutions', () => pageRows(this.transactions.db, request))).map(toExecution);
+  }
+
+  async deleteExecution(id: string): Promise<boolean> {
+    return this.guard('deleteExecution', () =>
+      this.transactions.write(async (tx) => {
+        const doomed = await this.countDoomed(tx, [id]);
+        const { rowCount } = await tx.client.query('DELETE FROM workflow_executions WHERE id = $1', [id]);
+        await this.applyDoomed(tx, doomed);
+        return (rowCount ?? 0) > 0;
+      }),
+    );
+  }
+
+  async addSteps(inputs: ValidStep[], what: string): Promise<string[]> {
+    const rows = inputs.map((input) => this.stepRow(input, what));
+    await this.writeCounted(what, (tx, changes) => this.insertSteps(tx, rows, what, changes));
+    return rows.map((row) => row.id as string);
+  }
+
+  async recordExecution(...[input, runSteps]: Args<'recordExecution'>): Promise<RecordedExecution> {
+    const what = 'recordExecution';
+    const execution = this.executionRow(input, what);
+    const executionId = execution.id as string;
+    const rows = runSteps.map((step) => this.stepRow({ ...step, executionId } as ValidStep, what));
+    await this.writeCounted(what, async (tx, changes) => {
+      await tx.client.query(EXECUTION_INSERT, rowValues(execution, EXECUTION_INSERT_COLUMNS));
+      changes.execution(execution as unknown as ExecutionFacts, 1);
+      await this.insertSteps(tx, rows, what, changes, { workflowId: execution.workflowId as string, startedAt: execution.startedAt as number });
+    });
+    return { executionId, stepIds: rows.map((row) => row.id as string) };
+  }
+
+  async updateStep(...[id, changes]: Args<'updateStep'>): Promise<void> {
+    const values = stepValues(changes, this.encoding);
+    const facts = async (tx: Transaction, lock: boolean) => {
+      const step = await this.rollups.stepFacts(tx, id, lock);
+      return { execution: [], steps: step === undefined ? [] : [step] };
+    };
+    await this.updateById('execution_steps', id, values, 'updateStep', 'step', facts);
+  }
+
+  async getStepsForExecution(executionId: string): Promise<ExecutionStep[]> {
+    return (await this.guard('getStepsForExecution', () => this.stepsOf(this.transactions.db, executionId))).map(toStep);
+  }
+
+  async cleanupOldExecutions(...[maxAgeMs, settings]: Args<'cleanupOldExecutions'>): Promise<number> {
+    const what = 'cleanupOldExecutions';
+    const where = finishedStartedBefore(this.now() - maxAgeMs, settings?.workflowId);
+    if (settings?.dryRun) return this.guard(what, () => countMatching(this.transactions.db, where));
+    return this.cleanUp(what, async () => where, settings?.onProgress);
+  }
+
+  async cleanupByCount(...[maxCount, workflowId, settings]: Args<'cleanupByCount'>): Promise<number> {
+    const what = 'cleanupByCount';
+    if (settings?.dryRun) {
+      return this.guard(what, () =>
+        this.transactions.read(async (tx) => countMatching(tx.db, await finishedOlderThanNewest(tx.db, maxCount, workflowId))),
+      );
+    }
+    return this.cleanUp(what, () => finishedOlderThanNewest(this.transactions.db, maxCount, workflowId), settings?.onProgress);
+  }
+
+  async findExecutionIds(prefix: string, limit: number): Promise<string[]> {
+    return this.guard('findExecutionIds', () => executionIdsStartingWith(this.transactions.db, prefix, limit));
+  }
+
+  async recoverInterruptedExecutions(startedBeforeOption: number | undefined): Promise<RecoveredExecutions> {
+    const startedBefore = startedBeforeOption ?? this.now();
+    let recovered: RecoveredExecutions = { executions: 0, steps: 0 };
+    await this.writeCounted('recoverInterruptedExecutions', async (tx, changes) => {
+      const ids = await runningIdsStartedBefore(tx.db, startedBefore); // locked: another instance recovering waits
+      await this.countFacts(tx, changes, ids, -1);
+      recovered = await markInterrupted(tx.db, startedBefore);
+      await this.countFacts(tx, changes, ids, 1);
+    });
+    return recovered;
+  }
+
+  async reclaimSpace(): Promise<ReclaimedSpace> {
+    return this.guard('reclaimSpace', () => reclaimSpace(this.pool));
+  }
+
+  async getExecutionStats(...[filter]: Args<'getExecutionStats'>): Promise<ExecutionStats> {
+    // One snapshot: the counts and the percentiles describe the same executions while others write.
+    return this.guard('getExecutionStats', () => this.transactions.read((tx) => getExecutionStats(tx.db, filter)));
+  }
+
+  async getNodeStats(...[request]: Args<'getNodeStats'>): Promise<NodeStats[]> {
+    return this.guard('getNodeStats', () =>
+      this.transactions.read(async (tx) => getNodeStats(tx.db, request, this.spans(request, (await this.settings.kept(tx.db)).nodeHoursFrom))),
+    );
+  }
+
+  async getTimeline(request: Required<TimelineQuery>): Promise<TimelineEntry[]> {
+    return this.guard('getTimeline', () =>
+      this.transactions.read(async (tx) =>
+        getTimeline(tx.db, request, await this.settings.kept(tx.db), (await this.settings.current(tx.db)).outliveDeletes),
+      ),
+    );
+  }
+
+  async getErrorGroups(...[request]: Args<'getErrorGroups'>): Promise<ErrorGroup[]> {
+    return this.guard('getErrorGroups', () => getErrorGroups(this.transactions.db, request));
+  }
+
+  async getWorkflowSummaries(...[request]: Args<'getWorkflowSummaries'>): Promise<WorkflowSummary[]> {
+    return this.guard('getWorkflowSummaries', () =>
+      this.transactions.read(async (tx) => getWorkflowSummaries(tx.db, this.spans(request, (await this.settings.kept(tx.db)).workflowHoursFrom))),
+    );
+  }
+
+  async rebuildInsights(onProgress: RebuildOptions['onProgress']): Promise<RebuiltInsights> {
+    const what = 'rebuildInsights';
+    const now = this.now(); // read before anything is written
+    let done: RebuildProgress | undefined;
+    const rebuilt = await this.guard(
+      what,
+      () =>
+        rebuildRollups(this.transactions, this.rollups, (progress) => {
+          done = progress;
+          onProgress?.(progress);
+        }),
+      () =>
+        done &&
+        `this call had recounted ${done.days} of ${done.totalDays} days, each committed whole, and the insights are consistent; ` +
+          `calling rebuildInsights again recounts every day (the first ${done.days} are right already)`,
+    );
+    await this.compactUnlessFull(what, now);
+    return rebuilt;
+  }
+
+  async compactInsights(): Promise<CompactedInsights> {
+    const progress = { weeks: 0 };
+    await this.guard('compactInsights', () => this.compactWeeks(progress), () =>
+      progress.weeks > 0
+        ? `this call had compacted ${progress.weeks} week(s), each committed whole; calling compactInsights again goes on from there`
+        : undefined,
+    );
+    return progress;
+  }
+
+  async getInsightSettings(): Promise<InsightSettings> {
+    return this.guard('getInsightSettings', () => this.settings.describe(this.transactions.db));
+  }
+
+  async setInsightRetention(...[change]: Args<'setInsightRetention'>): Promise<InsightSettings> {
+    const what = 'setInsightRetention';
+    return this.guard(what, () =>
+      this.transactions.write(async (tx) => {
+        await this.settings.setRetention(tx.db, change, what);
+        return this.settings.describe(tx.db);
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    // A pool the caller handed in is theirs to end; the store only stops using it.
+    this.closed ??= this.ownsPool ? this.pool.end() : Promise.resolve();
+    return this.closed;
+  }
+
+  /**
+   * Runs a database call and turns what it throws into an ExecutionStoreError. `committed` says, for calls that
+   * commit in steps, how far the call got.
+   */
+  private async guard<T>(what: string, run: () => Promise<T>, committed?: () => string | undefined): Promise<T> {
+    if (this.closed !== undefined) throw new ExecutionStoreError('VALIDATION', `${what}: the store is closed; open a new one`);
+    try {
+      return await run();
+    } catch (error) {
+      // The caller's own callback threw: its exception is theirs, not a database failure (what was reported is committed).
+      if (error instanceof CallbackFailure) throw error.thrown;
+      const storeError = toStoreError(error, what, this.name);
+      const progress = committed?.();
+      if (progress === undefined || storeError.code === 'VALIDATION' || storeError.code === 'NOT_FOUND') throw storeError;
+      throw new ExecutionStoreError(storeError.code, `${storeError.message}; ${progress}`, { cause: error });
+    }
+  }
+
+  private async stepsOf(db: Transaction['db'], executionId: string) {
+    return db.select().from(steps).where(eq(steps.executionId, executionId)).orderBy(steps.stepIndex, steps.id);
+  }
+
+  /** Compacts the weeks that are due, each in a write transaction of its own. */
+  private async compactWeeks(progress = { weeks: 0 }, now = this.now()): Promise<void> {
+    while ((await this.transactions.write((tx) => this.rollups.weeks.compactNext(tx, now))) !== null) progress.weeks++;
+  }
+
+  /** Compacts the weeks that are due, unless the disk is full: compaction is a speed-up that needs new pages. */
+  private async compactUnlessFull(what: string, now = this.now()): Promise<void> {
+    try {
+      await this.compactWeeks(undefined, now);
+    } catch (error) {
+      if (postgresErrorCode(error) !== '53100') throw toStoreError(error, what, this.name);
+    }
+  }
+
+  /** The rollup rows that cover a range; hourly rows before `hoursFrom` were pruned, so edges there use days. */
+  private spans(range: InsightRange, hoursFrom: number): RollupSpan[] {
+    return rollupSpans(range.startedAfter, range.startedBefore, hoursFrom);
+  }
+
+  private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
+    const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
+    return executionInsertRow(input, { id: uuidv7(), durationMs }, this.encoding);
+  }
+
+  private stepRow(input: ValidStep, what: string): Record<string, unknown> {
+    const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
+    return stepInsertRow(input, { id: uuidv7(), durationMs }, this.encoding);
+  }
+
+  /**
+   * Inserts steps (one statement for all of them) and counts them in `changes`; `execution` (their workflow and
+   * start) when the caller knows it, else it is read.
+   */
+  private async insertSteps(
+    tx: Transaction,
+    rows: Record<string, unknown>[],
+    what: string,
+    changes: RollupChanges,
+    execution?: { workflowId: string; startedAt: number },
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await tx.client.query(STEP_INSERT, STEP_INSERT_COLUMNS.map((column) => rows.map((row) => row[column] ?? null)));
+    } catch (error) {
+      if (postgresErrorCode(error) !== '23503') throw error;
+      const executionId = /\(execution_id\)=\(([^)]*)\)/.exec((error as { detail?: string }).detail ?? '')?.[1] ?? String(rows[0]?.executionId);
+      throw missingExecution(what, executionId, error);
+    }
+    const keys =
+      execution === undefined
+        ? await this.rollups.executionKeys(tx, [...new Set(rows.map((row) => row.executionId as string))])
+        : new Map(rows.map((row) => [row.executionId as string, execution]));
+    for (const row of rows) {
+      const key = keys.get(row.executionId as string);
+      if (key !== undefined) changes.step(stepFactsOf(row, key), 1);
+    }
+  }
+
+  /**
+   * What deleting these executions takes away from the totals (and, unless insights outlive deletes, from the
+   * rollups), to be written once they are deleted; locks the executions first. Call in the deleting transaction.
+   */
+  private async countDoomed(tx: Transaction, ids: string[]): Promise<{ changes: RollupChanges; deletedSteps: DeletedSteps[] }> {
+    const doomed = await this.rollups.executionFacts(tx, ids, true);
+    if (doomed.length === 0) return { changes: new RollupChanges(), deletedSteps: [] };
+    const outliveDeletes = await this.settings.outliveDeletesForDelete(tx.db);
+    const changes = new RollupChanges(!outliveDeletes);
+    for (const facts of doomed) changes.execution(facts, -1);
+    if (outliveDeletes) return { changes, deletedSteps: await this.rollups.summarizeDoomedSteps(tx, ids) };
+    for (const facts of await this.rollups.stepFactsOfExecutions(tx, ids)) changes.step(facts, -1);
+    return { changes, deletedSteps: [] };
+  }
+
+  private async applyDoomed(tx: Transaction, { changes, deletedSteps }: Awaited<ReturnType<PostgresBackend['countDoomed']>>): Promise<void> {
+    await this.rollups.apply(tx, changes);
+    await this.rollups.retireDeletedSteps(tx, deletedSteps);
+  }
+
+  private async countFacts(tx: Transaction, changes: RollupChanges, ids: string[], sign: 1 | -1): Promise<void> {
+    for (const facts of await this.rollups.executionFacts(tx, ids)) changes.execution(facts, sign);
+    for (const facts of await this.rollups.stepFactsOfExecutions(tx, ids)) changes.step(facts, sign);
+  }
+
+  /** A write transaction whose rows are counted in the totals and rollups by the same transaction. */
+  private async writeCounted(what: string, work: (tx: Transaction, changes: RollupChanges) => Promise<void>): Promise<void> {
+    await this.guard(what, () =>
+      this.transactions.write(async (tx) => {
+        const changes = new RollupChanges();
+        await work(tx, changes);
+        await this.rollups.apply(tx, changes);
+      }),
+    );
+  }
+
+  /** Runs a batched clean-up: one transaction per batch, with what the batch takes from the insights. */
+  private async cleanUp(
+    what: string,
+    selection: () => Promise<ReturnType<typeof finishedStartedBefore> | null>,
+    onProgress: ((progress: { deleted: number; batchDeleted: number; batchMs: number }) => void) | undefined,
+  ): Promise<number> {
+    const now = this.now(); // read before anything is written: a broken clock fails the call, not its last step
+    const progress = { deleted: 0, batches: 0 };
+    const deletedSoFar = () =>
+      `this call had deleted ${progress.deleted} executions in ${progress.batches} batch(es), each committed whole with what it took from the insights`;
+    const deleted = await this.guard(
+      what,
+      async () =>
+        deleteInBatches(this.transactions.db, await selection(), {
+          run: (selectIds, deleteRows) =>
+            this.transactions.write(async (tx) => {
+              const ids = await selectIds(tx.db);
+              const doomed = await this.countDoomed(tx, ids);
+              const batchDeleted = await deleteRows(tx.db, ids);
+              await this.applyDoomed(tx, doomed);
+              return batchDeleted;
+            }).then((batchDeleted) => {
+              progress.deleted += batchDeleted;
+              progress.batches += 1;
+              return batchDeleted;
+            }),
+          betweenBatches: async () => undefined,
+        }, { onProgress: callerCallback(onProgress) }),
+      () => (progress.batches === 0 ? undefined : `${deletedSoFar()}; calling ${what} again goes on from there`),
+    );
+    await this.guard(
+      what,
+      () => this.transactions.write((tx) => pruneRollups(tx.db, this.settings, now)),
+      () => `${deletedSoFar()}, which is all it had to, but not yet pruned the insight rollups; calling ${what} again prunes them`,
+    );
+    await this.compactUnlessFull(what, now);
+    return deleted;
+  }
+
+  private async updateById(
+    table: 'workflow_executions' | 'execution_steps',
+    id: string,
+    values: { startedAt?: number; completedAt?: number | null; durationMs?: number | null },
+    what: string,
+    noun: string,
+    facts: (tx: Transaction, lock: boolean) => Promise<{ execution: ExecutionFacts[]; steps: StepFacts[] }>,
+  ): Promise<void> {
+    const { startedAt, completedAt, durationMs } = values;
+    const derive = completedAt != null && durationMs === undefined;
+    // With a new startedAt the duration is known here; without, SQL subtracts the stored one (no read first), and
+    // the duration CHECK rejects a completedAt before it.
+    const set = derive && startedAt !== undefined ? { ...values, durationMs: derivedDuration(startedAt, completedAt, what) } : values;
+    let changed = 0;
+    if (Object.keys(set).length === 0) {
+      // Nothing to change still has to answer whether the row exists.
+      const { rowCount } = await this.guard(what, () => this.pool.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]));
+      changed = rowCount ?? 0;
+    } else {
+      await this.writeCounted(what, async (tx, changes) => {
+        const before = await facts(tx, true); // locks the row: another instance changing it waits
+        const { text, values: parameters } = updateStatement(table, id, set, derive && startedAt === undefined);
+        changed = (await tx.client.query(text, parameters)).rowCount ?? 0;
+        const after = await facts(tx, false);
+        // Most updates change payloads or messages, not what is counted: then the rollups are left alone.
+        if (JSON.stringify(before) === JSON.stringify(after)) return;
+        for (const execution of before.execution) changes.execution(execution, -1);
+        for (const step of before.steps) changes.step(step, -1);
+        for (const execution of after.execution) changes.execution(execution, 1);
+        for (const step of after.steps) changes.step(step, 1);
+      });
+    }
+    if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
+  }
+}
+
+const EXECUTION_INSERT_COLUMNS = ['id', 'workflowId', 'workflowName', 'triggerType', 'triggerData', 'status', 'startedAt', 'completedAt', 'durationMs', 'errorMessage', 'errorStack', 'metadata'];
+const STEP_INSERT_COLUMNS = ['id', 'executionId', 'nodeId', 'nodeType', 'nodeName', 'stepIndex', 'startedAt', 'completedAt', 'durationMs', 'status', 'inputData', 'outputData', 'errorMessage'];
+const rowValues = (row: Record<string, unknown>, columns: string[]) => columns.map((column) => row[column] ?? null);
+
+
+export type { KeptRollups };

@@ -1,0 +1,68 @@
+// Transactions on the pool: a pooled client per transaction, with Drizzle over that client for the query builder and
+// the client itself for the hand-written statements. A write that loses a deadlock or a serialization race is run
+// again from the start (PostgreSQL aborted all of it), a few times, before its error reaches the caller.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { Pool, PoolClient } from 'pg';
+import { isUnreachable, postgresErrorCode } from './driver-errors.js';
+
+export interface Transaction {
+  /** The query builder, bound to this transaction's connection. */
+  db: NodePgDatabase;
+  /** The connection itself, for hand-written SQL. */
+  client: PoolClient;
+}
+
+/** deadlock_detected and serialization_failure: the transaction was rolled back whole and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 5;
+
+export class Transactions {
+  /** The query builder on the pool, for a read of one statement: no transaction needed. */
+  readonly db: NodePgDatabase;
+
+  constructor(private readonly pool: Pool) {
+    this.db = drizzle({ client: pool });
+  }
+
+  /** A READ COMMITTED write transaction; rows read to be changed are locked by the work itself (FOR UPDATE). */
+  async write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.run('BEGIN', work);
+      } catch (error) {
+        const code = postgresErrorCode(error);
+        if (attempt >= ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
+        await sleep(Math.random() * 10 * attempt); // apart, so that the two do not collide again
+      }
+    }
+  }
+
+  /** One snapshot for reads that take several statements, so that an execution and its steps agree. */
+  read<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.run('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work);
+  }
+
+  private async run<T>(begin: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      try {
+        const result = await work({ db: drizzle({ client }), client });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError; // the connection is gone or unusable: the pool must not hand it out again
+        });
+        throw error;
+      }
+    } catch (error) {
+      if (isUnreachable(error)) broken ??= error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
