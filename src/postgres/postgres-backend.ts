@@ -91,7 +91,6 @@ export class PostgresBackend implements HistoryBackend {
     this.rollups = new Rollups(
       async (tx) => this.now() - (await this.settings.current(tx.db)).dailyDays * DAY,
       (tx) => this.settings.kept(tx.db),
-      this.now,
     );
   }
 

@@ -89,12 +89,10 @@ export class Rollups {
   /**
    * @param dailySince where the kept daily rollups start: older ones are pruned.
    * @param kept where the kept rollup rows begin (the database's record of what was pruned).
-   * @param now the store's clock: when a workflow rollup row was named, to know which shard's name is the latest.
    */
   constructor(
     dailySince: (tx: Transaction) => Promise<number>,
     private readonly kept: (tx: Transaction) => Promise<KeptRollups>,
-    private readonly now: () => number,
   ) {
     this.weeks = new WeeklyNodeRollups(dailySince, (tx, changes) => this.applyNodeRollups(tx, changes));
   }
@@ -271,12 +269,12 @@ export class Rollups {
     }
     const changes = all.filter((change) => change.workflowName !== null || existing.has(workflowKeyOf(change))).sort(byKey(workflowKeyOf));
     if (changes.length === 0) return;
-    const namedAt = this.now();
     const { rows } = await tx.client.query(
       `INSERT INTO workflow_rollups AS r (grain, workflow_id, bucket_start, shard, workflow_name, success, error, duration_count, duration_sum, histogram, named_at)
-       SELECT v.grain, v.workflow_id, v.bucket_start, $10, v.workflow_name, v.success, v.error, v.duration_count, v.duration_sum, v.histogram, v.named_at
-       FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $11::int8[])
-         AS v(grain, workflow_id, bucket_start, workflow_name, success, error, duration_count, duration_sum, histogram, named_at)
+       SELECT v.grain, v.workflow_id, v.bucket_start, $10, v.workflow_name, v.success, v.error, v.duration_count, v.duration_sum, v.histogram,
+         case when v.named then (extract(epoch from clock_timestamp()) * 1000000)::int8 else 0 end
+       FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $11::bool[])
+         AS v(grain, workflow_id, bucket_start, workflow_name, success, error, duration_count, duration_sum, histogram, named)
        ON CONFLICT (grain, workflow_id, bucket_start, shard) DO UPDATE SET
          success = r.success + excluded.success, error = r.error + excluded.error,
          duration_count = r.duration_count + excluded.duration_count, duration_sum = r.duration_sum + excluded.duration_sum,
@@ -294,7 +292,7 @@ export class Rollups {
         changes.map((c) => c.durationSum),
         changes.map((c) => encodeHistogram(c.histogram)),
         shard,
-        changes.map((c) => (c.workflowName === null ? 0 : Math.max(1, namedAt))),
+        changes.map((c) => c.workflowName !== null),
       ],
     );
     const byRow = new Map(changes.map((change) => [workflowKeyOf(change), change]));

@@ -129,7 +129,10 @@ export const workflowRollups = pgTable(
     durationSum: millis('duration_sum').notNull(),
     /** Counts per duration bucket, encoded as in src/core/histogram.ts. */
     histogram: text('histogram').notNull(),
-    /** When this shard's row last counted a named execution: which shard's name is the bucket's latest. */
+    /**
+     * When this shard's row last counted a named execution, in microseconds of the server's clock (one clock for every
+     * instance, and never the caller's, which may be fixed or broken): which shard's name is the bucket's latest.
+     */
     namedAt: bigint('named_at', { mode: 'number' }).notNull().default(0),
   },
   (table) => [
