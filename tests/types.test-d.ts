@@ -106,3 +106,18 @@ describe('the SQLite schema declares the public shapes', () => {
     expectTypeOf<AsApiShape<StepRow, 'inputData' | 'outputData'>>().toEqualTypeOf<ExecutionStep>();
   });
 });
+
+describe('the PostgreSQL schema declares the same public shapes', () => {
+  it('workflow_executions and execution_steps, column for column', async () => {
+    type Postgres = typeof import('../src/postgres/schema.js');
+    type ExecutionRow = Postgres['workflowExecutions']['$inferSelect'];
+    type StepRow = Postgres['executionSteps']['$inferSelect'];
+    expectTypeOf<AsApiShape<ExecutionRow, 'triggerData' | 'metadata'>>().toEqualTypeOf<WorkflowExecution>();
+    expectTypeOf<AsApiShape<StepRow, 'inputData' | 'outputData'>>().toEqualTypeOf<ExecutionStep>();
+  });
+
+  it('the openers take a file, a URL or a pg.Pool, and close() can be awaited', () => {
+    expectTypeOf<typeof import('../src/index.js').openExecutionStore>().parameter(0).toEqualTypeOf<string | import('pg').Pool | undefined>();
+    expectTypeOf<ExecutionStore['close']>().returns.toEqualTypeOf<Promise<void>>();
+  });
+});
