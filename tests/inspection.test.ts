@@ -25,6 +25,7 @@ describe('inspectExecutionHistory', () => {
     sqlite.close();
 
     expect(await inspectExecutionHistory(file, { runningSince: T0 + 5000 })).toEqual({
+      backend: 'sqlite',
       pageSize: 8192,
       pageCount,
       freePages: 0,
@@ -51,6 +52,7 @@ describe('inspectExecutionHistory', () => {
     const modified = statSync(file).mtimeMs;
 
     const inspection = await inspectExecutionHistory(file, { integrity: 'none' });
+    if (inspection.backend !== 'sqlite') throw new Error(`a file read as ${inspection.backend}`); // narrows to SqliteInspection
     expect(inspection.migrations).toEqual({ applied: tags.slice(0, -1), pending: tags.slice(-1) });
     expect(inspection.integrity).toBeNull();
     expect(inspection.journalMode).toBe('delete');

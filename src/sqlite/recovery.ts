@@ -4,10 +4,10 @@ import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import type { RecoveredExecutions } from '../core/types.js';
+import { INTERRUPTED_EXECUTION_MESSAGE, INTERRUPTED_STEP_MESSAGE } from '../core/interrupted.js';
 
-export const INTERRUPTED_EXECUTION_MESSAGE =
-  'Interrupted: the process running this execution stopped before it finished (marked by recoverInterruptedExecutions)';
-export const INTERRUPTED_STEP_MESSAGE = 'Interrupted: the execution stopped while this step was running';
+// Re-exported for the tests that compare with them; the wording itself is the core's, shared with PostgreSQL.
+export { INTERRUPTED_EXECUTION_MESSAGE, INTERRUPTED_STEP_MESSAGE };
 
 /**
  * Executions 'running' since before `startedBefore` become 'error', and so do their 'running' steps. Call it inside

@@ -1,0 +1,185 @@
+// The insight settings kept in the database (insight_settings), because every instance that writes to it must use
+// the same ones, as on SQLite: an instance counting deletes out of the rollups and another leaving them in would make
+// the rollups describe neither; a command pruning with its defaults would drop a year of rollups another keeps for
+// two. Each setting is pinned by the first instance that gives it explicitly; the others read it from the database.
+// What differs from SQLite: instances write at once, not one after the other. A transaction that reads the row to
+// change it therefore locks it first (SELECT ... FOR UPDATE), so that of two instances pinning different values the
+// second waits for the first, then reads its value and is refused.
+import { eq, sql } from 'drizzle-orm';
+import { ExecutionStoreError } from '../core/errors.js';
+import { DEFAULT_INSIGHT_SETTINGS } from '../core/constants.js';
+import { insightSettingsInForce, type StoredInsightSettings } from '../core/insight-settings-in-force.js';
+import type { KeptRollups } from '../core/kept-rollups.js';
+import type { InsightRetention, InsightRetentionChange, InsightSettings } from '../core/types.js';
+import type { PostgresQueries } from './connection.js';
+import { insightSettings } from './schema.js';
+
+export type { KeptRollups };
+
+/** Hours are summed into days, so days must be kept at least as long; a day recounted from its hours needs them all. */
+function checkRetention(retention: Required<InsightRetention>, context: string): void {
+  if (retention.hourlyDays <= retention.dailyDays) return;
+  throw new ExecutionStoreError(
+    'VALIDATION',
+    `${context}: hourlyDays (${retention.hourlyDays}) is more than dailyDays (${retention.dailyDays}); expected hourly rollups kept no longer than the daily ones they add up to`,
+  );
+}
+
+const SETTINGS_ROW = 1;
+const SETTING_NAMES = ['outliveDeletes', 'hourlyDays', 'dailyDays'] as const;
+
+interface SettingsRow extends StoredInsightSettings {
+  nodeHoursKeptFrom: number | null;
+  workflowHoursKeptFrom: number | null;
+  daysKeptFrom: number | null;
+}
+
+/** The migration inserts the row; a tool may have deleted it, and then nothing is pinned or pruned. */
+const NO_ROW: SettingsRow = {
+  outliveDeletes: null,
+  hourlyDays: null,
+  dailyDays: null,
+  nodeHoursKeptFrom: null,
+  workflowHoursKeptFrom: null,
+  daysKeptFrom: null,
+};
+
+const inForce = (row: SettingsRow): Required<InsightRetention> => {
+  const { pinned: _, ...settings } = insightSettingsInForce(row);
+  return settings;
+};
+
+export class SharedInsightSettings {
+  /** The settings in force: the database's, the defaults where it has none. Read at every use: another instance may pin them. */
+  async current(db: PostgresQueries): Promise<Required<InsightRetention>> {
+    return inForce(await this.row(db));
+  }
+
+  /**
+   * Whether deletes leave the insights counting what they delete, pinned in the database by the first delete that
+   * counts under it: an instance opening it later with the other setting is refused, instead of mixing the two ways of
+   * counting in the same rollups. Call in the deleting transaction.
+   */
+  async outliveDeletesForDelete(tx: PostgresQueries): Promise<boolean> {
+    // Once pinned the setting never changes (pin refuses another value, setRetention does not touch it), so every
+    // delete after the first reads it without taking the row's lock: deletes of several instances do not queue on it.
+    const pinned = (await this.row(tx)).outliveDeletes;
+    if (pinned !== null) return pinned;
+    // Pinning the default, unless another transaction pins a value first: the upsert keeps a value already there
+    // (waiting for the row lock of an instance pinning now, then reading what it committed) and says what is in force.
+    const [row] = await tx
+      .insert(insightSettings)
+      .values({ id: SETTINGS_ROW, outliveDeletes: DEFAULT_INSIGHT_SETTINGS.outliveDeletes })
+      .onConflictDoUpdate({
+        target: insightSettings.id,
+        set: { outliveDeletes: sql`coalesce(${insightSettings.outliveDeletes}, excluded.outlive_deletes)` },
+      })
+      .returning({ outliveDeletes: insightSettings.outliveDeletes });
+    return row?.outliveDeletes ?? DEFAULT_INSIGHT_SETTINGS.outliveDeletes;
+  }
+
+  /** The settings in force and which of them the database holds (the others are defaults). */
+  async describe(db: PostgresQueries): Promise<InsightSettings> {
+    return insightSettingsInForce(await this.row(db));
+  }
+
+  async kept(db: PostgresQueries): Promise<KeptRollups> {
+    const row = await this.row(db);
+    return {
+      nodeHoursFrom: row.nodeHoursKeptFrom ?? Number.NEGATIVE_INFINITY,
+      workflowHoursFrom: row.workflowHoursKeptFrom ?? Number.NEGATIVE_INFINITY,
+      daysFrom: row.daysKeptFrom ?? Number.NEGATIVE_INFINITY,
+    };
+  }
+
+  /**
+   * Checks the settings an instance opens the database with against the database's, and pins those it does not hold
+   * yet. Call inside a write transaction: the row stays locked until it ends, so that two instances pinning different
+   * values cannot both succeed. Throws VALIDATION naming the database's value when one differs.
+   */
+  async pin(tx: PostgresQueries, given: InsightRetention, what: string, databaseName: string): Promise<void> {
+    const row = await this.lockedRow(tx);
+    for (const name of SETTING_NAMES) {
+      const value = given[name];
+      if (value === undefined || row[name] === null || row[name] === value) continue;
+      throw new ExecutionStoreError(
+        'VALIDATION',
+        `${what}: invalid input: options.insights.${name}: ${databaseName} keeps insights with ${name} = ${row[name]}, ` +
+          // Word for word SQLite's message (the same tests read both), "file" included.
+          `and every process writing a file must use the same (got ${value}); expected ${row[name]}, or the option left out to use the file's` +
+          (name === 'outliveDeletes' ? '' : `, or setInsightRetention({ ${name} }) to change it for the file`),
+      );
+    }
+    const unpinned = SETTING_NAMES.filter((name) => given[name] !== undefined && row[name] === null);
+    if (unpinned.length === 0) return;
+    const pinning = Object.fromEntries(unpinned.map((name) => [name, given[name]]));
+    checkRetention({ ...inForce(row), ...pinning }, `${what}: invalid input: options.insights`);
+    await this.write(tx, pinning);
+  }
+
+  /**
+   * Sets the retention of the database's rollups for every instance; call inside a write transaction. The row is
+   * locked before it is read: two instances changing hourlyDays and dailyDays at once could otherwise each pass the
+   * check against the other's old value and together leave hours kept longer than days.
+   */
+  async setRetention(tx: PostgresQueries, change: InsightRetentionChange, what: string): Promise<void> {
+    const row = await this.lockedRow(tx);
+    checkRetention({ ...inForce(row), ...change }, `${what}: invalid input: retention`);
+    await this.write(tx, change);
+  }
+
+  /**
+   * Records that the rollup rows of buckets before these times were pruned. Only ever moves forward: rows once
+   * pruned are gone, whatever a later, longer retention says. Call in the transaction that prunes. One statement, so
+   * two instances pruning at once need no lock: the later of the two cutoffs stays.
+   */
+  async recordPruned(tx: PostgresQueries, cutoffs: KeptRollups): Promise<void> {
+    // greatest() ignores NULL, as SQLite's max(coalesce(column, cutoff), cutoff) reads a NULL column as the cutoff.
+    const later = (column: typeof insightSettings.nodeHoursKeptFrom, cutoff: number) => sql`greatest(coalesce(${column}, ${cutoff}::bigint), ${cutoff}::bigint)`;
+    await tx
+      .insert(insightSettings)
+      .values({ id: SETTINGS_ROW, nodeHoursKeptFrom: cutoffs.nodeHoursFrom, workflowHoursKeptFrom: cutoffs.workflowHoursFrom, daysKeptFrom: cutoffs.daysFrom })
+      .onConflictDoUpdate({
+        target: insightSettings.id,
+        set: {
+          nodeHoursKeptFrom: later(insightSettings.nodeHoursKeptFrom, cutoffs.nodeHoursFrom),
+          workflowHoursKeptFrom: later(insightSettings.workflowHoursKeptFrom, cutoffs.workflowHoursFrom),
+          daysKeptFrom: later(insightSettings.daysKeptFrom, cutoffs.daysFrom),
+        },
+      });
+  }
+
+  private async write(tx: PostgresQueries, values: InsightRetention): Promise<void> {
+    const set = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+    if (Object.keys(set).length === 0) return;
+    await tx.insert(insightSettings).values({ id: SETTINGS_ROW, ...set }).onConflictDoUpdate({ target: insightSettings.id, set });
+  }
+
+  private async row(db: PostgresQueries): Promise<SettingsRow> {
+    const [found] = await db.select().from(insightSettings).where(eq(insightSettings.id, SETTINGS_ROW));
+    return found === undefined ? NO_ROW : settingsOf(found);
+  }
+
+  /** The row, locked until the transaction ends; recreated empty when a tool deleted it, so that there is a row to lock. */
+  private async lockedRow(tx: PostgresQueries): Promise<SettingsRow> {
+    const locked = () => tx.select().from(insightSettings).where(eq(insightSettings.id, SETTINGS_ROW)).for('update');
+    let [found] = await locked();
+    if (found === undefined) {
+      // Two transactions that both found no row would otherwise both insert theirs, the second overwriting the first.
+      await tx.insert(insightSettings).values({ id: SETTINGS_ROW }).onConflictDoNothing();
+      [found] = await locked();
+    }
+    return found === undefined ? NO_ROW : settingsOf(found);
+  }
+}
+
+function settingsOf(row: typeof insightSettings.$inferSelect): SettingsRow {
+  return {
+    outliveDeletes: row.outliveDeletes,
+    hourlyDays: row.hourlyDays,
+    dailyDays: row.dailyDays,
+    nodeHoursKeptFrom: row.nodeHoursKeptFrom,
+    workflowHoursKeptFrom: row.workflowHoursKeptFrom,
+    daysKeptFrom: row.daysKeptFrom,
+  };
+}

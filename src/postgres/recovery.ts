@@ -1,0 +1,57 @@
+// Marking executions whose process died mid-run, as on SQLite. Without this they stay 'running' for ever: counted
+// as running in stats, never pruned by retention, and shown to users as still in progress.
+import { and, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { INTERRUPTED_EXECUTION_MESSAGE, INTERRUPTED_STEP_MESSAGE } from '../core/interrupted.js';
+import type { RecoveredExecutions } from '../core/types.js';
+import { inByteOrder } from './byte-order.js';
+import type { PostgresQueries } from './connection.js';
+import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
+
+const runningSince = (startedBefore: number) => and(eq(executions.status, 'running'), lt(executions.startedAt, startedBefore));
+
+/**
+ * The ids of the executions 'running' since before `startedBefore`, locked (FOR UPDATE) until the transaction ends, in
+ * byte order of their ids so that two instances recovering at once lock them in the same order. The backend counts
+ * these executions out of the totals before markInterrupted and back in after; another instance recovering at the
+ * same time waits for the locks and then finds them no longer running, so none is counted twice.
+ */
+export async function runningIdsStartedBefore(tx: PostgresQueries, startedBefore: number): Promise<string[]> {
+  const rows = await tx
+    .select({ id: executions.id })
+    .from(executions)
+    .where(runningSince(startedBefore))
+    .orderBy(inByteOrder(executions.id))
+    .for('update');
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Executions 'running' since before `startedBefore` become 'error', and so do their 'running' steps. Call it inside
+ * one write transaction, so that a crash half-way leaves nothing half-marked. `ids`, the executions
+ * runningIdsStartedBefore locked, limits it to those: an execution another instance creates already old and
+ * running between the two calls is left for the next recovery instead of being marked without being counted.
+ */
+export async function markInterrupted(tx: PostgresQueries, startedBefore: number, ids?: readonly string[]): Promise<RecoveredExecutions> {
+  if (ids !== undefined && ids.length === 0) return { executions: 0, steps: 0 };
+  const interrupted: SQL | undefined = and(runningSince(startedBefore), ids === undefined ? undefined : inArray(executions.id, [...ids]));
+  const stepsMarked = await tx
+    .update(steps)
+    .set({ status: 'error', errorMessage: INTERRUPTED_STEP_MESSAGE })
+    .where(and(eq(steps.status, 'running'), inArray(steps.executionId, tx.select({ id: executions.id }).from(executions).where(interrupted))));
+  // The execution ends when it was last heard of: its latest step start or completion, else its own start. Not
+  // "now", which would make a run that died in a second look like one that ran for the whole outage. greatest() is
+  // SQLite's two-argument max().
+  const lastHeardOf = sql`greatest(${executions.startedAt}, coalesce((
+    SELECT max(coalesce(${steps.completedAt}, ${steps.startedAt})) FROM ${steps} WHERE ${steps.executionId} = ${executions.id}
+  ), ${executions.startedAt}))`;
+  const executionsMarked = await tx
+    .update(executions)
+    .set({
+      status: 'error',
+      errorMessage: INTERRUPTED_EXECUTION_MESSAGE,
+      completedAt: lastHeardOf,
+      durationMs: sql`${lastHeardOf} - ${executions.startedAt}`,
+    })
+    .where(interrupted);
+  return { executions: executionsMarked.rowCount ?? 0, steps: stepsMarked.rowCount ?? 0 };
+}
