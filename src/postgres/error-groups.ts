@@ -6,7 +6,7 @@ import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import { compositeKey } from '../core/composite-key.js';
 import type { ErrorGroup, ErrorGroupsQuery } from '../core/types.js';
 // The masks are the grouping's definition: one copy, shared with SQLite, so both backends group alike.
-import { messagePattern } from '../sqlite/error-groups.js';
+import { messagePattern } from '../core/message-pattern.js';
 import { inByteOrder } from './byte-order.js';
 import type { PostgresQueries } from './connection.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';

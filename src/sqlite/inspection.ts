@@ -2,14 +2,14 @@
 // switches it to WAL): its pages, an integrity check, its pragmas, which migrations it has, its rows and the
 // insight settings it holds. What `doctor` reports and `migrate` compares.
 import { insightSettingsInForce } from '../core/insight-settings-in-force.js';
-import type { HistoryInspection, InspectionOptions, InsightSettings } from '../core/types.js';
+import type { InspectionOptions, InsightSettings, SqliteInspection } from '../core/types.js';
 import { migrationState } from './migration-state.js';
 import { readOnly } from './read-only.js';
 import type BetterSqlite3 from 'better-sqlite3';
 
 const AUTO_VACUUM = ['none', 'full', 'incremental'] as const;
 
-export function inspectSqliteFile(file: string, { integrity = 'full', runningSince }: InspectionOptions = {}): HistoryInspection {
+export function inspectSqliteFile(file: string, { integrity = 'full', runningSince }: InspectionOptions = {}): SqliteInspection {
   return readOnly(file, (sqlite) => {
     const pragma = (name: string) => sqlite.pragma(name, { simple: true }) as number | string;
     // Both integrity checks read the whole file: at 17 GB, minutes.
@@ -18,6 +18,7 @@ export function inspectSqliteFile(file: string, { integrity = 'full', runningSin
     const hasTables = hasTable('workflow_executions');
     const count = (sql: string, ...values: unknown[]) => (hasTables ? (sqlite.prepare(sql).pluck().get(...values) as number) : 0);
     return {
+      backend: 'sqlite',
       pageSize: Number(pragma('page_size')),
       pageCount: Number(pragma('page_count')),
       freePages: Number(pragma('freelist_count')),
