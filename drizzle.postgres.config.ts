@@ -14,6 +14,8 @@ export default defineConfig({
   schema: './src/postgres/schema.ts',
   out: './drizzle/postgres',
   dbCredentials: { url },
+  // The package's own migrations table (src/postgres/migrations.ts says why), the one the store records into.
+  migrations: { schema: 'drizzle', table: '__execution_history_migrations' },
   strict: true,
   verbose: true,
 });

@@ -12,7 +12,7 @@ try {
     const client = new pg.Client({ connectionString: server.url });
     await client.connect();
     try {
-      return (await client.query('SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id')).rows;
+      return (await client.query('SELECT hash, created_at FROM drizzle.__execution_history_migrations ORDER BY id')).rows;
     } finally {
       await client.end();
     }

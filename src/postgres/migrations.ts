@@ -1,5 +1,9 @@
-// Applies the migrations in drizzle/postgres/ and records them where drizzle-kit does (drizzle.__drizzle_migrations,
-// the same columns), so that `drizzle-kit migrate` and the store agree on what is applied. Not drizzle's migrator:
+// Applies the migrations in drizzle/postgres/ and records them in drizzle's format (id, hash, created_at) in a table
+// of the package's own, drizzle.__execution_history_migrations, which drizzle.postgres.config.ts names for
+// drizzle-kit too, so that `drizzle-kit migrate` and the store agree on what is applied. Not drizzle's default
+// table: a PostgreSQL database is often shared with the runtime's own tables and migrations, and drizzle's rule (a
+// migration is applied when it is not newer than the newest recorded one) would take the runtime's newer migrations
+// as proof that this package's are applied. Not drizzle's migrator:
 // it reads what is applied before its transaction and takes no lock, and with six processes starting at once on a
 // fresh database it failed 2 of 10 starts and applied a pending data migration two or three times in 4 (measured).
 // Here one transaction takes a transaction-scoped advisory lock first, then reads what is applied and applies the
@@ -9,7 +13,7 @@ import type { Pool } from 'pg';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 
 export const MIGRATIONS_SCHEMA = 'drizzle';
-export const MIGRATIONS_TABLE = '__drizzle_migrations';
+export const MIGRATIONS_TABLE = '__execution_history_migrations';
 const QUALIFIED_TABLE = `"${MIGRATIONS_SCHEMA}"."${MIGRATIONS_TABLE}"`;
 /** The advisory lock's key: any fixed 64-bit number; this one spells "exechist" in ASCII. */
 const MIGRATION_LOCK = '7309475736519054196';
@@ -26,7 +30,7 @@ export async function applyMigrations(pool: Pool, migrationsFolder: string): Pro
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${MIGRATIONS_SCHEMA}"`);
-    // The same table drizzle-orm's PostgreSQL migrator creates.
+    // The same table drizzle-orm's PostgreSQL migrator creates, under the package's own name.
     await client.query(`CREATE TABLE IF NOT EXISTS ${QUALIFIED_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
     const pending = await pendingMigrations(client, migrations); // again, now that no one else can be migrating
     for (const migration of pending) {

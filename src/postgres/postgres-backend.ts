@@ -218,7 +218,7 @@ export class PostgresBackend implements HistoryBackend {
     await this.writeCounted('recoverInterruptedExecutions', async (tx, changes) => {
       const ids = await runningIdsStartedBefore(tx.db, startedBefore); // locked: another instance recovering waits
       await this.countFacts(tx, changes, ids, -1);
-      recovered = await markInterrupted(tx.db, startedBefore);
+      recovered = await markInterrupted(tx.db, startedBefore, ids); // exactly those counted out above
       await this.countFacts(tx, changes, ids, 1);
     });
     return recovered;
