@@ -1,0 +1,557 @@
+// Faults on PostgreSQL: a writer killed with SIGKILL mid-batch, the server stopped and started again under load, and
+// random sequences of calls (against a model) and random input (a compact fuzz of what PostgreSQL stores differently
+// from SQLite). Processes load the built package (dist/), as in tests/crash.test.ts.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
+import { Client } from 'pg';
+import { describe, expect, it } from 'vitest';
+import { type ExecutionStore, ExecutionStoreError, openExecutionStore } from '../src/index.js';
+import type { ExecutionStats, ExecutionStep, ExecutionWithSteps, WorkflowExecution } from '../src/core/types.js';
+import { INTERRUPTED_EXECUTION_MESSAGE, INTERRUPTED_STEP_MESSAGE } from '../src/sqlite/recovery.js';
+import { T0, newExecution, newStep, track } from './factories.js';
+import { findPostgresBinaries } from './postgres/binaries.js';
+import { databaseUrl } from './postgres/database-url.js';
+import { storedAndRecounted } from './postgres/recount.js';
+import { runAsServerUser } from './postgres/server-user.js';
+import { clonePostgresDatabase, dropPostgresDatabase, freshPostgresUrl, postgresSkipReason } from './postgres/test-database.js';
+import { startThrowawayPostgres } from './postgres/throwaway-server.js';
+
+const fixture = (name: string) => new URL(`./fixtures/postgres/${name}`, import.meta.url).pathname;
+const crashWriter = fixture('crash-writer.mjs');
+const restartWriter = fixture('restart-writer.mjs');
+const binaries = findPostgresBinaries();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A child process and what it wrote to stderr so far. */
+interface Watched {
+  process: ChildProcessWithoutNullStreams;
+  stderr: () => string;
+}
+
+/** Waits until `done()`, failing after `ms` or as soon as the child process has exited (saying what it wrote to stderr). */
+async function until(what: string, child: Watched, ms: number, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    const { exitCode, signalCode } = child.process;
+    if (exitCode !== null || signalCode !== null) {
+      throw new Error(`waiting for ${what}: the process ended (${exitCode === null ? signalCode : `exit code ${exitCode}`}); its stderr:\n${child.stderr()}`);
+    }
+    if (Date.now() > deadline) throw new Error(`waiting for ${what}: not within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+/** The stats of all executions as the running totals give them, and as the rows do (a start filter reads the rows). */
+async function statsBothWays(store: ExecutionStore) {
+  return { fromTotals: await store.getExecutionStats(), fromRows: await store.getExecutionStats({ startedAfter: 0 }) };
+}
+
+describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL: a writer killed with SIGKILL mid-batch', () => {
+  const KILLS = 6;
+
+  /**
+   * Starts the writer, waits for `commits` committed calls, then kills it: right after it starts a live run's next
+   * batch (odd kills) or after a random pause (even kills). Returns what it said it committed.
+   */
+  async function killWhileWriting(url: string, kill: number): Promise<string[]> {
+    const writer = spawn(process.execPath, [crashWriter, url, String(kill)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    writer.stdout.on('data', (chunk) => (stdout += chunk));
+    writer.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise((resolve) => writer.on('exit', resolve));
+    const lines = () => stdout.split('\n').slice(1).filter(Boolean);
+    const watched = { process: writer, stderr: () => stderr };
+    await until('the writer to be ready', watched, 30_000, () => stdout.startsWith('ready\n'));
+    const commits = 4 + Math.floor(Math.random() * 8);
+    await until(`${commits} commits`, watched, 30_000, () => lines().length >= commits);
+    if (kill % 2 === 1) {
+      // A live run has just written its execution or first batch: the next addSteps is in flight.
+      const seen = lines().length;
+      await until('a live run to be under way', watched, 30_000, () => lines().slice(seen).some((line) => /^(started|batch \S+ 25$)/.test(line)));
+      await sleep(Math.random() * 15);
+    } else {
+      await sleep(Math.random() * 200);
+    }
+    writer.kill('SIGKILL');
+    await exited;
+    expect(stderr).toBe('');
+    return lines();
+  }
+
+  /** Waits until the server has ended the killed writer's session, rolling back what it left open. */
+  async function writerGone(url: string): Promise<void> {
+    await withClient(url, async (client) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { rows } = await client.query(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'execution-history'",
+        );
+        if (Number(rows[0].n) === 0) return;
+        if (Date.now() > deadline) throw new Error('the killed writer\'s sessions are still open after 10 s');
+        await sleep(20);
+      }
+    });
+  }
+
+  it(`leaves every execution with all its steps (no half-written batch), every committed call, and totals equal to a recount (${KILLS} kills)`, { timeout: 120_000 }, async () => {
+    const url = await freshPostgresUrl();
+    const committed = new Map<string, { event: string; steps: number }>();
+    let recoveredTotal = 0;
+    for (let kill = 1; kill <= KILLS; kill++) {
+      for (const line of await killWhileWriting(url, kill)) {
+        const [event, id, steps] = line.split(' ') as [string, string, string?];
+        committed.set(id, { event, steps: steps === undefined ? 0 : Number(steps) });
+      }
+      await writerGone(url);
+
+      const rows = await withClient(url, async (client) =>
+        (await client.query(
+          `SELECT e.id, e.status, e.trigger_data::json ->> 'mode' AS mode, count(s.id)::int AS steps
+           FROM workflow_executions e LEFT JOIN execution_steps s ON s.execution_id = e.id GROUP BY e.id`,
+        )).rows as { id: string; status: string; mode: string; steps: number }[],
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      // A batch is there whole or not at all, whether or not the writer lived to say so.
+      const halfWritten = rows.filter((row) => (row.mode === 'record' ? row.steps !== 50 : row.steps % 25 !== 0 || (row.status === 'success' && row.steps !== 50)));
+      expect(halfWritten, `after kill ${kill}`).toEqual([]);
+      // Every call that returned before this kill or an earlier one is stored.
+      const lost = [...committed].filter(([id, call]) => {
+        const row = byId.get(id);
+        if (row === undefined) return true;
+        if (call.event === 'finished') return row.status !== 'success' || row.steps !== 50;
+        return row.steps < call.steps;
+      });
+      expect(lost, `after kill ${kill}`).toEqual([]);
+
+      // What the runtime does at start-up: whatever was running is marked, and nothing else.
+      const running = rows.filter((row) => row.status === 'running').length;
+      const store = await openExecutionStore(url);
+      try {
+        expect(await store.recoverInterruptedExecutions()).toMatchObject({ executions: running });
+        recoveredTotal += running;
+        const { fromTotals, fromRows } = await statsBothWays(store);
+        expect(fromTotals, `after kill ${kill}`).toEqual(fromRows);
+        expect(fromTotals.total).toBe(rows.length);
+      } finally {
+        await store.close();
+      }
+      const { stored, recounted } = await storedAndRecounted(url);
+      expect(stored, `after kill ${kill}`).toEqual(recounted);
+    }
+    console.info(`${KILLS} kills: ${committed.size} executions whose calls returned, all stored; ${recoveredTotal} live runs cut off and marked interrupted`);
+    expect(committed.size).toBeGreaterThan(KILLS);
+  });
+});
+
+interface Outcome {
+  loop: number;
+  call: string;
+  start: number;
+  end: number;
+  ok: boolean;
+  value?: unknown;
+  name?: string;
+  code?: string;
+  message?: string;
+  cause?: { name: string; code: string | null; message: string } | null;
+}
+
+describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL: the server stopped and started again under load', () => {
+  const CONNECT_TIMEOUT_MS = 1000;
+
+  it.skipIf(!binaries.found)(
+    'fails calls with UNAVAILABLE within the connect timeout while it is down, never hangs or crashes, and succeeds again without reopening the store',
+    { timeout: 120_000 },
+    async () => {
+      if (!binaries.found) return;
+      const pgCtl = join(binaries.binDir, 'pg_ctl');
+      // A server of this test's own: stopping the shared one would fail every other test running now.
+      const server = await startThrowawayPostgres();
+      let writer: ChildProcessWithoutNullStreams | undefined;
+      try {
+        const { dataDir, port } = await withClient(server.url, async (client) => {
+          await client.query('CREATE DATABASE restart_test');
+          return {
+            dataDir: String((await client.query('SHOW data_directory')).rows[0].data_directory),
+            port: Number((await client.query('SHOW port')).rows[0].port),
+          };
+        });
+        const url = databaseUrl(server.url, 'restart_test');
+        writer = spawn(process.execPath, [restartWriter, url, String(CONNECT_TIMEOUT_MS)], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        writer.stdout.on('data', (chunk) => (stdout += chunk));
+        writer.stderr.on('data', (chunk) => (stderr += chunk));
+        const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+          writer!.on('exit', (code, signal) => resolve({ code, signal })));
+        const watched = { process: writer, stderr: () => stderr };
+        const lines = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Outcome & { ready?: true; closed?: true });
+        const outcomes = () => lines().filter((line) => line.call !== undefined);
+
+        await until('30 calls before the stop', watched, 30_000, () => outcomes().filter((outcome) => outcome.ok).length >= 30);
+        const stopAsked = Date.now();
+        await runAsServerUser(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60']);
+        const stopped = Date.now();
+        // Down for 3 s at least, and until each of the writer's 4 loops has seen a failure.
+        await until('failures while the server is down', watched, 30_000, () =>
+          Date.now() - stopped >= 3000 && new Set(outcomes().filter((outcome) => !outcome.ok && outcome.start >= stopped).map((outcome) => outcome.loop)).size === 4);
+        const startAsked = Date.now();
+        await runAsServerUser(pgCtl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dirname(dataDir), 'server.log'), '-o', `-p ${port}`]);
+        const started = Date.now();
+        await until('30 calls after the start', watched, 30_000, () => outcomes().filter((outcome) => outcome.ok && outcome.start >= started).length >= 30);
+        writer.stdin.end('stop\n');
+        const exit = await exited;
+        console.info(
+          `server down ${startAsked - stopAsked} ms: ${outcomes().filter((outcome) => outcome.start >= stopped && outcome.end <= startAsked).length} calls failed meanwhile; ` +
+            `${outcomes().length} calls in all, ${outcomes().filter((outcome) => !outcome.ok).length} failed`,
+        );
+
+        // The process neither crashed (an idle client's 'error' unheard ends it) nor hung; it closed its store.
+        expect({ exit, stderr }).toEqual({ exit: { code: 0, signal: null }, stderr: '' });
+        expect(lines().at(-1)).toEqual({ closed: true });
+        const all = outcomes();
+        // Every call ended within the connect timeout and a margin, whatever the server was doing.
+        expect(all.filter((outcome) => outcome.end - outcome.start > CONNECT_TIMEOUT_MS + 2000)).toEqual([]);
+        // Every failure is UNAVAILABLE, says which call and that the server could not be reached, and keeps the driver error.
+        const failures = all.filter((outcome) => !outcome.ok);
+        expect(failures.length).toBeGreaterThanOrEqual(4);
+        for (const failure of failures) {
+          expect(failure).toMatchObject({
+            name: 'ExecutionStoreError',
+            code: 'UNAVAILABLE',
+            message: expect.stringMatching(new RegExp(`^${failure.call}: the PostgreSQL server at postgres://postgres@127\\.0\\.0\\.1:${port}/restart_test could not be reached or gave no connection in time \\(.+\\); nothing of this call was written`)),
+          });
+          expect(failure.cause, failure.message).not.toBeNull();
+          expect(failure.cause?.name).not.toBe('ExecutionStoreError');
+        }
+        // Calls made while it was down all failed; calls made once it was up again all succeeded, on the same store.
+        expect(all.filter((outcome) => outcome.start >= stopped && outcome.end <= startAsked && outcome.ok)).toEqual([]);
+        expect(all.filter((outcome) => outcome.start >= started && !outcome.ok)).toEqual([]);
+
+        // What the calls that succeeded wrote is there, each run with its steps, and nothing of the calls that failed.
+        const recorded = all.filter((outcome) => outcome.ok && outcome.call === 'recordExecution').map((outcome) => outcome.value as string).sort();
+        const stored = await withClient(url, async (client) =>
+          (await client.query('SELECT e.id, count(s.id)::int AS steps FROM workflow_executions e LEFT JOIN execution_steps s ON s.execution_id = e.id GROUP BY e.id ORDER BY e.id')).rows,
+        );
+        expect(stored).toEqual(recorded.map((id) => ({ id, steps: 3 })));
+      } finally {
+        if (writer !== undefined && writer.exitCode === null && writer.signalCode === null) writer.kill('SIGKILL');
+        await server.stop();
+      }
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The model test on PostgreSQL: random sequences of calls against the store and against a plain in-memory model of
+// what it promises (as tests/model.test.ts does on SQLite, whose definitions are not exported). Insights do not
+// outlive deletes here, so that after every sequence the totals and rollups must equal a recount of the rows.
+
+const NOW = 2000;
+const WORKFLOWS = ['wf-a', 'wf-b', 'wf-c'] as const;
+const TRIGGERS = ['webhook', 'schedule', 'manual'] as const;
+
+interface Model {
+  executions: Map<string, WorkflowExecution>;
+  steps: Map<string, ExecutionStep>;
+}
+type Command = fc.AsyncCommand<Model, { store: ExecutionStore }>;
+
+/** Drops undefined and null fields: the store returns absent optional fields, never null. */
+function present<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined && field !== null)) as T;
+}
+function withDuration<T extends { startedAt: number; completedAt?: number; durationMs?: number }>(row: T): T {
+  return row.completedAt !== undefined && row.durationMs === undefined ? { ...row, durationMs: row.completedAt - row.startedAt } : row;
+}
+const sortedIds = (map: Map<string, unknown>) => [...map.keys()].sort();
+const pick = (map: Map<string, unknown>, index: number) => sortedIds(map)[index % map.size] as string;
+const stepsOf = (model: Model, executionId: string) =>
+  [...model.steps.values()].filter((step) => step.executionId === executionId).sort((a, b) => a.stepIndex - b.stepIndex || (a.id < b.id ? -1 : 1));
+function deleteWithSteps(model: Model, id: string) {
+  model.executions.delete(id);
+  for (const step of [...model.steps.values()]) if (step.executionId === id) model.steps.delete(step.id);
+}
+/** Newest first, ties by id, as the store pages. */
+const newestFirst = (rows: WorkflowExecution[]) => [...rows].sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
+
+function modelStats(model: Model, workflowId?: string): ExecutionStats {
+  const rows = [...model.executions.values()].filter((row) => workflowId === undefined || row.workflowId === workflowId);
+  const count = (status: string) => rows.filter((row) => row.status === status).length;
+  const durations = rows.flatMap((row) => (row.durationMs === undefined ? [] : [row.durationMs])).sort((a, b) => a - b);
+  const rank = (percent: number) => durations[Math.max(1, Math.ceil((percent * durations.length) / 100)) - 1] ?? null;
+  const starts = rows.map((row) => row.startedAt);
+  const finished = count('success') + count('error');
+  return {
+    total: rows.length,
+    running: count('running'),
+    success: count('success'),
+    error: count('error'),
+    successRate: finished === 0 ? null : count('success') / finished,
+    avgDurationMs: durations.length === 0 ? null : durations.reduce((sum, value) => sum + value, 0) / durations.length,
+    minDurationMs: durations[0] ?? null,
+    maxDurationMs: durations.at(-1) ?? null,
+    p50DurationMs: rank(50),
+    p95DurationMs: rank(95),
+    firstStartedAt: starts.length === 0 ? null : Math.min(...starts),
+    lastStartedAt: starts.length === 0 ? null : Math.max(...starts),
+  };
+}
+
+const time = fc.integer({ min: 0, max: 1200 });
+const payload = fc.option(fc.record({ n: fc.integer(), tag: fc.constantFrom('a', 'b') }), { nil: undefined });
+const newExecutionInput = fc
+  .record({
+    workflowId: fc.constantFrom(...WORKFLOWS),
+    triggerType: fc.constantFrom(...TRIGGERS),
+    startedAt: time,
+    end: fc.oneof(
+      fc.record({ status: fc.constant('running' as const) }),
+      fc.record({ status: fc.constantFrom('success' as const, 'error' as const), took: fc.option(fc.nat(300), { nil: undefined }) }),
+    ),
+    triggerData: payload,
+    errorMessage: fc.option(fc.constantFrom('boom', 'HTTP 500'), { nil: undefined }),
+  })
+  .map(({ end, ...fields }) =>
+    present({
+      ...fields,
+      workflowName: `Workflow ${fields.workflowId}`,
+      status: end.status,
+      completedAt: 'took' in end && end.took !== undefined ? fields.startedAt + end.took : undefined,
+    }));
+const runStep = (stepIndex: number) =>
+  fc
+    .record({
+      nodeId: fc.constantFrom('http', 'code', 'if'),
+      startedAt: time,
+      status: fc.constantFrom('running' as const, 'success' as const, 'error' as const, 'skipped' as const),
+      took: fc.option(fc.nat(100), { nil: undefined }),
+      errorMessage: fc.option(fc.constantFrom('timeout', 'HTTP 502'), { nil: undefined }),
+      outputData: payload,
+    })
+    .map(({ took, ...fields }) =>
+      present({ ...fields, nodeType: `${fields.nodeId}-type`, stepIndex, completedAt: took === undefined ? undefined : fields.startedAt + took }));
+
+const commands: fc.Arbitrary<Command>[] = [
+  newExecutionInput.map((input): Command => ({
+    check: () => true,
+    async run(model, real) {
+      const id = await real.store.createExecution(input);
+      model.executions.set(id, withDuration({ ...input, id }));
+    },
+    toString: () => `createExecution(${JSON.stringify(input)})`,
+  })),
+  fc
+    .tuple(newExecutionInput, fc.integer({ min: 0, max: 4 }))
+    .chain(([input, count]) => fc.tuple(fc.constant(input), fc.tuple(...Array.from({ length: count }, (_, i) => runStep(i)))))
+    .map(([input, runSteps]): Command => ({
+      check: () => true,
+      async run(model, real) {
+        const { executionId, stepIds } = await real.store.recordExecution(input, runSteps);
+        model.executions.set(executionId, withDuration({ ...input, id: executionId }));
+        runSteps.forEach((step, i) => model.steps.set(stepIds[i]!, withDuration({ ...step, id: stepIds[i]!, executionId })));
+      },
+      toString: () => `recordExecution(${JSON.stringify(input)}, ${JSON.stringify(runSteps)})`,
+    })),
+  fc.tuple(fc.nat(), runStep(0), fc.nat(5)).map(([which, step, stepIndex]): Command => ({
+    check: (model) => model.executions.size > 0,
+    async run(model, real) {
+      const input = { ...step, stepIndex, executionId: pick(model.executions, which) };
+      const id = await real.store.addStep(input);
+      model.steps.set(id, withDuration({ ...input, id }));
+    },
+    toString: () => `addStep(#${which}, ${JSON.stringify(step)})`,
+  })),
+  fc.tuple(fc.nat(), fc.constantFrom('success' as const, 'error' as const), fc.nat(500)).map(([which, status, took]): Command => ({
+    check: (model) => model.executions.size > 0,
+    async run(model, real) {
+      const id = pick(model.executions, which);
+      const { durationMs: _, ...current } = model.executions.get(id)!;
+      await real.store.updateExecution(id, { status, completedAt: current.startedAt + took });
+      model.executions.set(id, withDuration({ ...current, status, completedAt: current.startedAt + took }));
+    },
+    toString: () => `updateExecution(#${which}, ${status}, +${took})`,
+  })),
+  fc.tuple(fc.nat(), fc.constantFrom('success' as const, 'error' as const, 'skipped' as const), fc.nat(100)).map(([which, status, took]): Command => ({
+    check: (model) => model.steps.size > 0,
+    async run(model, real) {
+      const id = pick(model.steps, which);
+      const { durationMs: _, ...current } = model.steps.get(id)!;
+      await real.store.updateStep(id, { status, completedAt: current.startedAt + took });
+      model.steps.set(id, withDuration({ ...current, status, completedAt: current.startedAt + took }));
+    },
+    toString: () => `updateStep(#${which}, ${status}, +${took})`,
+  })),
+  fc.nat().map((which): Command => ({
+    check: (model) => model.executions.size > 0,
+    async run(model, real) {
+      const id = pick(model.executions, which);
+      expect(await real.store.deleteExecution(id)).toBe(true);
+      deleteWithSteps(model, id);
+    },
+    toString: () => `deleteExecution(#${which})`,
+  })),
+  fc.integer({ min: 800, max: 2000 }).map((maxAge): Command => ({
+    check: () => true,
+    async run(model, real) {
+      const doomed = [...model.executions.values()].filter((row) => row.status !== 'running' && row.startedAt < NOW - maxAge);
+      expect(await real.store.cleanupOldExecutions(maxAge)).toBe(doomed.length);
+      for (const row of doomed) deleteWithSteps(model, row.id);
+    },
+    toString: () => `cleanupOldExecutions(${maxAge})`,
+  })),
+  fc.tuple(fc.nat(5), fc.option(fc.constantFrom(...WORKFLOWS), { nil: undefined })).map(([keep, workflowId]): Command => ({
+    check: () => true,
+    async run(model, real) {
+      const scope = [...model.executions.values()].filter((row) => workflowId === undefined || row.workflowId === workflowId);
+      const doomed = newestFirst(scope).slice(keep).filter((row) => row.status !== 'running');
+      expect(await real.store.cleanupByCount(keep, workflowId)).toBe(doomed.length);
+      for (const row of doomed) deleteWithSteps(model, row.id);
+    },
+    toString: () => `cleanupByCount(${keep}, ${workflowId})`,
+  })),
+  time.map((startedBefore): Command => ({
+    check: () => true,
+    async run(model, real) {
+      const interrupted = [...model.executions.values()].filter((row) => row.status === 'running' && row.startedAt < startedBefore);
+      let steps = 0;
+      for (const row of interrupted) {
+        const own = stepsOf(model, row.id);
+        const lastHeard = Math.max(row.startedAt, ...own.map((step) => step.completedAt ?? step.startedAt));
+        model.executions.set(row.id, { ...row, status: 'error', errorMessage: INTERRUPTED_EXECUTION_MESSAGE, completedAt: lastHeard, durationMs: lastHeard - row.startedAt });
+        for (const step of own.filter((step) => step.status === 'running')) {
+          model.steps.set(step.id, { ...step, status: 'error', errorMessage: INTERRUPTED_STEP_MESSAGE });
+          steps++;
+        }
+      }
+      expect(await real.store.recoverInterruptedExecutions({ startedBefore })).toEqual({ executions: interrupted.length, steps });
+    },
+    toString: () => `recoverInterruptedExecutions(${startedBefore})`,
+  })),
+];
+
+describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL: the store against a model of it', () => {
+  it('answers as the model does after random sequences of calls, and its totals and rollups equal a recount (20 runs)', { timeout: 150_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 30 }), async (sequence) => {
+        const url = await clonePostgresDatabase();
+        const store = await openExecutionStore(url, { now: () => NOW, insights: { outliveDeletes: false } });
+        try {
+          const model: Model = { executions: new Map(), steps: new Map() };
+          await fc.asyncModelRun(() => ({ model, real: { store } }), sequence);
+          for (const id of sortedIds(model.executions)) {
+            const execution = model.executions.get(id)!;
+            expect(await store.getExecutionWithSteps(id)).toEqual({ ...execution, steps: stepsOf(model, id) } satisfies ExecutionWithSteps);
+          }
+          expect(await store.queryExecutions({ limit: 1000 })).toEqual(newestFirst([...model.executions.values()]));
+          for (const workflowId of [undefined, ...WORKFLOWS]) {
+            expect(await store.getExecutionStats(workflowId), `stats of ${workflowId ?? 'all'}`).toEqual(modelStats(model, workflowId));
+          }
+          const { stored, recounted } = await storedAndRecounted(url);
+          expect(stored).toEqual(recounted);
+        } finally {
+          await store.close();
+          await dropPostgresDatabase(url);
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// A compact input fuzz of what PostgreSQL stores differently from SQLite (tests/fuzz.test.ts runs the full one on
+// SQLite; its definitions are not exported): text with any code point, NUL included, which PostgreSQL's text refuses
+// and SQLite keeps; and integers up to the safe range, which PostgreSQL's integer column (step_index) does not hold.
+// Each call either stores the value and reads it back as given, or throws VALIDATION; never DATABASE.
+
+const anyText = fc.oneof(
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
+  fc.tuple(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 })).map(([before, after]) => `${before}\u0000${after}`),
+);
+const anyStepIndex = fc.oneof(fc.nat(10), fc.integer({ min: 2 ** 31 - 2, max: Number.MAX_SAFE_INTEGER }));
+
+/** Runs a call: its result, or the code of the ExecutionStoreError it threw (anything else fails the test). */
+async function outcomeOf<T>(call: () => Promise<T>): Promise<{ ok: T } | { code: string; message: string }> {
+  try {
+    return { ok: await call() };
+  } catch (error) {
+    expect(error).toBeInstanceOf(ExecutionStoreError);
+    return { code: (error as ExecutionStoreError).code, message: (error as Error).message };
+  }
+}
+
+describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL: input fuzz', () => {
+  it("an execution's text with any code point (NUL included) is stored and read back as given, or refused with VALIDATION; never a DATABASE error", { timeout: 60_000 }, async () => {
+    const store = track(await openExecutionStore(await freshPostgresUrl(), { now: () => T0 }));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('workflowId', 'workflowName', 'errorMessage'), anyText, async (field, text) => {
+        const created = await outcomeOf(() => store.createExecution(newExecution({ [field]: text })));
+        if ('code' in created) return expect(created, `createExecution with ${field} ${JSON.stringify(text)}`).toMatchObject({ code: 'VALIDATION' });
+        expect((await store.getExecution(created.ok))?.[field as 'workflowId']).toBe(text);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("a step's text with any code point (NUL included) is stored and read back as given, or refused with VALIDATION; never a DATABASE error", { timeout: 60_000 }, async () => {
+    const store = track(await openExecutionStore(await freshPostgresUrl(), { now: () => T0 }));
+    const executionId = await store.createExecution(newExecution());
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('nodeId', 'nodeType', 'nodeName', 'errorMessage'), anyText, async (field, text) => {
+        const added = await outcomeOf(() => store.addStep(newStep(executionId, { [field]: text })));
+        if ('code' in added) return expect(added, `addStep with ${field} ${JSON.stringify(text)}`).toMatchObject({ code: 'VALIDATION' });
+        const stored = (await store.getStepsForExecution(executionId)).find((step) => step.id === added.ok);
+        expect(stored?.[field as 'nodeId']).toBe(text);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a read or delete by text with any code point (NUL included) finds nothing or refuses it with VALIDATION; never a DATABASE error', async () => {
+    const store = track(await openExecutionStore(await freshPostgresUrl(), { now: () => T0 }));
+    await store.createExecution(newExecution());
+    await fc.assert(
+      fc.asyncProperty(anyText, async (text) => {
+        for (const [what, read] of [
+          ['getExecution', () => store.getExecution(text)],
+          ['getStepsForExecution', () => store.getStepsForExecution(text)],
+          ['queryExecutions', () => store.queryExecutions({ workflowId: text })],
+          ['getExecutionStats', () => store.getExecutionStats(text)],
+          ['findExecutionIds', () => store.findExecutionIds(text)],
+          ['deleteExecution', () => store.deleteExecution(text)],
+        ] as const) {
+          const outcome = await outcomeOf(read as () => Promise<unknown>);
+          if ('code' in outcome) expect(outcome, `${what}(${JSON.stringify(text)})`).toMatchObject({ code: 'VALIDATION' });
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('a step index up to the largest safe integer is stored and read back, or refused with VALIDATION; never a DATABASE error', async () => {
+    const store = track(await openExecutionStore(await freshPostgresUrl(), { now: () => T0 }));
+    const executionId = await store.createExecution(newExecution());
+    await fc.assert(
+      fc.asyncProperty(anyStepIndex, async (stepIndex) => {
+        const added = await outcomeOf(() => store.addStep(newStep(executionId, { stepIndex })));
+        if ('code' in added) return expect(added, `addStep with stepIndex ${stepIndex}`).toMatchObject({ code: 'VALIDATION' });
+        expect((await store.getStepsForExecution(executionId)).find((step) => step.id === added.ok)?.stepIndex).toBe(stepIndex);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
