@@ -483,8 +483,8 @@ forEachBackend((backend) => {
       // Ids that spell each other's bucket: a UTC midnight is both the hour's and the day's bucket start.
       const midnight = Math.floor(T0 / DAY) * DAY;
       const tricky = [
-        { workflowId: 'w', nodeId: `x\u0000${midnight}\u0000y` },
-        { workflowId: `w\u0000${midnight}\u0000x`, nodeId: 'y' },
+        { workflowId: 'w', nodeId: `x\u0001${midnight}\u0001y` },
+        { workflowId: `w\u0001${midnight}\u0001x`, nodeId: 'y' },
       ];
       const ids: string[] = [];
       for (const { workflowId } of tricky) ids.push(await store.createExecution(newExecution({ workflowId, startedAt: midnight, status: 'success', completedAt: midnight + 10 })));

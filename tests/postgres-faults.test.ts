@@ -500,7 +500,10 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL: input fuzz', () =
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('workflowId', 'workflowName', 'errorMessage'), anyText, async (field, text) => {
         const created = await outcomeOf(() => store.createExecution(newExecution({ [field]: text })));
-        if ('code' in created) return expect(created, `createExecution with ${field} ${JSON.stringify(text)}`).toMatchObject({ code: 'VALIDATION' });
+        if ('code' in created) {
+          expect(created, `createExecution with ${field} ${JSON.stringify(text)}`).toMatchObject({ code: 'VALIDATION' });
+          return;
+        }
         expect((await store.getExecution(created.ok))?.[field as 'workflowId']).toBe(text);
       }),
       { numRuns: 100 },
@@ -513,7 +516,10 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL: input fuzz', () =
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('nodeId', 'nodeType', 'nodeName', 'errorMessage'), anyText, async (field, text) => {
         const added = await outcomeOf(() => store.addStep(newStep(executionId, { [field]: text })));
-        if ('code' in added) return expect(added, `addStep with ${field} ${JSON.stringify(text)}`).toMatchObject({ code: 'VALIDATION' });
+        if ('code' in added) {
+          expect(added, `addStep with ${field} ${JSON.stringify(text)}`).toMatchObject({ code: 'VALIDATION' });
+          return;
+        }
         const stored = (await store.getStepsForExecution(executionId)).find((step) => step.id === added.ok);
         expect(stored?.[field as 'nodeId']).toBe(text);
       }),
@@ -548,7 +554,10 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL: input fuzz', () =
     await fc.assert(
       fc.asyncProperty(anyStepIndex, async (stepIndex) => {
         const added = await outcomeOf(() => store.addStep(newStep(executionId, { stepIndex })));
-        if ('code' in added) return expect(added, `addStep with stepIndex ${stepIndex}`).toMatchObject({ code: 'VALIDATION' });
+        if ('code' in added) {
+          expect(added, `addStep with stepIndex ${stepIndex}`).toMatchObject({ code: 'VALIDATION' });
+          return;
+        }
         expect((await store.getStepsForExecution(executionId)).find((step) => step.id === added.ok)?.stepIndex).toBe(stepIndex);
       }),
       { numRuns: 50 },

@@ -265,6 +265,22 @@ forEachBackend((backend) => {
     const problem = (field: string, text: string, where: string) =>
       `${field}: expected well-formed Unicode text, but found a lone surrogate ${where}; ${advice} (got ${JSON.stringify(text)})`;
 
+    it('rejects U+0000 in every text field, naming its position, and writes nothing; a payload may hold it', async () => {
+      const store = await backend.open();
+      const nul = 'abc\u0000def';
+      const nulProblem = (field: string) =>
+        `${field}: expected text without U+0000 (NUL), but found one at index 3; PostgreSQL cannot store it in text, so no backend takes it (got "abc\\u0000def")`;
+      for (const field of ['workflowId', 'workflowName', 'errorMessage', 'errorStack'] as const) {
+        await expectValidation(store.createExecution(newExecution({ [field]: nul })), `createExecution: invalid input: ${nulProblem(field)}`);
+      }
+      const executionId = await store.createExecution(newExecution({ triggerData: { body: nul } }));
+      for (const field of ['nodeId', 'nodeType', 'nodeName', 'errorMessage'] as const) {
+        await expectValidation(store.addStep(newStep(executionId, { [field]: nul })), `addStep: invalid input: ${nulProblem(field)}`);
+      }
+      await expectValidation(store.findExecutionIds(nul), `findExecutionIds: invalid input: ${nulProblem('prefix')}`);
+      expect(await store.getExecutionWithSteps(executionId)).toEqual({ ...newExecution({ triggerData: { body: nul } }), id: executionId, steps: [] });
+    });
+
     it.each(texts)('rejects %s in every text field of executions and steps', async (_name, text, where) => {
       const store = await backend.open();
       for (const field of ['workflowId', 'workflowName', 'errorMessage', 'errorStack'] as const) {

@@ -10,8 +10,10 @@ import type { JsonObject } from './types.js';
 
 
 /**
- * Text that SQLite can store as it is: SQLite keeps UTF-8, where a lone surrogate has no encoding, so the driver
- * would write U+FFFD in its place (or bytes that are not UTF-8), and the text would not read back as written.
+ * Text that every backend can store as it is: both keep UTF-8, where a lone surrogate has no encoding, so a driver
+ * would write U+FFFD in its place (or bytes that are not UTF-8), and the text would not read back as written; and
+ * PostgreSQL's text refuses U+0000 outright, so it is refused on every backend alike. (Payloads are JSON, which
+ * writes U+0000 as an escape: they may hold it.)
  */
 function wellFormed<T extends z.ZodString>(schema: T): T {
   return schema.check((parsing) => {
@@ -35,9 +37,11 @@ function wellFormedTexts(allWellFormed: (fields: Record<string, unknown>) => boo
   };
 }
 
-const wellFormedOrAbsent = (text: unknown) => typeof text !== 'string' || isWellFormed(text);
+const wellFormedOrAbsent = (text: unknown) => typeof text !== 'string' || (isWellFormed(text) && !text.includes('\u0000'));
 
 function textProblem(text: string): string | undefined {
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) return `expected text without U+0000 (NUL), but found one at index ${nul}; PostgreSQL cannot store it in text, so no backend takes it`;
   const at = loneSurrogateIndex(text);
   if (at === -1) return undefined;
   const unit = text.charCodeAt(at).toString(16).toUpperCase();
@@ -130,6 +134,8 @@ function described(value: object): string {
 
 /** An integer column: what fits a JavaScript number exactly (z.int() alone also refuses unsafe integers). */
 const integer = () => z.int().gte(Number.MIN_SAFE_INTEGER).lte(Number.MAX_SAFE_INTEGER);
+/** The largest step index: PostgreSQL's integer column. */
+export const MAX_STEP_INDEX = 2_147_483_647;
 /** A column that may be left out or emptied with null. */
 const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
@@ -160,7 +166,8 @@ const stepShape = {
   nodeId: nonEmpty(z.string()),
   nodeType: nonEmpty(z.string()),
   nodeName: optional(z.string()),
-  stepIndex: notNegative(integer()),
+  // A 32-bit integer on PostgreSQL (and billions of steps in one run is no workflow): the same limit on every backend.
+  stepIndex: notNegative(integer()).max(MAX_STEP_INDEX, `expected at most ${MAX_STEP_INDEX}`),
   startedAt: notNegative(integer()),
   completedAt: optional(notNegative(integer())),
   durationMs: optional(notNegative(integer())),

@@ -12,10 +12,17 @@ export type PostgresQueries = Pick<PostgresDatabase, 'select' | 'insert' | 'upda
 export const DEFAULT_POOL_SIZE = 4;
 /** How long a call waits for a connection (server unreachable, pool exhausted) before failing with UNAVAILABLE. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * How long one statement may wait for its answer before the call fails with UNAVAILABLE: long enough for the longest
+ * statement the store sends (a vacuum of a large table, a day recounted), short enough that a server gone silent is
+ * noticed. The server keeps running a statement the client stopped waiting for until it ends.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 300_000;
 
 export interface PostgresPoolSettings {
   poolSize: number;
   connectTimeoutMs: number;
+  queryTimeoutMs: number;
 }
 
 /** Drizzle on a pool. Queries are sent unnamed (no server-side prepared statements), so PgBouncer's transaction mode works. */
@@ -24,7 +31,7 @@ export function postgresDatabase(pool: Pool): PostgresDatabase {
 }
 
 /** Opens the store's own pool for a URL (the store ends it on close). */
-export async function openPool(url: string, { poolSize, connectTimeoutMs }: PostgresPoolSettings): Promise<Pool> {
+export async function openPool(url: string, { poolSize, connectTimeoutMs, queryTimeoutMs }: PostgresPoolSettings): Promise<Pool> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
@@ -33,6 +40,11 @@ export async function openPool(url: string, { poolSize, connectTimeoutMs }: Post
     // Idle connections go after a while, and none keeps the process alive on its own.
     idleTimeoutMillis: 10_000,
     allowExitOnIdle: true,
+    // A server that stops answering without closing the connection (a network partition, a frozen host) is noticed
+    // by TCP keep-alive instead of leaving a call waiting for ever.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    query_timeout: queryTimeoutMs,
     application_name: 'execution-history',
   });
   ignoreIdleErrors(pool);
@@ -45,6 +57,28 @@ export async function openPool(url: string, { poolSize, connectTimeoutMs }: Post
  */
 export function ignoreIdleErrors(pool: Pool): void {
   if (pool.listenerCount('error') === 0) pool.on('error', () => undefined);
+}
+
+const ignore = () => undefined;
+
+/**
+ * Runs work on a client checked out of the pool. While a client is checked out the pool stops listening to its
+ * 'error' events, and a server that goes away mid-call (a restart: 57P01) makes the client emit one, which, unheard,
+ * ends the process; the call itself fails anyway, with the error the caller gets as UNAVAILABLE. `release` gets the
+ * error when the connection is broken, so that the pool drops it instead of handing it out again.
+ */
+export async function withClient<T>(pool: Pool, work: (client: PoolClient, broken: (error: Error) => void) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  client.on('error', ignore);
+  let brokenBy: Error | undefined;
+  try {
+    return await work(client, (error) => {
+      brokenBy ??= error;
+    });
+  } finally {
+    client.off('error', ignore);
+    client.release(brokenBy);
+  }
 }
 
 export type { Pool, PoolClient };

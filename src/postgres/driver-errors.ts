@@ -3,7 +3,7 @@ import { ExecutionStoreError } from '../core/errors.js';
 
 /** Socket and pool failures: the server could not be reached, or no connection came in time. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
-const UNREACHABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error/i;
+const UNREACHABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|Query read timeout/i;
 /** SQLSTATEs of a server going away: admin_shutdown, crash_shutdown, cannot_connect_now, and class 08 (connection). */
 const SERVER_GONE = /^(57P01|57P02|57P03|08...)$/;
 

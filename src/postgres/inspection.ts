@@ -9,6 +9,7 @@ import { ExecutionStoreError } from '../core/errors.js';
 import { insightSettingsInForce } from '../core/insight-settings-in-force.js';
 import { findMigrationsFolder } from '../core/migrations-folder.js';
 import type { InsightSettings, InspectionOptions, PostgresInspection } from '../core/types.js';
+import { withClient } from './connection.js';
 import { newestApplied } from './migrations.js';
 import { HISTORY_TABLES, historyTableBytes } from './space.js';
 
@@ -27,21 +28,15 @@ interface JournalEntry {
  * names it in that message (a URL without its password, say).
  */
 export async function inspectPostgres(pool: Pool, { runningSince }: InspectionOptions = {}, database = 'the database'): Promise<PostgresInspection> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
+  return withClient(pool, async (client, broken) => {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
       return await inspect(client, runningSince, database);
     } finally {
       // Nothing to keep: it wrote nothing, and a failed statement has aborted it anyway.
-      await client.query('ROLLBACK').catch((error: Error) => {
-        broken = error; // the connection is unusable: the pool must not hand it out again
-      });
+      await client.query('ROLLBACK').catch((error: Error) => broken(error));
     }
-  } finally {
-    client.release(broken);
-  }
+  });
 }
 
 /** What a database without the package's tables (or no database at all) is: as a missing SQLite file, NOT_FOUND. */

@@ -11,6 +11,7 @@
 // transaction pooling; a transaction-scoped one is released by COMMIT or ROLLBACK wherever the session goes.
 import type { Pool } from 'pg';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { withClient } from './connection.js';
 
 export const MIGRATIONS_SCHEMA = 'drizzle';
 export const MIGRATIONS_TABLE = '__execution_history_migrations';
@@ -25,26 +26,25 @@ export async function applyMigrations(pool: Pool, migrationsFolder: string): Pro
   const migrations = readMigrationFiles({ migrationsFolder });
   // Most opens find nothing to do: they should not queue for the lock to learn that.
   if ((await pendingMigrations(pool, migrations)).length === 0) return 0;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${MIGRATIONS_SCHEMA}"`);
-    // The same table drizzle-orm's PostgreSQL migrator creates, under the package's own name.
-    await client.query(`CREATE TABLE IF NOT EXISTS ${QUALIFIED_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
-    const pending = await pendingMigrations(client, migrations); // again, now that no one else can be migrating
-    for (const migration of pending) {
-      for (const statement of migration.sql) if (statement.trim() !== '') await client.query(statement);
-      await client.query(`INSERT INTO ${QUALIFIED_TABLE} ("hash", "created_at") VALUES ($1, $2)`, [migration.hash, migration.folderMillis]);
+  return withClient(pool, async (client, broken) => {
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${MIGRATIONS_SCHEMA}"`);
+      // The same table drizzle-orm's PostgreSQL migrator creates, under the package's own name.
+      await client.query(`CREATE TABLE IF NOT EXISTS ${QUALIFIED_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+      const pending = await pendingMigrations(client, migrations); // again, now that no one else can be migrating
+      for (const migration of pending) {
+        for (const statement of migration.sql) if (statement.trim() !== '') await client.query(statement);
+        await client.query(`INSERT INTO ${QUALIFIED_TABLE} ("hash", "created_at") VALUES ($1, $2)`, [migration.hash, migration.folderMillis]);
+      }
+      await client.query('COMMIT');
+      return pending.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => broken(rollbackError));
+      throw error;
     }
-    await client.query('COMMIT');
-    return pending.length;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 interface Queryable {

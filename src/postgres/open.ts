@@ -6,7 +6,7 @@ import { findMigrationsFolder } from '../core/migrations-folder.js';
 import { postgresUrlWithoutPassword } from '../core/postgres-url.js';
 import type { Encoding } from '../core/rows.js';
 import type { ExecutionStoreOptions, PostgresOptions } from '../core/types.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE, ignoreIdleErrors, openPool } from './connection.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE, DEFAULT_QUERY_TIMEOUT_MS, ignoreIdleErrors, openPool } from './connection.js';
 import { toStoreError } from './driver-errors.js';
 import { applyMigrations } from './migrations.js';
 import { PostgresBackend } from './postgres-backend.js';
@@ -28,6 +28,7 @@ export async function openPostgresBackend(target: string | Pool, settings: Postg
     ? await openPool(target, {
         poolSize: settings.postgres.poolSize ?? DEFAULT_POOL_SIZE,
         connectTimeoutMs: settings.postgres.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
       })
     : target;
   ignoreIdleErrors(pool);

@@ -1,6 +1,7 @@
 // Weekly node rollups, as on SQLite (src/sqlite/rollup-weeks.ts): the daily rows of a past week summed into one row
 // per workflow and node, compacted by the clean-up calls; from then on a change to one of its days is applied to its
 // weekly row too, in the same transaction. Only the weeks listed in compacted_weeks have weekly rows.
+import { compositeKey } from '../core/composite-key.js';
 import { DurationCounts } from '../core/histogram.js';
 import { isLaterError } from '../core/last-error.js';
 import { bucketStartOf, type NodeRollupChange, WEEK } from '../core/rollup-changes.js';
@@ -72,7 +73,17 @@ export class WeeklyNodeRollups {
     const weekly = dailyChanges
       .filter((change) => compacted.has(weekOf(change.bucketStart)))
       .map((change) => ({ ...change, grain: 'week' as const, bucketStart: weekOf(change.bucketStart) }));
-    await this.applyNodes(tx, weekly);
+    // Two days of one week map to the same weekly row, and one upsert statement may change a row only once: the
+    // changes go in rounds, each row at most once per round, in the days' order, as SQLite applies them one by one.
+    const rounds: NodeRollupChange[][] = [];
+    const seen = new Map<string, number>();
+    for (const change of weekly) {
+      const key = compositeKey(change.workflowId, change.nodeId, change.bucketStart);
+      const round = seen.get(key) ?? 0;
+      seen.set(key, round + 1);
+      (rounds[round] ??= []).push(change);
+    }
+    for (const round of rounds) await this.applyNodes(tx, round);
   }
 
   /** Drops a week's weekly rows, for a recount of its days; its days are read instead until it is compacted again. */

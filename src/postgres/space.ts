@@ -1,7 +1,8 @@
 // Giving the space of deleted history back, on PostgreSQL. A DELETE there frees nothing at once: the deleted rows stay
 // in the tables as dead rows until a VACUUM (autovacuum's, or this one) finds that no transaction can see them any
 // more and marks their space reusable.
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { withClient } from './connection.js';
 import { ExecutionStoreError } from '../core/errors.js';
 import type { ReclaimedSpace } from '../core/types.js';
 
@@ -36,8 +37,11 @@ export const HISTORY_TABLES = [
  * VACUUM cannot run inside a transaction block, so it runs on a pooled connection of its own, outside the store's
  * transactions. The bytes before and after are the tables' with their indexes and TOAST (pg_total_relation_size).
  */
-export async function reclaimSpace(pool: Pool): Promise<ReclaimedSpace> {
-  const client = await pool.connect();
+export function reclaimSpace(pool: Pool): Promise<ReclaimedSpace> {
+  return withClient(pool, (client) => vacuum(client));
+}
+
+async function vacuum(client: PoolClient): Promise<ReclaimedSpace> {
   const skipped: string[] = [];
   const onNotice = (notice: { message?: string; severity?: string }) => {
     // PostgreSQL 15 says 'skipping "t" --- only table or database owner can vacuum it'; 16 and later 'permission
@@ -59,7 +63,6 @@ export async function reclaimSpace(pool: Pool): Promise<ReclaimedSpace> {
     return { bytesBefore, bytesAfter: await historyTableBytes(client) };
   } finally {
     client.removeListener('notice', onNotice);
-    client.release();
   }
 }
 

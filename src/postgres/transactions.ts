@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { Pool, PoolClient } from 'pg';
+import { withClient } from './connection.js';
 import { isUnreachable, postgresErrorCode } from './driver-errors.js';
 
 export interface Transaction {
@@ -43,26 +44,19 @@ export class Transactions {
     return this.run('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work);
   }
 
-  private async run<T>(begin: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
+  private run<T>(begin: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return withClient(this.pool, async (client, broken) => {
       await client.query(begin);
       try {
         const result = await work({ db: drizzle({ client }), client });
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError; // the connection is gone or unusable: the pool must not hand it out again
-        });
+        // A connection that cannot even roll back is gone or unusable: the pool must not hand it out again.
+        await client.query('ROLLBACK').catch((rollbackError: Error) => broken(rollbackError));
+        if (isUnreachable(error)) broken(error as Error);
         throw error;
       }
-    } catch (error) {
-      if (isUnreachable(error)) broken ??= error as Error;
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 }
