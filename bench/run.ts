@@ -1,4 +1,6 @@
 // `npm run bench -- [--scale small|medium|large] [--json] [--reps N] [--dir DIR] [--keep]`
+// `npm run bench -- --backend postgres [--url postgres://…] [--scale …] [--json] [--reps N] [--keep]`: the same parts
+// on PostgreSQL against raw node-postgres, in bench/postgres/run.ts.
 // Generates the dataset through the store, then measures each part side by side with raw better-sqlite3 and prints
 // store/raw ratios against the targets. Medium and large runs also write their section of bench/RESULTS.md.
 import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -23,16 +25,32 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: '7' },
     dir: { type: 'string', default: 'data/bench' },
     keep: { type: 'boolean', default: false },
+    backend: { type: 'string', default: 'sqlite' },
+    url: { type: 'string' },
   },
 });
 if (!(args.scale in SCALES)) {
   console.error(`--scale must be one of ${Object.keys(SCALES).join(', ')}, not "${args.scale}"`);
   process.exit(2);
 }
+if (args.backend !== 'sqlite' && args.backend !== 'postgres') {
+  console.error(`--backend must be sqlite or postgres, not "${args.backend}"`);
+  process.exit(2);
+}
+if (args.url !== undefined && args.backend !== 'postgres') {
+  console.error('--url names a PostgreSQL server: give it with --backend postgres');
+  process.exit(2);
+}
 const scale = args.scale as Scale;
 const executions = SCALES[scale];
 const reps = Number(args.reps);
 const log = (message: string) => process.stderr.write(`${message}\n`);
+
+if (args.backend === 'postgres') {
+  const { runPostgresBench } = await import('./postgres/run.js');
+  await runPostgresBench({ scale, reps, json: args.json, url: args.url, keep: args.keep, dirGiven: process.argv.some((arg) => arg === '--dir' || arg.startsWith('--dir=')) });
+  process.exit(0);
+}
 
 // About 15 KB on disk per execution with its steps; the WAL and retention need room on top.
 const neededBytes = executions * 15_000 * 1.3;
