@@ -1,7 +1,7 @@
 // What every command starts from: the global options (--db, --json, --no-color) and the store they point at.
 import { existsSync } from 'node:fs';
 import { DATABASE_PATH_ENV, DEFAULT_DATABASE_PATH, databaseUrlProblem } from '../core/database-path.js';
-import { isPostgresUrl } from '../core/postgres-url.js';
+import { isPostgresUrl, postgresUrlWithoutPassword } from '../core/postgres-url.js';
 import type { ExecutionStore } from '../store.js';
 import { CliError, EXIT } from './cli-error.js';
 import { type Io, Terminal } from './terminal.js';
@@ -17,6 +17,10 @@ export class Context {
   readonly json: boolean;
   /** The database (a file or a postgres:// URL): --db, else the environment variable, else the library's default. */
   readonly dbPath: string;
+  /** The database as messages show it: a file path, or a URL with its password masked. */
+  readonly dbName: string;
+  /** Whether --db names a PostgreSQL database rather than a SQLite file. */
+  readonly isPostgres: boolean;
 
   constructor(
     readonly io: Io,
@@ -25,6 +29,8 @@ export class Context {
     this.terminal = new Terminal(io, options.color !== false);
     this.json = options.json === true;
     this.dbPath = options.db ?? io.env[DATABASE_PATH_ENV] ?? DEFAULT_DATABASE_PATH;
+    this.isPostgres = isPostgresUrl(this.dbPath);
+    this.dbName = this.isPostgres ? postgresUrlWithoutPassword(this.dbPath) : this.dbPath;
   }
 
   /** Opens the history, which must exist: reading commands never create an empty file by mistake. */
@@ -39,7 +45,7 @@ export class Context {
    */
   requireFile(): void {
     this.requirePath();
-    if (isPostgresUrl(this.dbPath) || existsSync(this.dbPath)) return;
+    if (this.isPostgres || existsSync(this.dbPath)) return;
     throw new CliError(
       `no history database at ${this.dbPath}.\n` +
         `Point --db or ${DATABASE_PATH_ENV} at yours, or create one: "execution-history demo" fills one with sample history, "execution-history migrate" makes an empty one.`,

@@ -12,7 +12,15 @@ import { progressBar } from '../progress.js';
 const defaultPath = (context: Context) => context.io.env[DATABASE_PATH_ENV] ?? DEFAULT_DATABASE_PATH;
 
 export async function demo(context: Context, options: { executions: number; replace?: boolean }): Promise<void> {
-  if (existsSync(context.dbPath)) {
+  if (context.isPostgres) {
+    // A PostgreSQL database is never emptied by the demo: --replace deletes a file, and a server's history is not one.
+    const stored = await withStore(context.open(), async (store) => (await store.getExecutionStats()).total);
+    if (stored > 0) {
+      throw new CliError(
+        `${context.dbName} already holds ${stored} executions; the demo fills an empty database and never deletes a PostgreSQL history (--replace is for SQLite files). Point --db at an empty database.`,
+      );
+    }
+  } else if (existsSync(context.dbPath)) {
     if (options.replace) {
       for (const file of [context.dbPath, `${context.dbPath}-wal`, `${context.dbPath}-shm`]) rmSync(file, { force: true });
     } else {
@@ -36,9 +44,9 @@ export async function demo(context: Context, options: { executions: number; repl
     return recordShowcaseRuns(store, now);
   });
   const total = options.executions + ids.length;
-  if (context.json) return context.terminal.json({ file: context.dbPath, executions: total, failedShowcaseId: ids[1] });
+  if (context.json) return context.terminal.json({ [context.isPostgres ? 'database' : 'file']: context.dbName, executions: total, failedShowcaseId: ids[1] });
   const { colors } = context.terminal;
-  const dbOption = context.dbPath === defaultPath(context) ? '' : ` --db ${context.dbPath}`;
+  const dbOption = context.dbPath === defaultPath(context) ? '' : ` --db ${context.dbName}`;
   const suggestions = [
     [`execution-history${dbOption} list`, 'the newest'],
     [`execution-history${dbOption} show ${shortIds(ids, SHORT_ID_LENGTH)[1]}`, 'the failed order sync, step by step'],
@@ -46,7 +54,7 @@ export async function demo(context: Context, options: { executions: number; repl
   ];
   const width = Math.max(...suggestions.map(([command]) => (command as string).length));
   context.terminal.print(
-    `Recorded ${total} simulated executions in ${context.dbPath}.`,
+    `Recorded ${total} simulated executions in ${context.dbName}.`,
     '',
     'Look at them:',
     ...suggestions.map(([command, what]) => `  ${colors.bold((command as string).padEnd(width))}  ${what}`),

@@ -3,7 +3,7 @@
 import ms from 'ms';
 import { CliError, EXIT } from '../cli-error.js';
 import { type Context, withStore } from '../context.js';
-import { fileBytes, formatBytes } from '../file-size.js';
+import { formatBytes, historyBytes } from '../file-size.js';
 import { describeWorkflow, findWorkflow, knownWorkflows } from '../named-workflow.js';
 import { progressBar } from '../progress.js';
 
@@ -23,7 +23,7 @@ export async function prune(context: Context, options: PruneOptions): Promise<vo
   }
   const what =
     options.olderThan !== undefined ? `started more than ${ms(options.olderThan, { long: true })} ago` : `older than the newest ${options.keep}`;
-  const before = fileBytes(context.dbPath);
+  const before = await historyBytes(context);
   const result = await withStore(context.openExisting(), async (store) => {
     const workflow = options.workflow === undefined ? undefined : findWorkflow(await knownWorkflows(store, context.io.now()), options.workflow);
     const workflowId = workflow?.id;
@@ -42,13 +42,13 @@ export async function prune(context: Context, options: PruneOptions): Promise<vo
       progress?.stop();
     }
   });
-  const after = result.deleted ? fileBytes(context.dbPath) : before;
-  const bytesBefore = before.database + before.wal;
-  const bytesAfter = after.database + after.wal;
+  const after = result.deleted ? await historyBytes(context) : before;
+  const bytesBefore = before.bytes;
+  const bytesAfter = after.bytes;
   if (context.json) return context.terminal.json({ dryRun: options.dryRun === true, executions: result.executions, bytesBefore, bytesAfter });
   const { terminal } = context;
   const scope = result.workflow === undefined ? '' : ` of workflow ${describeWorkflow(result.workflow)}`;
   if (options.dryRun) return terminal.print(`Would delete ${result.executions} executions${scope} ${what}. Nothing was deleted (--dry-run).`);
   if (result.executions === 0) return terminal.print(`No executions${scope} ${what} to delete.`);
-  terminal.print(`Deleted ${result.executions} executions${scope} ${what}.`, `File size: ${formatBytes(bytesBefore)} → ${formatBytes(bytesAfter)}`);
+  terminal.print(`Deleted ${result.executions} executions${scope} ${what}.`, `${before.label}: ${formatBytes(bytesBefore)} → ${formatBytes(bytesAfter)}`);
 }
