@@ -13,6 +13,7 @@
 // parsing was most of a 30-day query; as BLOBs better-sqlite3 spent ~4 µs per row making Buffers; one-byte strings
 // cost a tenth of that. A writer changes one with a SQL function (HISTOGRAM_MERGE_FUNCTION) inside its upsert,
 // without reading the row first.
+import { nearestRank } from './nearest-rank.js';
 
 export const RELATIVE_ERROR = 0.01;
 const GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR);
@@ -266,7 +267,7 @@ export class DurationCounts {
   percentile(percent: number, maxMs?: number | null): number | null {
     if (this.only !== null) return textPercentile(this.only, percent, maxMs);
     if (this.total <= 0) return null;
-    const rank = Math.max(1, Math.ceil((percent * this.total) / 100));
+    const rank = nearestRank(percent, this.total);
     if (rank === this.total && maxMs != null) return maxMs;
     let seen = 0;
     for (let bucket = 0; bucket < this.counts.length; bucket++) {

@@ -6,3 +6,18 @@ export interface KeptRollups {
   workflowHoursFrom: number;
   daysFrom: number;
 }
+
+/** Where the kept rollup rows begin as a database records it (insight_settings): null where nothing was pruned. */
+export interface StoredKeptRollups {
+  nodeHoursKeptFrom: number | null;
+  workflowHoursKeptFrom: number | null;
+  daysKeptFrom: number | null;
+}
+
+export function keptRollupsOf(stored: StoredKeptRollups): KeptRollups {
+  return {
+    nodeHoursFrom: stored.nodeHoursKeptFrom ?? Number.NEGATIVE_INFINITY,
+    workflowHoursFrom: stored.workflowHoursKeptFrom ?? Number.NEGATIVE_INFINITY,
+    daysFrom: stored.daysKeptFrom ?? Number.NEGATIVE_INFINITY,
+  };
+}

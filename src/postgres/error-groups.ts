@@ -1,17 +1,13 @@
 // Failures grouped by what their messages have in common, per workflow and node: one problem or many. Read from
-// the stored rows (not rollups), since a group names example executions that must still exist. The grouping is
-// src/sqlite/error-groups.ts's, over the failures in the order SQLite reads them, so that the same examples, latest
+// the stored rows (not rollups), since a group names example executions that must still exist. Grouped as on SQLite
+// (src/core/error-grouping.ts), over the failures in the order SQLite reads them, so that the same examples, latest
 // message and tie order come out: newest first, ids in byte order, an execution's failed steps in step order.
 import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
-import { compositeKey } from '../core/composite-key.js';
+import { groupFailures } from '../core/error-grouping.js';
 import type { ErrorGroup, ErrorGroupsQuery } from '../core/types.js';
-// The masks are the grouping's definition: one copy, shared with SQLite, so both backends group alike.
-import { messagePattern } from '../core/message-pattern.js';
 import { inByteOrder } from './byte-order.js';
 import type { PostgresQueries } from './connection.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
-
-const EXAMPLES = 3;
 
 export async function getErrorGroups(db: PostgresQueries, query: ErrorGroupsQuery & { limit: number }): Promise<ErrorGroup[]> {
   // Failed executions, newest first, each with its failed steps (or none, when it failed outside a step).
@@ -40,37 +36,5 @@ export async function getErrorGroups(db: PostgresQueries, query: ErrorGroupsQuer
     // entry in insertion order, which the time-ordered (UUIDv7) step ids follow.
     .orderBy(desc(executions.startedAt), desc(inByteOrder(executions.id)), asc(steps.stepIndex), asc(inByteOrder(steps.id)));
 
-  const groups = new Map<string, ErrorGroup>();
-  for (const failure of failures) {
-    const pattern = messagePattern(failure.message ?? '');
-    const key = compositeKey(failure.workflowId, failure.nodeId, pattern);
-    const group = groups.get(key);
-    if (group === undefined) {
-      groups.set(key, {
-        workflowId: failure.workflowId,
-        workflowName: failure.workflowName,
-        nodeId: failure.nodeId,
-        nodeType: failure.nodeType,
-        nodeName: failure.nodeName,
-        pattern,
-        lastMessage: failure.message,
-        count: 1,
-        firstSeenAt: failure.at,
-        lastSeenAt: failure.at,
-        exampleExecutionIds: [failure.executionId],
-      });
-      continue;
-    }
-    group.count += 1;
-    group.firstSeenAt = Math.min(group.firstSeenAt, failure.at);
-    if (failure.at > group.lastSeenAt) {
-      group.lastSeenAt = failure.at;
-      group.lastMessage = failure.message;
-    }
-    const examples = group.exampleExecutionIds;
-    if (examples.length < EXAMPLES && !examples.includes(failure.executionId)) examples.push(failure.executionId);
-  }
-  return [...groups.values()]
-    .sort((a, b) => b.lastSeenAt - a.lastSeenAt || b.count - a.count || a.pattern.localeCompare(b.pattern))
-    .slice(0, query.limit);
+  return groupFailures(failures, query.limit);
 }

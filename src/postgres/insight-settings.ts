@@ -4,35 +4,24 @@
 // two. Each setting is pinned by the first instance that gives it explicitly; the others read it from the database.
 // What differs from SQLite: instances write at once, not one after the other. A transaction that reads the row to
 // change it therefore locks it first (SELECT ... FOR UPDATE), so that of two instances pinning different values the
-// second waits for the first, then reads its value and is refused.
+// second waits for the first, then reads its value and is refused. Which settings are in force, which to pin and
+// when to refuse is src/core/ (insight-settings-in-force.ts, insight-settings-pinning.ts, hourly-kept-within-daily.ts),
+// as on SQLite; this file reads, locks and writes the row.
 import { eq, sql } from 'drizzle-orm';
-import { ExecutionStoreError } from '../core/errors.js';
 import { DEFAULT_INSIGHT_SETTINGS } from '../core/constants.js';
-import { insightSettingsInForce, type StoredInsightSettings } from '../core/insight-settings-in-force.js';
-import type { KeptRollups } from '../core/kept-rollups.js';
+import { checkHourlyKeptWithinDaily } from '../core/hourly-kept-within-daily.js';
+import { insightSettingsInForce, retentionInForce, type StoredInsightSettings } from '../core/insight-settings-in-force.js';
+import { settingsToPin } from '../core/insight-settings-pinning.js';
+import { type KeptRollups, keptRollupsOf, type StoredKeptRollups } from '../core/kept-rollups.js';
 import type { InsightRetention, InsightRetentionChange, InsightSettings } from '../core/types.js';
 import type { PostgresQueries } from './connection.js';
 import { insightSettings } from './schema.js';
 
 export type { KeptRollups };
 
-/** Hours are summed into days, so days must be kept at least as long; a day recounted from its hours needs them all. */
-function checkRetention(retention: Required<InsightRetention>, context: string): void {
-  if (retention.hourlyDays <= retention.dailyDays) return;
-  throw new ExecutionStoreError(
-    'VALIDATION',
-    `${context}: hourlyDays (${retention.hourlyDays}) is more than dailyDays (${retention.dailyDays}); expected hourly rollups kept no longer than the daily ones they add up to`,
-  );
-}
-
 const SETTINGS_ROW = 1;
-const SETTING_NAMES = ['outliveDeletes', 'hourlyDays', 'dailyDays'] as const;
 
-interface SettingsRow extends StoredInsightSettings {
-  nodeHoursKeptFrom: number | null;
-  workflowHoursKeptFrom: number | null;
-  daysKeptFrom: number | null;
-}
+type SettingsRow = StoredInsightSettings & StoredKeptRollups;
 
 /** The migration inserts the row; a tool may have deleted it, and then nothing is pinned or pruned. */
 const NO_ROW: SettingsRow = {
@@ -44,15 +33,10 @@ const NO_ROW: SettingsRow = {
   daysKeptFrom: null,
 };
 
-const inForce = (row: SettingsRow): Required<InsightRetention> => {
-  const { pinned: _, ...settings } = insightSettingsInForce(row);
-  return settings;
-};
-
 export class SharedInsightSettings {
   /** The settings in force: the database's, the defaults where it has none. Read at every use: another instance may pin them. */
   async current(db: PostgresQueries): Promise<Required<InsightRetention>> {
-    return inForce(await this.row(db));
+    return retentionInForce(await this.row(db));
   }
 
   /**
@@ -84,12 +68,7 @@ export class SharedInsightSettings {
   }
 
   async kept(db: PostgresQueries): Promise<KeptRollups> {
-    const row = await this.row(db);
-    return {
-      nodeHoursFrom: row.nodeHoursKeptFrom ?? Number.NEGATIVE_INFINITY,
-      workflowHoursFrom: row.workflowHoursKeptFrom ?? Number.NEGATIVE_INFINITY,
-      daysFrom: row.daysKeptFrom ?? Number.NEGATIVE_INFINITY,
-    };
+    return keptRollupsOf(await this.row(db));
   }
 
   /**
@@ -98,23 +77,8 @@ export class SharedInsightSettings {
    * values cannot both succeed. Throws VALIDATION naming the database's value when one differs.
    */
   async pin(tx: PostgresQueries, given: InsightRetention, what: string, databaseName: string): Promise<void> {
-    const row = await this.lockedRow(tx);
-    for (const name of SETTING_NAMES) {
-      const value = given[name];
-      if (value === undefined || row[name] === null || row[name] === value) continue;
-      throw new ExecutionStoreError(
-        'VALIDATION',
-        `${what}: invalid input: options.insights.${name}: ${databaseName} keeps insights with ${name} = ${row[name]}, ` +
-          // Word for word SQLite's message (the same tests read both), "file" included.
-          `and every process writing a file must use the same (got ${value}); expected ${row[name]}, or the option left out to use the file's` +
-          (name === 'outliveDeletes' ? '' : `, or setInsightRetention({ ${name} }) to change it for the file`),
-      );
-    }
-    const unpinned = SETTING_NAMES.filter((name) => given[name] !== undefined && row[name] === null);
-    if (unpinned.length === 0) return;
-    const pinning = Object.fromEntries(unpinned.map((name) => [name, given[name]]));
-    checkRetention({ ...inForce(row), ...pinning }, `${what}: invalid input: options.insights`);
-    await this.write(tx, pinning);
+    const pinning = settingsToPin(await this.lockedRow(tx), given, what, databaseName);
+    if (pinning !== undefined) await this.write(tx, pinning);
   }
 
   /**
@@ -124,7 +88,7 @@ export class SharedInsightSettings {
    */
   async setRetention(tx: PostgresQueries, change: InsightRetentionChange, what: string): Promise<void> {
     const row = await this.lockedRow(tx);
-    checkRetention({ ...inForce(row), ...change }, `${what}: invalid input: retention`);
+    checkHourlyKeptWithinDaily({ ...retentionInForce(row), ...change }, `${what}: invalid input: retention`);
     await this.write(tx, change);
   }
 

@@ -2,10 +2,11 @@
 // (histograms concatenated, as SQLite's group_concat does in src/sqlite/node-stats.ts), so that JavaScript sees one
 // row per node, not one per node and day. Compacted weeks are read from their weekly rows. The latest names and the
 // last error are the first of an ordered array_agg: PostgreSQL has no bare columns and no printf() for SQLite's
-// packed max(), and the order says the rule of src/core/last-error.ts outright.
+// packed max(), and the order says the rule of src/core/last-error.ts outright. The stats that follow from the sums,
+// and their order, are src/core/node-stats-from-rollups.ts, as on SQLite.
 import { and, asc, eq, gte, lt, max, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { DurationCounts } from '../core/histogram.js';
+import { nodeStatsOf, topNodeStats } from '../core/node-stats-from-rollups.js';
 import { type RollupSpan, withWeeks } from '../core/rollup-spans.js';
 import type { NodeStats, NodeStatsQuery, NodeStatsSort } from '../core/types.js';
 import { inByteOrder } from './byte-order.js';
@@ -64,26 +65,8 @@ export async function getNodeStats(
     .from(rollups)
     .where(where)
     .groupBy(rollups.workflowId, rollups.nodeId);
-  const stats = nodes.map(({ lastErrorAt, lastErrorMessage, durationCount, durationSum, histograms, ...node }): NodeStats => {
-    const durations = new DurationCounts();
-    durations.addStoredList(histograms);
-    const finished = node.success + node.error;
-
-    return {
-      ...node,
-      runs: node.success + node.error + node.skipped,
-      errorRate: finished === 0 ? null : node.error / finished,
-      avgDurationMs: durationCount === 0 ? null : durationSum / durationCount,
-      p50DurationMs: durations.percentile(50, node.maxDurationMs),
-      p95DurationMs: durations.percentile(95, node.maxDurationMs),
-      lastError: lastErrorAt === null ? null : { at: lastErrorAt, message: lastErrorMessage },
-    };
-  });
-  const sortKey = { p95: 'p95DurationMs', errorRate: 'errorRate', runs: 'runs' } as const;
-  const key = sortKey[query.sortBy];
-  stats.sort(
-    (a, b) =>
-      (b[key] ?? -1) - (a[key] ?? -1) || b.runs - a.runs || a.workflowId.localeCompare(b.workflowId) || a.nodeId.localeCompare(b.nodeId),
+  const stats = nodes.map(({ lastErrorAt, lastErrorMessage, durationCount, durationSum, histograms, ...node }) =>
+    nodeStatsOf(node, { durationCount, durationSum, histograms }, lastErrorAt === null ? null : { at: lastErrorAt, message: lastErrorMessage }),
   );
-  return stats.slice(0, query.limit);
+  return topNodeStats(stats, query.sortBy, query.limit);
 }

@@ -1,24 +1,17 @@
 // Deleting old history, as on SQLite: in short batches, each its own transaction with what it takes from the totals
-// and rollups, so that writers of other instances never wait long for a row this clean-up locks. Steps go by
-// ON DELETE CASCADE. What differs: several instances may clean up at once. Each batch locks the executions it is about
-// to count and delete (FOR UPDATE SKIP LOCKED) in the transaction that deletes them, so an execution another
-// instance's batch holds is left to that batch, and no execution is counted out of the totals or deleted twice. A last
-// batch waits for the rows still held, as SQLite waits for its write lock, so that nothing matching is left behind.
+// and rollups, so that writers of other instances never wait long for a row this clean-up locks (the batch size
+// adapts as src/core/retention-batch-size.ts says). Steps go by ON DELETE CASCADE. What differs: several instances
+// may clean up at once. Each batch locks the executions it is about to count and delete (FOR UPDATE SKIP LOCKED) in
+// the transaction that deletes them, so an execution another instance's batch holds is left to that batch, and no
+// execution is counted out of the totals or deleted twice. A last batch waits for the rows still held, as SQLite
+// waits for its write lock, so that nothing matching is left behind.
 import { performance } from 'node:perf_hooks';
 import { and, asc, count, desc, eq, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { inByteOrder } from './byte-order.js';
 import type { PostgresQueries } from './connection.js';
 import { workflowExecutions as executions } from './schema.js';
 import type { CleanupOptions } from '../core/types.js';
-
-/**
- * How long one delete batch should hold its row locks. The batch size adapts to it: executions with many or large
- * steps take longer to delete, and a writer waiting behind a batch waits about this long at most.
- */
-export const RETENTION_BATCH_TARGET_MS = 60;
-const FIRST_BATCH = 200;
-const SMALLEST_BATCH = 10;
-const LARGEST_BATCH = 5000;
+import { FIRST_RETENTION_BATCH, nextRetentionBatchSize } from '../core/retention-batch-size.js';
 
 const finished = ne(executions.status, 'running');
 /** Ids compared byte by byte, as SQLite compares them, whatever the database's collation. */
@@ -79,7 +72,7 @@ export async function deleteInBatches(
 ): Promise<number> {
   if (where === null) return 0;
   let deleted = 0;
-  let batchSize = FIRST_BATCH;
+  let batchSize = FIRST_RETENTION_BATCH;
   let waitForLocked = false;
   for (;;) {
     const started = performance.now();
@@ -102,9 +95,7 @@ export async function deleteInBatches(
       continue;
     }
     waitForLocked = false;
-    // Aim at the target, growing at most twofold a step so that one quick batch cannot overshoot it.
-    const scaled = Math.round((size * RETENTION_BATCH_TARGET_MS) / Math.max(batchMs, 1));
-    batchSize = Math.min(LARGEST_BATCH, 2 * size, Math.max(SMALLEST_BATCH, scaled));
+    batchSize = nextRetentionBatchSize(size, batchMs);
   }
 }
 

@@ -1,8 +1,11 @@
 // Aggregate numbers over executions, computed in SQL: nothing here loads rows into JavaScript. The same numbers as
 // src/sqlite/stats.ts: counts and sums come back from node-postgres as strings and are read as numbers, and the
-// average is the float division SQLite's avg() does, not PostgreSQL's numeric one.
+// average is the float division SQLite's avg() does, not PostgreSQL's numeric one. What follows from the numbers
+// read is src/core/execution-stats.ts, as on SQLite.
 import { and, asc, count, desc, eq, gte, lt, max, min, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { answeredByRunningTotals, averageDuration, executionStats, withTotal } from '../core/execution-stats.js';
+import { nearestRank } from '../core/nearest-rank.js';
 import type { ExecutionStats, ExecutionStatsQuery } from '../core/types.js';
 import type { PostgresQueries } from './connection.js';
 import { durationSortKey, executionCounts, workflowExecutions as executions } from './schema.js';
@@ -20,10 +23,7 @@ const average = (column: AnyPgColumn) =>
 
 /** Stats of the executions in the query's scope; call in one snapshot (a REPEATABLE READ transaction). */
 export async function getExecutionStats(db: PostgresQueries, query: ExecutionStatsQuery): Promise<ExecutionStats> {
-  const { triggerType, startedAfter, startedBefore } = query;
-  if (triggerType === undefined && startedAfter === undefined && startedBefore === undefined) {
-    return statsFromCounts(db, query.workflowId);
-  }
+  if (answeredByRunningTotals(query)) return statsFromCounts(db, query.workflowId);
   const scope = and(
     query.workflowId === undefined ? undefined : eq(executions.workflowId, query.workflowId),
     query.triggerType === undefined ? undefined : eq(executions.triggerType, query.triggerType),
@@ -48,21 +48,11 @@ export async function getExecutionStats(db: PostgresQueries, query: ExecutionSta
   if (totals === undefined) throw new Error('an aggregate query returned no row');
 
   const { withDuration, ...stats } = totals;
-  const finished = stats.success + stats.error;
-  return {
-    total: stats.total,
-    running: stats.running,
-    success: stats.success,
-    error: stats.error,
-    successRate: finished === 0 ? null : stats.success / finished,
-    avgDurationMs: stats.avgDurationMs,
-    minDurationMs: stats.minDurationMs,
-    maxDurationMs: stats.maxDurationMs,
+  return executionStats({
+    ...stats,
     p50DurationMs: await durationPercentile(db, scope, withDuration, 50),
     p95DurationMs: await durationPercentile(db, scope, withDuration, 95),
-    firstStartedAt: stats.firstStartedAt,
-    lastStartedAt: stats.lastStartedAt,
-  };
+  });
 }
 
 /**
@@ -92,28 +82,23 @@ async function statsFromCounts(db: PostgresQueries, workflowId: string | undefin
       .limit(1);
     return row?.value ?? null;
   };
-  const finished = totals.success + totals.error;
   const withDuration = totals.withDuration;
-  return {
-    total: totals.running + finished,
-    running: totals.running,
-    success: totals.success,
-    error: totals.error,
-    successRate: finished === 0 ? null : totals.success / finished,
-    avgDurationMs: withDuration === 0 ? null : totals.durationSum / withDuration,
+  return executionStats({
+    ...withTotal(totals),
+    avgDurationMs: averageDuration(totals.durationSum, withDuration),
     minDurationMs: withDuration === 0 ? null : await end(durationKey, asc, gte(durationKey, 0)),
     maxDurationMs: withDuration === 0 ? null : await end(durationKey, desc),
     p50DurationMs: await durationPercentile(db, scope, withDuration, 50),
     p95DurationMs: await durationPercentile(db, scope, withDuration, 95),
     firstStartedAt: await end(sql`${executions.startedAt}`, asc),
     lastStartedAt: await end(sql`${executions.startedAt}`, desc),
-  };
+  });
 }
 
 const sumWhereStatus = (status: string) =>
   sql<number>`coalesce(sum(${executionCounts.executions}) filter (where ${executionCounts.status} = ${status}), 0)`.mapWith(Number);
 
-/** Nearest-rank percentile: the ceil(p% × n)-th smallest duration. */
+/** Nearest-rank percentile (src/core/nearest-rank.ts) of the durations in scope, walked to on the duration index. */
 async function durationPercentile(
   db: PostgresQueries,
   scope: SQL | undefined,
@@ -121,7 +106,7 @@ async function durationPercentile(
   percent: number,
 ): Promise<number | null> {
   if (withDuration === 0) return null;
-  const rank = Math.max(1, Math.ceil((percent * withDuration) / 100));
+  const rank = nearestRank(percent, withDuration);
   // The sort key (-1 for no duration) rather than the column, so that its index serves the walk.
   const durationKey = durationSortKey(executions.durationMs);
   const [row] = await db

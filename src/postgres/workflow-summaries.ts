@@ -2,89 +2,37 @@
 // src/sqlite/workflow-summaries.ts, from sharded rollups and totals: a bucket is the sum of its shard rows, named by
 // the shard that last counted a named execution, and a bucket (or a total) that sums to nothing does not exist. The
 // per-workflow reads are one query each for all workflows, not one per workflow: each would be a round trip here.
+// Put together by src/core/workflow-summary-totals.ts, as on SQLite.
 import { and, count, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import { ALL_WORKFLOWS } from '../core/constants.js';
-import { DurationCounts } from '../core/histogram.js';
 import type { RollupSpan } from '../core/rollup-spans.js';
-import type { ExecutionStatus, WorkflowSummary } from '../core/types.js';
+import type { WorkflowSummary } from '../core/types.js';
+import { type LatestRun, WorkflowSummaryTotals } from '../core/workflow-summary-totals.js';
 import { inByteOrder } from './byte-order.js';
 import type { PostgresQueries } from './connection.js';
 import { executionCounts, workflowExecutions as executions, workflowRollups } from './schema.js';
 import { spansWhere } from './spans-where.js';
 import { summed } from './sql-numbers.js';
 
-interface Totals {
-  workflowName: string;
-  latestBucket: number;
-  success: number;
-  error: number;
-  durationCount: number;
-  durationSum: number;
-  durations: DurationCounts;
-}
-
-interface LatestRun {
-  id: string;
-  status: ExecutionStatus;
-  startedAt: number;
-  workflowName: string;
-}
-
 /** Summaries of the workflows with stored executions or runs in the spans, most recently run first; call in one snapshot. */
 export async function getWorkflowSummaries(db: PostgresQueries, spans: RollupSpan[]): Promise<WorkflowSummary[]> {
-  const totals = new Map<string, Totals>();
-  for (const row of spans.length === 0 ? [] : await rollupBuckets(db, spans)) {
-    let workflow = totals.get(row.workflowId);
-    if (workflow === undefined) {
-      workflow = { workflowName: row.workflowName, latestBucket: row.bucketStart, durations: new DurationCounts(), success: 0, error: 0, durationCount: 0, durationSum: 0 };
-      totals.set(row.workflowId, workflow);
-    }
-    if (row.bucketStart >= workflow.latestBucket) {
-      workflow.latestBucket = row.bucketStart;
-      workflow.workflowName = row.workflowName;
-    }
-    workflow.success += row.success;
-    workflow.error += row.error;
-    workflow.durationCount += row.durationCount;
-    workflow.durationSum += row.durationSum;
-    workflow.durations.addStoredList(row.histograms);
-  }
-  // Workflows with stored executions but no run in the range belong on an overview too. (Those with running
-  // executions are among the stored ones.) A workflow's totals are its shard rows summed; all of them at 0 is none.
+  const totals = new WorkflowSummaryTotals('list');
+  for (const row of spans.length === 0 ? [] : await rollupBuckets(db, spans)) totals.add(row);
+  // The workflows with stored executions: a workflow's totals are its shard rows summed; all of them at 0 is none.
   const stored = await db
     .select({ workflowId: executionCounts.workflowId })
     .from(executionCounts)
     .groupBy(executionCounts.workflowId)
     .having(sql`sum(${executionCounts.executions}) <> 0`);
-  const ids = [...new Set([...totals.keys(), ...stored.map((row) => row.workflowId)])];
+  const ids = totals.workflowIds(stored.map((row) => row.workflowId));
   const from = spans[0]?.from ?? 0;
   const to = spans.at(-1)?.to ?? 0;
   const running = spans.length === 0 ? new Map<string, number>() : await runningPerWorkflow(db, from, to);
   const latestRuns = await latestRunOf(db, ids);
-
-  const summaries = ids.map((workflowId): WorkflowSummary => {
-    const last = latestRuns.get(workflowId);
-    const workflow = totals.get(workflowId);
-    const runningNow = running.get(workflowId) ?? 0;
-    const success = workflow?.success ?? 0;
-    const error = workflow?.error ?? 0;
-    const durationCount = workflow?.durationCount ?? 0;
-    return {
-      workflowId,
-      workflowName: last?.workflowName ?? workflow?.workflowName ?? workflowId,
-      lastRun: last === undefined ? null : { executionId: last.id, status: last.status, startedAt: last.startedAt },
-      runs: runningNow + success + error,
-      running: runningNow,
-      success,
-      error,
-      successRate: success + error === 0 ? null : success / (success + error),
-      avgDurationMs: durationCount === 0 ? null : (workflow?.durationSum ?? 0) / durationCount,
-      p95DurationMs: workflow === undefined ? null : workflow.durations.percentile(95),
-    };
-  });
-  // Most recently run first, like a list of workflows sorted by activity.
-  return summaries.sort(
-    (a, b) => (b.lastRun?.startedAt ?? -1) - (a.lastRun?.startedAt ?? -1) || a.workflowId.localeCompare(b.workflowId),
+  return totals.summaries(
+    ids,
+    (workflowId) => latestRuns.get(workflowId),
+    (workflowId) => running.get(workflowId) ?? 0,
   );
 }
 

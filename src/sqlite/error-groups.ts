@@ -1,13 +1,11 @@
 // Failures grouped by what their messages have in common, per workflow and node: one problem or many. Read from
-// the stored rows (not rollups), since a group names example executions that must still exist.
+// the stored rows (not rollups), since a group names example executions that must still exist; grouped by
+// src/core/error-grouping.ts.
 import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import type { ErrorGroup, ErrorGroupsQuery } from '../core/types.js';
-import { compositeKey } from '../core/composite-key.js';
-import { messagePattern } from '../core/message-pattern.js';
-
-const EXAMPLES = 3;
+import { groupFailures } from '../core/error-grouping.js';
 
 export function getErrorGroups(db: HistoryDatabase, query: ErrorGroupsQuery & { limit: number }): ErrorGroup[] {
   // Failed executions, newest first, each with its failed steps (or none, when it failed outside a step).
@@ -35,37 +33,5 @@ export function getErrorGroups(db: HistoryDatabase, query: ErrorGroupsQuery & { 
     .orderBy(desc(executions.startedAt), desc(executions.id))
     .all();
 
-  const groups = new Map<string, ErrorGroup>();
-  for (const failure of failures) {
-    const pattern = messagePattern(failure.message ?? '');
-    const key = compositeKey(failure.workflowId, failure.nodeId, pattern);
-    const group = groups.get(key);
-    if (group === undefined) {
-      groups.set(key, {
-        workflowId: failure.workflowId,
-        workflowName: failure.workflowName,
-        nodeId: failure.nodeId,
-        nodeType: failure.nodeType,
-        nodeName: failure.nodeName,
-        pattern,
-        lastMessage: failure.message,
-        count: 1,
-        firstSeenAt: failure.at,
-        lastSeenAt: failure.at,
-        exampleExecutionIds: [failure.executionId],
-      });
-      continue;
-    }
-    group.count += 1;
-    group.firstSeenAt = Math.min(group.firstSeenAt, failure.at);
-    if (failure.at > group.lastSeenAt) {
-      group.lastSeenAt = failure.at;
-      group.lastMessage = failure.message;
-    }
-    const examples = group.exampleExecutionIds;
-    if (examples.length < EXAMPLES && !examples.includes(failure.executionId)) examples.push(failure.executionId);
-  }
-  return [...groups.values()]
-    .sort((a, b) => b.lastSeenAt - a.lastSeenAt || b.count - a.count || a.pattern.localeCompare(b.pattern))
-    .slice(0, query.limit);
+  return groupFailures(failures, query.limit);
 }

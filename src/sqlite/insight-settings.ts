@@ -1,33 +1,24 @@
 // The insight settings kept in the file (insight_settings), because every process that writes a file must use the
 // same ones: a process counting deletes out of the rollups and another leaving them in would make the rollups
 // describe neither; a command pruning with its defaults would drop a year of rollups another process keeps for two.
-// Each setting is pinned by the first process that gives it explicitly; the others read it from the file.
+// Each setting is pinned by the first process that gives it explicitly; the others read it from the file. Which
+// settings are in force, which to pin and when to refuse is src/core/ (insight-settings-in-force.ts,
+// insight-settings-pinning.ts, hourly-kept-within-daily.ts); this file reads and writes the row.
 import type BetterSqlite3 from 'better-sqlite3';
 import { eq, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
-import { ExecutionStoreError } from '../core/errors.js';
 import { DEFAULT_INSIGHT_SETTINGS } from '../core/constants.js';
-import { insightSettingsInForce } from '../core/insight-settings-in-force.js';
+import { checkHourlyKeptWithinDaily } from '../core/hourly-kept-within-daily.js';
+import { insightSettingsInForce, retentionInForce } from '../core/insight-settings-in-force.js';
+import { settingsToPin } from '../core/insight-settings-pinning.js';
 import { insightSettings } from './schema.js';
 import { prepareDirect } from './statements.js';
 import type { InsightRetention, InsightRetentionChange, InsightSettings } from '../core/types.js';
-import type { KeptRollups } from '../core/kept-rollups.js';
+import { type KeptRollups, keptRollupsOf } from '../core/kept-rollups.js';
 
 export type { KeptRollups };
 
-
-/** Hours are summed into days, so days must be kept at least as long; a day recounted from its hours needs them all. */
-function checkRetention(retention: Required<InsightRetention>, context: string): void {
-  if (retention.hourlyDays <= retention.dailyDays) return;
-  throw new ExecutionStoreError(
-    'VALIDATION',
-    `${context}: hourlyDays (${retention.hourlyDays}) is more than dailyDays (${retention.dailyDays}); expected hourly rollups kept no longer than the daily ones they add up to`,
-  );
-}
-
-
 const SETTINGS_ROW = 1;
-const SETTING_NAMES = ['outliveDeletes', 'hourlyDays', 'dailyDays'] as const;
 
 export class SharedInsightSettings {
   private readonly statements;
@@ -43,8 +34,7 @@ export class SharedInsightSettings {
 
   /** The settings in force: the file's, the defaults where the file has none. Read at every use: another process may pin them. */
   current(): Required<InsightRetention> {
-    const { pinned: _, ...inForce } = this.describe();
-    return inForce;
+    return retentionInForce(this.row());
   }
 
   /**
@@ -65,12 +55,7 @@ export class SharedInsightSettings {
   }
 
   kept(): KeptRollups {
-    const row = this.row();
-    return {
-      nodeHoursFrom: row.nodeHoursKeptFrom ?? Number.NEGATIVE_INFINITY,
-      workflowHoursFrom: row.workflowHoursKeptFrom ?? Number.NEGATIVE_INFINITY,
-      daysFrom: row.daysKeptFrom ?? Number.NEGATIVE_INFINITY,
-    };
+    return keptRollupsOf(this.row());
   }
 
   /**
@@ -79,27 +64,13 @@ export class SharedInsightSettings {
    * Throws VALIDATION naming the file's value when one differs.
    */
   pin(given: InsightRetention, what: string, fileName: string): void {
-    const row = this.row();
-    for (const name of SETTING_NAMES) {
-      const value = given[name];
-      if (value === undefined || row[name] === null || row[name] === value) continue;
-      throw new ExecutionStoreError(
-        'VALIDATION',
-        `${what}: invalid input: options.insights.${name}: ${fileName} keeps insights with ${name} = ${row[name]}, ` +
-          `and every process writing a file must use the same (got ${value}); expected ${row[name]}, or the option left out to use the file's` +
-          (name === 'outliveDeletes' ? '' : `, or setInsightRetention({ ${name} }) to change it for the file`),
-      );
-    }
-    const unpinned = SETTING_NAMES.filter((name) => given[name] !== undefined && row[name] === null);
-    if (unpinned.length === 0) return;
-    const pinning = Object.fromEntries(unpinned.map((name) => [name, given[name]]));
-    checkRetention({ ...this.current(), ...pinning }, `${what}: invalid input: options.insights`);
-    this.write(pinning);
+    const pinning = settingsToPin(this.row(), given, what, fileName);
+    if (pinning !== undefined) this.write(pinning);
   }
 
   /** Sets the retention of the file's rollups for every process; call inside a write transaction. */
   setRetention(retention: InsightRetentionChange, what: string): void {
-    checkRetention({ ...this.current(), ...retention }, `${what}: invalid input: retention`);
+    checkHourlyKeptWithinDaily({ ...this.current(), ...retention }, `${what}: invalid input: retention`);
     this.write(retention);
   }
 

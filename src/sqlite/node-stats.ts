@@ -1,17 +1,18 @@
 // Per-node numbers over a time range, from the node rollups: which node is slow, which one fails. Summed in SQL
 // (histograms concatenated), so that JavaScript sees one row per node, not one per node and day: across all
 // workflows for 30 days that is 700 rows instead of 20,000 (64 ms instead of 134 at the small scale). Compacted
-// weeks are read from their weekly rows (src/sqlite/rollup-weeks.ts).
+// weeks are read from their weekly rows (src/sqlite/rollup-weeks.ts). The stats that follow from the sums, and their
+// order, are src/core/node-stats-from-rollups.ts.
 import { and, asc, eq, gte, lt, max, type SQL, sql, sum } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { HistoryDatabase } from './connection.js';
-import { DurationCounts } from '../core/histogram.js';
 import { unpackError } from '../core/last-error.js';
 import { packedError } from './packed-error.js';
 import { type RollupSpan, withWeeks } from '../core/rollup-spans.js';
 import { spansWhere } from './spans-where.js';
 import { compactedWeeks, nodeRollups as rollups } from './schema.js';
 import type { NodeStats, NodeStatsQuery, NodeStatsSort } from '../core/types.js';
+import { nodeStatsOf, topNodeStats } from '../core/node-stats-from-rollups.js';
 
 const total = (column: AnySQLiteColumn) => sql<number>`coalesce(${sum(column)}, 0)`.mapWith(Number);
 
@@ -63,29 +64,9 @@ export function getNodeStats(
     .where(where)
     .groupBy(rollups.workflowId, rollups.nodeId)
     .all();
-  const stats = nodes.map(({ names, lastError, durationCount, durationSum, histograms, ...node }): NodeStats => {
-    const durations = new DurationCounts();
-    durations.addStoredList(histograms);
-    const finished = node.success + node.error;
+  const stats = nodes.map(({ names, lastError, durationCount, durationSum, histograms, ...node }) => {
     const [nodeType, nodeName] = unpack<[string, string | null]>(names)?.values ?? ['', null];
-
-    return {
-      ...node,
-      nodeType,
-      nodeName,
-      runs: node.success + node.error + node.skipped,
-      errorRate: finished === 0 ? null : node.error / finished,
-      avgDurationMs: durationCount === 0 ? null : durationSum / durationCount,
-      p50DurationMs: durations.percentile(50, node.maxDurationMs),
-      p95DurationMs: durations.percentile(95, node.maxDurationMs),
-      lastError: unpackError(lastError),
-    };
+    return nodeStatsOf({ ...node, nodeType, nodeName }, { durationCount, durationSum, histograms }, unpackError(lastError));
   });
-  const sortKey = { p95: 'p95DurationMs', errorRate: 'errorRate', runs: 'runs' } as const;
-  const key = sortKey[query.sortBy];
-  stats.sort(
-    (a, b) =>
-      (b[key] ?? -1) - (a[key] ?? -1) || b.runs - a.runs || a.workflowId.localeCompare(b.workflowId) || a.nodeId.localeCompare(b.nodeId),
-  );
-  return stats.slice(0, query.limit);
+  return topNodeStats(stats, query.sortBy, query.limit);
 }

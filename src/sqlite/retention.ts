@@ -1,19 +1,12 @@
 // Deleting old history. Deletes run in short batches so that other processes recording runs on the same
-// file wait for the write lock for milliseconds, not for the whole clean-up. Steps go by ON DELETE CASCADE.
+// file wait for the write lock for milliseconds, not for the whole clean-up (the batch size adapts as
+// src/core/retention-batch-size.ts says). Steps go by ON DELETE CASCADE.
 import { performance } from 'node:perf_hooks';
 import { and, count, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { workflowExecutions as executions } from './schema.js';
 import type { CleanupOptions } from '../core/types.js';
-
-/**
- * How long one delete batch should hold the write lock. The batch size adapts to it: executions with many or
- * large steps take longer to delete, and a writer waiting behind a batch waits about this long at most.
- */
-export const RETENTION_BATCH_TARGET_MS = 60;
-const FIRST_BATCH = 200;
-const SMALLEST_BATCH = 10;
-const LARGEST_BATCH = 5000;
+import { FIRST_RETENTION_BATCH, nextRetentionBatchSize } from '../core/retention-batch-size.js';
 
 const finished = ne(executions.status, 'running');
 
@@ -71,7 +64,7 @@ export function deleteInBatches(
   sqlite.pragma('wal_autocheckpoint = 0');
   try {
     let deleted = 0;
-    let batchSize = FIRST_BATCH;
+    let batchSize = FIRST_RETENTION_BATCH;
     for (;;) {
       const started = performance.now();
       // One write transaction per batch: the lock is held for this batch only. The ids are read inside it, so that
@@ -85,9 +78,7 @@ export function deleteInBatches(
       deleted += changes;
       options?.onProgress?.({ deleted, batchDeleted: changes, batchMs });
       if (changes < batchSize) return deleted;
-      // Aim at the target, growing at most twofold a step so that one quick batch cannot overshoot it.
-      const scaled = Math.round((batchSize * RETENTION_BATCH_TARGET_MS) / Math.max(batchMs, 1));
-      batchSize = Math.min(LARGEST_BATCH, 2 * batchSize, Math.max(SMALLEST_BATCH, scaled));
+      batchSize = nextRetentionBatchSize(batchSize, batchMs);
     }
   } finally {
     sqlite.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);

@@ -1,17 +1,17 @@
-// Aggregate numbers over executions, computed in SQL: nothing here loads rows into JavaScript.
+// Aggregate numbers over executions, computed in SQL: nothing here loads rows into JavaScript. What follows from
+// the numbers read is src/core/execution-stats.ts.
 import { and, asc, avg, count, desc, eq, gte, lt, max, min, type SQL, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { durationSortKey, executionCounts, workflowExecutions as executions } from './schema.js';
 import type { ExecutionStats, ExecutionStatsQuery } from '../core/types.js';
+import { answeredByRunningTotals, averageDuration, executionStats, withTotal } from '../core/execution-stats.js';
+import { nearestRank } from '../core/nearest-rank.js';
 
 const countWhereStatus = (status: string) =>
   sql<number>`count(*) filter (where ${executions.status} = ${status})`.mapWith(Number);
 
 export function getExecutionStats(db: HistoryDatabase, query: ExecutionStatsQuery): ExecutionStats {
-  const { triggerType, startedAfter, startedBefore } = query;
-  if (triggerType === undefined && startedAfter === undefined && startedBefore === undefined) {
-    return statsFromCounts(db, query.workflowId);
-  }
+  if (answeredByRunningTotals(query)) return statsFromCounts(db, query.workflowId);
   const scope = and(
     query.workflowId === undefined ? undefined : eq(executions.workflowId, query.workflowId),
     query.triggerType === undefined ? undefined : eq(executions.triggerType, query.triggerType),
@@ -37,21 +37,11 @@ export function getExecutionStats(db: HistoryDatabase, query: ExecutionStatsQuer
   if (totals === undefined) throw new Error('an aggregate query returned no row');
 
   const { withDuration, ...stats } = totals;
-  const finished = stats.success + stats.error;
-  return {
-    total: stats.total,
-    running: stats.running,
-    success: stats.success,
-    error: stats.error,
-    successRate: finished === 0 ? null : stats.success / finished,
-    avgDurationMs: stats.avgDurationMs,
-    minDurationMs: stats.minDurationMs,
-    maxDurationMs: stats.maxDurationMs,
+  return executionStats({
+    ...stats,
     p50DurationMs: durationPercentile(db, scope, withDuration, 50),
     p95DurationMs: durationPercentile(db, scope, withDuration, 95),
-    firstStartedAt: stats.firstStartedAt,
-    lastStartedAt: stats.lastStartedAt,
-  };
+  });
 }
 
 /**
@@ -75,27 +65,22 @@ function statsFromCounts(db: HistoryDatabase, workflowId: string | undefined): E
   const durationKey = durationSortKey(executions.durationMs);
   const end = (column: SQL, order: typeof asc, where?: SQL) =>
     db.select({ value: sql<number>`${column}`.mapWith(Number) }).from(executions).where(and(scope, where)).orderBy(order(column)).limit(1).get()?.value ?? null;
-  const finished = totals.success + totals.error;
-  return {
-    total: totals.running + finished,
-    running: totals.running,
-    success: totals.success,
-    error: totals.error,
-    successRate: finished === 0 ? null : totals.success / finished,
-    avgDurationMs: totals.withDuration === 0 ? null : totals.durationSum / totals.withDuration,
+  return executionStats({
+    ...withTotal(totals),
+    avgDurationMs: averageDuration(totals.durationSum, totals.withDuration),
     minDurationMs: totals.withDuration === 0 ? null : end(durationKey, asc, gte(durationKey, 0)),
     maxDurationMs: totals.withDuration === 0 ? null : end(durationKey, desc),
     p50DurationMs: durationPercentile(db, scope, totals.withDuration, 50),
     p95DurationMs: durationPercentile(db, scope, totals.withDuration, 95),
     firstStartedAt: end(sql`${executions.startedAt}`, asc),
     lastStartedAt: end(sql`${executions.startedAt}`, desc),
-  };
+  });
 }
 
 const sumWhereStatus = (status: string) =>
   sql<number>`coalesce(sum(${executionCounts.executions}) filter (where ${executionCounts.status} = ${status}), 0)`.mapWith(Number);
 
-/** Nearest-rank percentile: the ceil(p% × n)-th smallest duration. */
+/** Nearest-rank percentile (src/core/nearest-rank.ts) of the durations in scope, walked to on the duration index. */
 function durationPercentile(
   db: HistoryDatabase,
   scope: SQL | undefined,
@@ -103,7 +88,7 @@ function durationPercentile(
   percent: number,
 ): number | null {
   if (withDuration === 0) return null;
-  const rank = Math.max(1, Math.ceil((percent * withDuration) / 100));
+  const rank = nearestRank(percent, withDuration);
   // The sort key (-1 for no duration) rather than the column, so that its index serves the walk.
   const durationKey = durationSortKey(executions.durationMs);
   const row = db

@@ -1,24 +1,15 @@
-// One row per workflow for an overview screen: its latest run, and how it did over a time range.
+// One row per workflow for an overview screen: its latest run, and how it did over a time range. Put together by
+// src/core/workflow-summary-totals.ts from what this file reads.
 import { and, count, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
-import { DurationCounts } from '../core/histogram.js';
 import type { RollupSpan } from '../core/rollup-spans.js';
 import { spansWhere } from './spans-where.js';
 import { ALL_WORKFLOWS, executionCounts, workflowExecutions as executions, workflowRollups } from './schema.js';
 import type { WorkflowSummary } from '../core/types.js';
-
-interface Totals {
-  workflowName: string;
-  latestBucket: number;
-  success: number;
-  error: number;
-  durationCount: number;
-  durationSum: number;
-  durations: DurationCounts;
-}
+import { WorkflowSummaryTotals } from '../core/workflow-summary-totals.js';
 
 export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): WorkflowSummary[] {
-  const totals = new Map<string, Totals>();
+  const totals = new WorkflowSummaryTotals('one');
   const rows =
     spans.length === 0
       ? []
@@ -28,25 +19,12 @@ export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): 
           .where(and(gt(workflowRollups.workflowId, ALL_WORKFLOWS), spansWhere(workflowRollups, spans)))
           .all();
   for (const row of rows) {
-    let workflow = totals.get(row.workflowId);
-    if (workflow === undefined) {
-      workflow = { workflowName: row.workflowName, latestBucket: row.bucketStart, durations: new DurationCounts(), success: 0, error: 0, durationCount: 0, durationSum: 0 };
-      totals.set(row.workflowId, workflow);
-    }
-    if (row.bucketStart >= workflow.latestBucket) {
-      workflow.latestBucket = row.bucketStart;
-      workflow.workflowName = row.workflowName;
-    }
-    workflow.success += row.success;
-    workflow.error += row.error;
-    workflow.durationCount += row.durationCount;
-    workflow.durationSum += row.durationSum;
-    workflow.durations.addStored(row.histogram);
+    const { workflowId, workflowName, bucketStart, success, error, durationCount, durationSum, histogram } = row;
+    totals.add({ workflowId, workflowName, bucketStart, success, error, durationCount, durationSum, histograms: histogram });
   }
-  // Workflows with stored executions but no run in the range belong on an overview too. (Those with running
-  // executions are among the stored ones.)
+  // The workflows with stored executions.
   const stored = db.selectDistinct({ workflowId: executionCounts.workflowId }).from(executionCounts).all();
-  const ids = new Set([...totals.keys(), ...stored.map((row) => row.workflowId)]);
+  const ids = totals.workflowIds(stored.map((row) => row.workflowId));
   // Running executions are not in the rollups. Counted per workflow on the (workflow_id, status, started_at) index,
   // which answers from the index alone; one query over all workflows had to read every running row for its workflow.
   const runningOf = db
@@ -71,28 +49,9 @@ export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): 
     .limit(1)
     .prepare();
 
-  const summaries = [...ids].map((workflowId): WorkflowSummary => {
-    const last = latestRun.get({ workflowId });
-    const workflow = totals.get(workflowId);
-    const runningNow = spans.length === 0 ? 0 : (runningOf.get({ workflowId, from, to })?.count ?? 0);
-    const success = workflow?.success ?? 0;
-    const error = workflow?.error ?? 0;
-    const durationCount = workflow?.durationCount ?? 0;
-    return {
-      workflowId,
-      workflowName: last?.workflowName ?? workflow?.workflowName ?? workflowId,
-      lastRun: last === undefined ? null : { executionId: last.id, status: last.status, startedAt: last.startedAt },
-      runs: runningNow + success + error,
-      running: runningNow,
-      success,
-      error,
-      successRate: success + error === 0 ? null : success / (success + error),
-      avgDurationMs: durationCount === 0 ? null : (workflow?.durationSum ?? 0) / durationCount,
-      p95DurationMs: workflow === undefined ? null : workflow.durations.percentile(95),
-    };
-  });
-  // Most recently run first, like a list of workflows sorted by activity.
-  return summaries.sort(
-    (a, b) => (b.lastRun?.startedAt ?? -1) - (a.lastRun?.startedAt ?? -1) || a.workflowId.localeCompare(b.workflowId),
+  return totals.summaries(
+    ids,
+    (workflowId) => latestRun.get({ workflowId }),
+    (workflowId) => (spans.length === 0 ? 0 : (runningOf.get({ workflowId, from, to })?.count ?? 0)),
   );
 }
