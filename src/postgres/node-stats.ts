@@ -65,8 +65,9 @@ export async function getNodeStats(
     .from(rollups)
     .where(where)
     .groupBy(rollups.workflowId, rollups.nodeId);
-  const stats = nodes.map(({ lastErrorAt, lastErrorMessage, durationCount, durationSum, histograms, ...node }) =>
-    nodeStatsOf(node, { durationCount, durationSum, histograms }, lastErrorAt === null ? null : { at: lastErrorAt, message: lastErrorMessage }),
+  // The names go after the counts, where SQLite's reader puts them: the same JSON from both backends.
+  const stats = nodes.map(({ nodeType, nodeName, lastErrorAt, lastErrorMessage, durationCount, durationSum, histograms, ...node }) =>
+    nodeStatsOf({ ...node, nodeType, nodeName }, { durationCount, durationSum, histograms }, lastErrorAt === null ? null : { at: lastErrorAt, message: lastErrorMessage }),
   );
   return topNodeStats(stats, query.sortBy, query.limit);
 }

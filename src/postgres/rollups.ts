@@ -25,6 +25,9 @@ import {
   type WorkflowRollupChange,
 } from '../core/rollup-changes.js';
 import { compositeKey } from '../core/composite-key.js';
+import type { DeletedSteps } from '../core/deleted-steps.js';
+
+export type { DeletedSteps };
 import { packedErrorText } from './packed-error.js';
 import type { Transaction } from './transactions.js';
 import { WeeklyNodeRollups } from './rollup-weeks.js';
@@ -32,15 +35,6 @@ import { WeeklyNodeRollups } from './rollup-weeks.js';
 /** How many rows each hot total is spread over. More shards: less waiting; readers sum a few more rows. */
 export const SHARDS = 8;
 
-/** What a node rollup row's deleted steps contribute: their longest duration and their last error. */
-export interface DeletedSteps {
-  grain: Grain;
-  workflowId: string;
-  bucketStart: number;
-  nodeId: string;
-  durationMax: number | null;
-  lastError: LastError | null;
-}
 
 const num = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);

@@ -13,6 +13,9 @@ import { executionCounts, executionSteps as steps, nodeRollups, workflowExecutio
 import { WeeklyNodeRollups } from './rollup-weeks.js';
 import { allColumnPlaceholders, prepareDirect } from './statements.js';
 import { compositeKey } from '../core/composite-key.js';
+import type { DeletedSteps } from '../core/deleted-steps.js';
+
+export type { DeletedSteps };
 import type { KeptRollups } from '../core/kept-rollups.js';
 
 const p = sql.placeholder;
@@ -96,15 +99,6 @@ WHERE grain = @grain AND workflow_id = @workflowId AND bucket_start = @bucketSta
 /** Weeks are recounted from their days, so only hours and days keep what their deleted steps were. */
 const GRAINS_KEPT_FOR_DELETES = GRAINS;
 
-/** What a node rollup row's deleted steps contribute: their longest duration and their last error. */
-export interface DeletedSteps {
-  grain: Grain;
-  workflowId: string;
-  bucketStart: number;
-  nodeId: string;
-  durationMax: number | null;
-  lastError: LastError | null;
-}
 
 /** A SQL fragment without parameters as text, for a statement written by hand. */
 function sqlText(fragment: SQL): string {
