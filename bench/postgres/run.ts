@@ -34,8 +34,8 @@ export interface PostgresBenchArgs {
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-/** What PostgreSQL takes per execution with its ~10 steps (medium: ~2.6 GB for 100,000), with room for the WAL on top. */
-const BYTES_PER_EXECUTION = 26_000;
+/** What PostgreSQL takes per execution with its ~10 steps (medium: 1.7 GB for 100,000), with room to spare; the WAL on top. */
+const BYTES_PER_EXECUTION = 20_000;
 
 export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
   const { scale, reps } = args;
