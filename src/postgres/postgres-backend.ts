@@ -43,15 +43,15 @@ import { markInterrupted, runningIdsStartedBefore } from './recovery.js';
 import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStartedBefore } from './retention.js';
 import { rebuildRollups } from './rollup-rebuild.js';
 import { pruneRollups } from './rollup-retention.js';
-import { type DeletedSteps, missingExecution, Rollups } from './rollups.js';
+import { type DeletedSteps, missingExecution, Rollups, toExecutionFacts, toStepFacts } from './rollups.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { reclaimSpace } from './space.js';
 import { getExecutionStats } from './stats.js';
 import { getTimeline } from './timeline.js';
 import { type Transaction, Transactions } from './transactions.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
-import { eq } from 'drizzle-orm';
-import { EXECUTION_INSERT, STEP_INSERT, updateStatement } from './statements.js';
+import { eq, sql } from 'drizzle-orm';
+import { EXECUTION_INSERT, STEP_INSERT, STEP_INSERT_WITH_EXECUTION_KEYS, updateStatement } from './statements.js';
 
 type Args<K extends keyof HistoryBackend> = Parameters<HistoryBackend[K]>;
 
@@ -121,8 +121,10 @@ export class PostgresBackend implements HistoryBackend {
     const values = executionValues(changes, this.encoding);
     // Its steps are counted under its workflow and start hour: if either moves, so do they.
     const movesSteps = values.workflowId !== undefined || values.startedAt !== undefined;
-    const facts = async (tx: Transaction, lock: boolean) => ({
-      execution: await this.rollups.executionFacts(tx, [id], lock),
+    // Before: read with the row locked. After: the updated row answers its own facts (RETURNING), and only moved
+    // steps are read again.
+    const facts = async (tx: Transaction, updated?: Updated) => ({
+      execution: updated === undefined ? await this.rollups.executionFacts(tx, [id], true) : updated.row === undefined ? [] : [toExecutionFacts(updated.row)],
       steps: movesSteps ? await this.rollups.stepFactsOfExecutions(tx, [id]) : [],
     });
     await this.updateById('workflow_executions', id, values, what, 'execution', facts);
@@ -134,14 +136,19 @@ export class PostgresBackend implements HistoryBackend {
   }
 
   async getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null> {
-    const found = await this.guard('getExecutionWithSteps', () =>
-      this.transactions.read(async (tx) => {
-        const [execution] = await tx.db.select().from(executions).where(eq(executions.id, id));
-        return execution && { execution, steps: await this.stepsOf(tx.db, id) };
-      }),
+    // One statement is one snapshot: the execution and its steps agree without a transaction around two reads (which
+    // cost four round trips to the server instead of one).
+    const rows = await this.guard('getExecutionWithSteps', () =>
+      this.transactions.db
+        .select({ execution: executions, step: steps })
+        .from(executions)
+        .leftJoin(steps, eq(steps.executionId, executions.id))
+        .where(eq(executions.id, id))
+        .orderBy(steps.stepIndex, sql`${steps.id} collate "C"`),
     );
-    if (found === undefined) return null;
-    return { ...toExecution(found.execution), steps: found.steps.map(toStep) };
+    const first = rows[0];
+    if (first === undefined) return null;
+    return { ...toExecution(first.execution), steps: rows.flatMap(({ step }) => (step === null ? [] : [toStep(step)])) };
   }
 
   async queryExecutions(request: PageRequest): Promise<WorkflowExecution[]> {
@@ -180,9 +187,16 @@ export class PostgresBackend implements HistoryBackend {
 
   async updateStep(...[id, changes]: Args<'updateStep'>): Promise<void> {
     const values = stepValues(changes, this.encoding);
-    const facts = async (tx: Transaction, lock: boolean) => {
-      const step = await this.rollups.stepFacts(tx, id, lock);
-      return { execution: [], steps: step === undefined ? [] : [step] };
+    // Before: read with the row locked. After: the updated row's own columns (RETURNING), under its execution's key,
+    // which a step update cannot change.
+    const facts = async (tx: Transaction, updated?: Updated, before?: StepFacts[]) => {
+      if (updated === undefined) {
+        const step = await this.rollups.stepFacts(tx, id, true);
+        return { execution: [], steps: step === undefined ? [] : [step] };
+      }
+      const key = before?.[0];
+      if (updated.row === undefined || key === undefined) return { execution: [], steps: [] };
+      return { execution: [], steps: [toStepFacts({ ...updated.row, workflow_id: key.workflowId, started_at: key.executionStartedAt })] };
     };
     await this.updateById('execution_steps', id, values, 'updateStep', 'step', facts);
   }
@@ -326,7 +340,7 @@ export class PostgresBackend implements HistoryBackend {
   }
 
   private async stepsOf(db: Transaction['db'], executionId: string) {
-    return db.select().from(steps).where(eq(steps.executionId, executionId)).orderBy(steps.stepIndex, steps.id);
+    return db.select().from(steps).where(eq(steps.executionId, executionId)).orderBy(steps.stepIndex, sql`${steps.id} collate "C"`);
   }
 
   /** Compacts the weeks that are due, each in a write transaction of its own. */
@@ -370,8 +384,10 @@ export class PostgresBackend implements HistoryBackend {
     execution?: { workflowId: string; startedAt: number },
   ): Promise<void> {
     if (rows.length === 0) return;
+    let inserted;
     try {
-      await tx.client.query(STEP_INSERT, STEP_INSERT_COLUMNS.map((column) => rows.map((row) => row[column] ?? null)));
+      const columns = STEP_INSERT_COLUMNS.map((column) => rows.map((row) => row[column] ?? null));
+      inserted = await tx.client.query(execution === undefined ? STEP_INSERT_WITH_EXECUTION_KEYS : STEP_INSERT, columns);
     } catch (error) {
       if (postgresErrorCode(error) !== '23503') throw error;
       const executionId = /\(execution_id\)=\(([^)]*)\)/.exec((error as { detail?: string }).detail ?? '')?.[1] ?? String(rows[0]?.executionId);
@@ -379,7 +395,7 @@ export class PostgresBackend implements HistoryBackend {
     }
     const keys =
       execution === undefined
-        ? await this.rollups.executionKeys(tx, [...new Set(rows.map((row) => row.executionId as string))])
+        ? new Map(inserted.rows.map((row) => [row.id as string, { workflowId: row.workflow_id as string, startedAt: Number(row.started_at) }]))
         : new Map(rows.map((row) => [row.executionId as string, execution]));
     for (const row of rows) {
       const key = keys.get(row.executionId as string);
@@ -468,7 +484,7 @@ export class PostgresBackend implements HistoryBackend {
     values: { startedAt?: number; completedAt?: number | null; durationMs?: number | null },
     what: string,
     noun: string,
-    facts: (tx: Transaction, lock: boolean) => Promise<{ execution: ExecutionFacts[]; steps: StepFacts[] }>,
+    facts: (tx: Transaction, updated?: Updated, before?: StepFacts[]) => Promise<{ execution: ExecutionFacts[]; steps: StepFacts[] }>,
   ): Promise<void> {
     const { startedAt, completedAt, durationMs } = values;
     const derive = completedAt != null && durationMs === undefined;
@@ -482,10 +498,11 @@ export class PostgresBackend implements HistoryBackend {
       changed = rowCount ?? 0;
     } else {
       await this.writeCounted(what, async (tx, changes) => {
-        const before = await facts(tx, true); // locks the row: another instance changing it waits
+        const before = await facts(tx); // locks the row: another instance changing it waits
         const { text, values: parameters } = updateStatement(table, id, set, derive && startedAt === undefined);
-        changed = (await tx.client.query(text, parameters)).rowCount ?? 0;
-        const after = await facts(tx, false);
+        const result = await tx.client.query(text, parameters);
+        changed = result.rowCount ?? 0;
+        const after = await facts(tx, { row: result.rows[0] }, before.steps);
         // Most updates change payloads or messages, not what is counted: then the rollups are left alone.
         if (JSON.stringify(before) === JSON.stringify(after)) return;
         for (const execution of before.execution) changes.execution(execution, -1);
@@ -497,6 +514,9 @@ export class PostgresBackend implements HistoryBackend {
     if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
   }
 }
+
+/** What an UPDATE … RETURNING gave back: the row's counted columns, or no row when there was none. */
+type Updated = { row: Record<string, unknown> | undefined };
 
 const EXECUTION_INSERT_COLUMNS = ['id', 'workflowId', 'workflowName', 'triggerType', 'triggerData', 'status', 'startedAt', 'completedAt', 'durationMs', 'errorMessage', 'errorStack', 'metadata'];
 const STEP_INSERT_COLUMNS = ['id', 'executionId', 'nodeId', 'nodeType', 'nodeName', 'stepIndex', 'startedAt', 'completedAt', 'durationMs', 'status', 'inputData', 'outputData', 'errorMessage'];

@@ -32,8 +32,15 @@ const COLUMN_OF: Record<string, string> = {
   outputData: 'output_data',
 };
 
+/** The columns of an updated row that the totals and rollups count (src/postgres/rollups.ts reads them as facts). */
+const COUNTED = {
+  workflow_executions: 'workflow_id, workflow_name, trigger_type, status, started_at, duration_ms',
+  execution_steps: 'node_id, node_type, node_name, status, duration_ms, error_message, coalesce(completed_at, started_at) AS at',
+};
+
 /**
- * An UPDATE of one row by id, setting the given (validated) fields. With `durationFromStoredStart`, duration_ms
+ * An UPDATE of one row by id, setting the given (validated) fields and answering the row's counted columns as they
+ * are after it. With `durationFromStoredStart`, duration_ms
  * becomes completed_at minus the stored started_at, computed in SQL so that no read is needed first.
  */
 export function updateStatement(
@@ -53,5 +60,12 @@ export function updateStatement(
     const completedAt = parameters.indexOf(values.completedAt, 1) + 1;
     assignments.push(`duration_ms = $${completedAt}::int8 - started_at`);
   }
-  return { text: `UPDATE ${table} SET ${assignments.join(', ')} WHERE id = $1`, values: parameters };
+  return { text: `UPDATE ${table} SET ${assignments.join(', ')} WHERE id = $1 RETURNING ${COUNTED[table]}`, values: parameters };
 }
+
+/**
+ * STEP_INSERT that also answers the workflow and start of the steps' executions (where their steps are counted), so
+ * that adding steps to a running execution needs no second round trip to read them.
+ */
+export const STEP_INSERT_WITH_EXECUTION_KEYS = `WITH inserted AS (${STEP_INSERT} RETURNING execution_id)
+  SELECT e.id, e.workflow_id, e.started_at FROM workflow_executions e WHERE e.id IN (SELECT execution_id FROM inserted)`;
