@@ -2,7 +2,7 @@
 // back. Here stdout is a TTY, so the width comes from the terminal itself and colours are on; piped through `cat`,
 // the width comes from stderr, or (stderr sent away too) from /dev/tty.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, fixture, NOW } from './cli-fixture.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -14,19 +14,21 @@ async function screenOf(command: string, columns: number): Promise<string[]> {
   const session = `show-${columns}-${sessions++}`;
   // The shell keeps the window open after the command, so that the screen can be read.
   tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', '50', `${command}; sleep 60`);
-  try {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const screen = tmux('capture-pane', '-p', '-t', session);
-      if (screen.includes('✗ 2 Fetch order')) return screen.split('\n');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`the waterfall never appeared:\n${tmux('capture-pane', '-p', '-t', session)}`);
-  } finally {
-    tmux('kill-session', '-t', session);
+  // Sessions are left open: killing the last one makes the tmux server exit, and the next test's new-session then
+  // raced its exit ("server exited unexpectedly", once in a CI run). The server goes, sessions and all, after the file.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const screen = tmux('capture-pane', '-p', '-t', session);
+    if (screen.includes('✗ 2 Fetch order')) return screen.split('\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  throw new Error(`the waterfall never appeared:\n${tmux('capture-pane', '-p', '-t', session)}`);
 }
 
 describe.skipIf(!hasTmux)('show in a real terminal (tmux)', () => {
+  afterAll(() => {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+  });
+
   it('draws the waterfall within the window at 80 and at 160 columns, bars to scale', async () => {
     const { file, ids } = await fixture();
     const command = `TZ=UTC EXECUTION_HISTORY_NOW=${NOW} ${process.execPath} ${CLI} --db ${file} show ${ids.failed}`;
