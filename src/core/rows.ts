@@ -39,11 +39,11 @@ const EXECUTION: Columns = { all: EXECUTION_COLUMNS, payloads: EXECUTION_PAYLOAD
 const STEP: Columns = { all: STEP_COLUMNS, payloads: STEP_PAYLOADS, texts: STEP_TEXTS };
 
 export function toExecution(row: ExecutionRow): WorkflowExecution {
-  return fromRow(row, EXECUTION_PAYLOADS) as unknown as WorkflowExecution;
+  return fromRow(row, EXECUTION) as unknown as WorkflowExecution;
 }
 
 export function toStep(row: StepRow): ExecutionStep {
-  return fromRow(row, STEP_PAYLOADS) as unknown as ExecutionStep;
+  return fromRow(row, STEP) as unknown as ExecutionStep;
 }
 
 /** An input or changes object with its payload fields as JSON text, ready for an insert or update. */
@@ -98,11 +98,15 @@ function encode(key: string, value: unknown, columns: Columns, encoding: Encodin
   return value;
 }
 
-function fromRow(row: object, payloadKeys: readonly string[]): Record<string, unknown> {
+// By the table's columns, not the row's keys: fields come out in the tables' order whatever order a query selected
+// them in, and a row may carry other columns (PostgreSQL reads an execution and its steps as rows of one shape).
+// One pass and no entries array: this runs for every row read.
+function fromRow(row: object, columns: Columns): Record<string, unknown> {
   const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (value === null) continue;
-    result[key] = payloadKeys.includes(key) ? decodePayload(value as string) : value;
+  for (const key of columns.all) {
+    const value = (row as Record<string, unknown>)[key];
+    if (value === null || value === undefined) continue;
+    result[key] = columns.payloads.includes(key) ? decodePayload(value as string) : value;
   }
   return result;
 }

@@ -39,18 +39,17 @@ import { executionIdsStartingWith } from './id-prefix.js';
 import { SharedInsightSettings } from './insight-settings.js';
 import { getNodeStats } from './node-stats.js';
 import { pageRows } from './pages.js';
+import { EXECUTION_BY_ID, EXECUTION_WITH_STEPS, type ExecutionRow, rowsOf, STEPS_OF_EXECUTION, type StepRow } from './reads.js';
 import { markInterrupted, runningIdsStartedBefore } from './recovery.js';
 import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStartedBefore } from './retention.js';
 import { rebuildRollups } from './rollup-rebuild.js';
 import { pruneRollups } from './rollup-retention.js';
 import { type DeletedSteps, missingExecution, Rollups, toExecutionFacts, toStepFacts } from './rollups.js';
-import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 import { reclaimSpace } from './space.js';
 import { getExecutionStats } from './stats.js';
 import { getTimeline } from './timeline.js';
 import { type Transaction, Transactions } from './transactions.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
-import { eq, sql } from 'drizzle-orm';
 import { EXECUTION_INSERT, STEP_INSERT, STEP_INSERT_WITH_EXECUTION_KEYS, updateStatement } from './statements.js';
 
 type Args<K extends keyof HistoryBackend> = Parameters<HistoryBackend[K]>;
@@ -131,28 +130,20 @@ export class PostgresBackend implements HistoryBackend {
   }
 
   async getExecution(id: string): Promise<WorkflowExecution | null> {
-    const rows = await this.guard('getExecution', () => this.transactions.db.select().from(executions).where(eq(executions.id, id)));
+    const rows = await this.guard('getExecution', () => rowsOf<ExecutionRow>(this.pool, EXECUTION_BY_ID, { id }));
     return rows[0] === undefined ? null : toExecution(rows[0]);
   }
 
   async getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null> {
-    // One statement is one snapshot: the execution and its steps agree without a transaction around two reads (which
-    // cost four round trips to the server instead of one).
-    const rows = await this.guard('getExecutionWithSteps', () =>
-      this.transactions.db
-        .select({ execution: executions, step: steps })
-        .from(executions)
-        .leftJoin(steps, eq(steps.executionId, executions.id))
-        .where(eq(executions.id, id))
-        .orderBy(steps.stepIndex, sql`${steps.id} collate "C"`),
-    );
-    const first = rows[0];
+    // One statement is one snapshot: the execution and its steps agree without a transaction around two reads.
+    const rows = await this.guard('getExecutionWithSteps', () => rowsOf<ExecutionRow & StepRow>(this.pool, EXECUTION_WITH_STEPS, { id }));
+    const [first, ...stepRows] = rows;
     if (first === undefined) return null;
-    return { ...toExecution(first.execution), steps: rows.flatMap(({ step }) => (step === null ? [] : [toStep(step)])) };
+    return { ...toExecution(first), steps: stepRows.map(toStep) };
   }
 
   async queryExecutions(request: PageRequest): Promise<WorkflowExecution[]> {
-    return (await this.guard('queryExecutions', () => pageRows(this.transactions.db, request))).map(toExecution);
+    return (await this.guard('queryExecutions', () => pageRows(this.pool, request))).map(toExecution);
   }
 
   async deleteExecution(id: string): Promise<boolean> {
@@ -202,7 +193,7 @@ export class PostgresBackend implements HistoryBackend {
   }
 
   async getStepsForExecution(executionId: string): Promise<ExecutionStep[]> {
-    return (await this.guard('getStepsForExecution', () => this.stepsOf(this.transactions.db, executionId))).map(toStep);
+    return (await this.guard('getStepsForExecution', () => this.stepsOf(executionId))).map(toStep);
   }
 
   async cleanupOldExecutions(...[maxAgeMs, settings]: Args<'cleanupOldExecutions'>): Promise<number> {
@@ -339,8 +330,8 @@ export class PostgresBackend implements HistoryBackend {
     }
   }
 
-  private async stepsOf(db: Transaction['db'], executionId: string) {
-    return db.select().from(steps).where(eq(steps.executionId, executionId)).orderBy(steps.stepIndex, sql`${steps.id} collate "C"`);
+  private async stepsOf(executionId: string) {
+    return rowsOf<StepRow>(this.pool, STEPS_OF_EXECUTION, { id: executionId });
   }
 
   /** Compacts the weeks that are due, each in a write transaction of its own. */
