@@ -50,10 +50,16 @@ export const workflowExecutions = pgTable(
     index('workflow_executions_workflow_status_started_idx').on(table.workflowId, table.status, table.startedAt),
     // All executions newest first, time-range filters, and retention by age.
     index('workflow_executions_started_idx').on(table.startedAt),
-    // Slowest (or fastest) executions first, and the duration percentiles of the stats, on the sort key.
+    // Slowest (or fastest) executions first, on the sort key.
     index('workflow_executions_duration_idx').on(durationSortKey(table.durationMs)),
-    // The same for one workflow: its slowest executions, and its exact stats percentiles without a sort.
+    // The same for one workflow: its slowest executions.
     index('workflow_executions_workflow_duration_idx').on(table.workflowId, durationSortKey(table.durationMs)),
+    // The stats' exact percentiles, minimum and maximum (src/postgres/stats.ts), walked on the plain column of the
+    // finished executions: an index-only scan, which the sort-key indexes above cannot give (PostgreSQL reads the
+    // column of an expression from the table).
+    index('workflow_executions_finished_duration_idx').on(table.durationMs).where(sql`${table.durationMs} is not null`),
+    // The same for one workflow's stats.
+    index('workflow_executions_workflow_finished_duration_idx').on(table.workflowId, table.durationMs).where(sql`${table.durationMs} is not null`),
     // The running executions alone, for recovery at start-up: a few rows among millions, so a partial index stays
     // small and is all recovery reads.
     index('workflow_executions_running_idx').on(table.startedAt).where(sql`${table.status} = 'running'`),

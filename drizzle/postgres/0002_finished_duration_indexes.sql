@@ -1,0 +1,2 @@
+CREATE INDEX "workflow_executions_finished_duration_idx" ON "workflow_executions" USING btree ("duration_ms") WHERE "workflow_executions"."duration_ms" is not null;--> statement-breakpoint
+CREATE INDEX "workflow_executions_workflow_finished_duration_idx" ON "workflow_executions" USING btree ("workflow_id","duration_ms") WHERE "workflow_executions"."duration_ms" is not null;
