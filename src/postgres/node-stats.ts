@@ -4,70 +4,78 @@
 // last error are the first of an ordered array_agg: PostgreSQL has no bare columns and no printf() for SQLite's
 // packed max(), and the order says the rule of src/core/last-error.ts outright. The stats that follow from the sums,
 // and their order, are src/core/node-stats-from-rollups.ts, as on SQLite.
-import { and, asc, eq, gte, lt, max, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+// One statement reads the nodes with the settings and compacted weeks they were planned with (see readPlanned): one
+// snapshot without a transaction, one round trip.
 import { nodeStatsOf, topNodeStats } from '../core/node-stats-from-rollups.js';
 import { type RollupSpan, withWeeks } from '../core/rollup-spans.js';
 import type { NodeStats, NodeStatsQuery, NodeStatsSort } from '../core/types.js';
-import { inByteOrder } from './byte-order.js';
-import type { PostgresQueries } from './connection.js';
-import { compactedWeeks, nodeRollups as rollups } from './schema.js';
-import { spansWhere } from './spans-where.js';
-import { numberOrNull, summed } from './sql-numbers.js';
-
-/** The value of the row with the latest bucket: a (workflow, node)'s spans hold each bucket start once. */
-const ofLatestBucket = <T>(column: AnyPgColumn) => sql<T>`(array_agg(${column} order by ${rollups.bucketStart} desc))[1]`;
+import { type Queryable, readPlanned, SETTINGS_COLUMN, settingsContext } from './insight-reads.js';
 
 /**
- * The value of the row holding the last error: the latest, and for two in the same millisecond the greater message
- * in byte order, a missing message counting lowest (isLaterError in src/core/last-error.ts).
+ * Stats of the nodes in the range, sorted by `sortBy`, at most `limit`.
+ * @param spansFrom the rollup spans that cover the range when hourly rows begin at `hoursFrom`.
  */
-const ofLastError = <T>(column: AnyPgColumn) =>
-  sql<T>`(array_agg(${column} order by ${rollups.lastErrorAt} desc, ${inByteOrder(rollups.lastErrorMessage)} desc nulls last)
-    filter (where ${rollups.lastErrorAt} is not null))[1]`;
-
-/** Stats of the nodes in the spans, sorted by `sortBy`, at most `limit`; call in one snapshot. */
 export async function getNodeStats(
-  db: PostgresQueries,
+  db: Queryable,
   query: NodeStatsQuery & { sortBy: NodeStatsSort; limit: number },
-  spans: RollupSpan[],
+  spansFrom: (hoursFrom: number) => RollupSpan[],
 ): Promise<NodeStats[]> {
-  if (spans.length === 0) return [];
-  const days = spans.filter((span) => span.grain === 'day');
-  const weeks =
-    days.length === 0
-      ? []
-      : await db
-          .select({ weekStart: compactedWeeks.weekStart })
-          .from(compactedWeeks)
-          .where(and(gte(compactedWeeks.weekStart, (days[0] as RollupSpan).from), lt(compactedWeeks.weekStart, (days.at(-1) as RollupSpan).to)))
-          .orderBy(asc(compactedWeeks.weekStart));
-  const where = and(
-    query.workflowId === undefined ? undefined : eq(rollups.workflowId, query.workflowId),
-    spansWhere(rollups, withWeeks(spans, weeks.map((week) => week.weekStart))),
-  );
-  const nodes = await db
-    .select({
-      workflowId: rollups.workflowId,
-      nodeId: rollups.nodeId,
-      nodeType: ofLatestBucket<string>(rollups.nodeType),
-      nodeName: ofLatestBucket<string | null>(rollups.nodeName),
-      lastErrorAt: numberOrNull(ofLastError(rollups.lastErrorAt)),
-      lastErrorMessage: ofLastError<string | null>(rollups.lastErrorMessage),
-      success: summed(rollups.success),
-      error: summed(rollups.error),
-      skipped: summed(rollups.skipped),
-      durationCount: summed(rollups.durationCount),
-      durationSum: summed(rollups.durationSum),
-      maxDurationMs: max(rollups.durationMax),
-      histograms: sql<string>`string_agg(${rollups.histogram}, ',')`,
-    })
-    .from(rollups)
-    .where(where)
-    .groupBy(rollups.workflowId, rollups.nodeId);
-  // The names go after the counts, where SQLite's reader puts them: the same JSON from both backends.
-  const stats = nodes.map(({ nodeType, nodeName, lastErrorAt, lastErrorMessage, durationCount, durationSum, histograms, ...node }) =>
-    nodeStatsOf({ ...node, nodeType, nodeName }, { durationCount, durationSum, histograms }, lastErrorAt === null ? null : { at: lastErrorAt, message: lastErrorMessage }),
-  );
-  return topNodeStats(stats, query.sortBy, query.limit);
+  return readPlanned(db, (context) => {
+    const spans = spansFrom(context.kept.nodeHoursFrom);
+    const days = spans.filter((span) => span.grain === 'day');
+    // The compacted weeks are listed where the daily spans lie, to check the ones planned with.
+    const weeksFrom = days[0]?.from ?? null;
+    const weeksTo = days.at(-1)?.to ?? null;
+    const read = withWeeks(spans, context.weeks);
+    return {
+      text: query.workflowId === undefined ? NODES_OF_ALL : NODES_OF_WORKFLOW,
+      values: [read.map((span) => span.grain), read.map((span) => span.from), read.map((span) => span.to), weeksFrom, weeksTo, ...(query.workflowId === undefined ? [] : [query.workflowId])],
+      contextOf: (row, planned) => {
+        const listed = row.weeks as number[];
+        const elsewhere = weeksFrom === null ? planned.weeks : planned.weeks.filter((week) => week < weeksFrom || week >= (weeksTo as number));
+        return settingsContext(row.settings, [...elsewhere, ...listed].sort((a, b) => a - b));
+      },
+      answer: (row) => {
+        // The names go after the counts, where SQLite's reader puts them: the same JSON from both backends.
+        const stats = (row.nodes as NodeRow[]).map(
+          ([workflowId, nodeId, nodeType, nodeName, lastErrorAt, lastErrorMessage, success, error, skipped, durationCount, durationSum, maxDurationMs, histograms]) =>
+            nodeStatsOf(
+              { workflowId, nodeId, success, error, skipped, maxDurationMs, nodeType, nodeName },
+              { durationCount, durationSum, histograms },
+              lastErrorAt === null ? null : { at: lastErrorAt, message: lastErrorMessage },
+            ),
+        );
+        return topNodeStats(stats, query.sortBy, query.limit);
+      },
+    };
+  });
 }
+
+type NodeRow = [string, string, string, string | null, number | null, string | null, number, number, number, number, number, number | null, string];
+
+/**
+ * Parameters: $1–$3 the spans' grains, first and last bucket starts (exclusive), weekly ones where weeks are
+ * compacted; $4–$5 where the daily spans begin and end, whose compacted weeks are listed (null for none); $6 the
+ * workflow, when one is asked for. A node's names are those of its latest bucket (a node's spans hold each bucket
+ * start once); its last error is the latest, and for two in the same millisecond the greater message in byte order,
+ * a missing message counting lowest (isLaterError in src/core/last-error.ts).
+ */
+function nodesStatement(ofWorkflow: string): string {
+  const ofLatestBucket = (column: string) => `(array_agg(r.${column} ORDER BY r.bucket_start DESC))[1]`;
+  const ofLastError = (column: string) =>
+    `(array_agg(r.${column} ORDER BY r.last_error_at DESC, r.last_error_message COLLATE "C" DESC NULLS LAST) FILTER (WHERE r.last_error_at IS NOT NULL))[1]`;
+  return `SELECT ${SETTINGS_COLUMN},
+    (SELECT coalesce(json_agg(week_start ORDER BY week_start), '[]') FROM compacted_weeks WHERE week_start >= $4 AND week_start < $5) AS weeks,
+    (SELECT coalesce(json_agg(json_build_array(workflow_id, node_id, node_type, node_name, last_error_at, last_error_message, success,
+        error, skipped, duration_count, duration_sum, duration_max, histograms)), '[]') FROM (
+      SELECT r.workflow_id, r.node_id, ${ofLatestBucket('node_type')} AS node_type, ${ofLatestBucket('node_name')} AS node_name,
+        ${ofLastError('last_error_at')} AS last_error_at, ${ofLastError('last_error_message')} AS last_error_message,
+        sum(r.success) AS success, sum(r.error) AS error, sum(r.skipped) AS skipped, sum(r.duration_count) AS duration_count,
+        sum(r.duration_sum) AS duration_sum, max(r.duration_max) AS duration_max, string_agg(r.histogram, ',') AS histograms
+      FROM unnest($1::text[], $2::int8[], $3::int8[]) AS s(grain, from_, to_)
+      JOIN node_rollups r ON r.grain = s.grain AND r.bucket_start >= s.from_ AND r.bucket_start < s.to_${ofWorkflow}
+      GROUP BY r.workflow_id, r.node_id) AS nodes) AS nodes`;
+}
+
+const NODES_OF_ALL = nodesStatement('');
+const NODES_OF_WORKFLOW = nodesStatement(' AND r.workflow_id = $6');

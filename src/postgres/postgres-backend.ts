@@ -234,32 +234,24 @@ export class PostgresBackend implements HistoryBackend {
   }
 
   async getExecutionStats(...[filter]: Args<'getExecutionStats'>): Promise<ExecutionStats> {
-    // One snapshot: the counts and the percentiles describe the same executions while others write.
-    return this.guard('getExecutionStats', () => this.transactions.read((tx) => getExecutionStats(tx.db, filter)));
+    // One statement, one snapshot: the counts and the percentiles describe the same executions while others write.
+    return this.guard('getExecutionStats', () => getExecutionStats(this.pool, filter));
   }
 
   async getNodeStats(...[request]: Args<'getNodeStats'>): Promise<NodeStats[]> {
-    return this.guard('getNodeStats', () =>
-      this.transactions.read(async (tx) => getNodeStats(tx.db, request, this.spans(request, (await this.settings.kept(tx.db)).nodeHoursFrom))),
-    );
+    return this.guard('getNodeStats', () => getNodeStats(this.pool, request, (hoursFrom) => this.spans(request, hoursFrom)));
   }
 
   async getTimeline(request: Required<TimelineQuery>): Promise<TimelineEntry[]> {
-    return this.guard('getTimeline', () =>
-      this.transactions.read(async (tx) =>
-        getTimeline(tx.db, request, await this.settings.kept(tx.db), (await this.settings.current(tx.db)).outliveDeletes),
-      ),
-    );
+    return this.guard('getTimeline', () => getTimeline(this.pool, request));
   }
 
   async getErrorGroups(...[request]: Args<'getErrorGroups'>): Promise<ErrorGroup[]> {
-    return this.guard('getErrorGroups', () => getErrorGroups(this.transactions.db, request));
+    return this.guard('getErrorGroups', () => getErrorGroups(this.pool, request));
   }
 
   async getWorkflowSummaries(...[request]: Args<'getWorkflowSummaries'>): Promise<WorkflowSummary[]> {
-    return this.guard('getWorkflowSummaries', () =>
-      this.transactions.read(async (tx) => getWorkflowSummaries(tx.db, this.spans(request, (await this.settings.kept(tx.db)).workflowHoursFrom))),
-    );
+    return this.guard('getWorkflowSummaries', () => getWorkflowSummaries(this.pool, (hoursFrom) => this.spans(request, hoursFrom)));
   }
 
   async rebuildInsights(onProgress: RebuildOptions['onProgress']): Promise<RebuiltInsights> {

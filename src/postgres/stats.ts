@@ -1,120 +1,102 @@
 // Aggregate numbers over executions, computed in SQL: nothing here loads rows into JavaScript. The same numbers as
 // src/sqlite/stats.ts: counts and sums come back from node-postgres as strings and are read as numbers, and the
-// average is the float division SQLite's avg() does, not PostgreSQL's numeric one. What follows from the numbers
-// read is src/core/execution-stats.ts, as on SQLite.
-import { and, asc, count, desc, eq, gte, lt, max, min, type SQL, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+// average is the float division SQLite's avg() does (a double sum over a double count; the sum is below 2^53), not
+// PostgreSQL's numeric one. What follows from the numbers read is src/core/execution-stats.ts, as on SQLite.
+// Each query is one hand-written statement, sent unnamed: one statement is one snapshot, so the counts and the
+// percentiles describe the same executions without a transaction, and the call is one round trip.
 import { answeredByRunningTotals, averageDuration, executionStats, withTotal } from '../core/execution-stats.js';
-import { nearestRank } from '../core/nearest-rank.js';
 import type { ExecutionStats, ExecutionStatsQuery } from '../core/types.js';
-import type { PostgresQueries } from './connection.js';
-import { durationSortKey, executionCounts, workflowExecutions as executions } from './schema.js';
+import { type Queryable, numberOrNull } from './insight-reads.js';
 
-const countWhereStatus = (status: string) =>
-  sql<number>`count(*) filter (where ${executions.status} = ${status})`.mapWith(Number);
-
-/**
- * sum / count in double precision, as SQLite's avg() computes it: PostgreSQL's avg() of a bigint is numeric, rounded
- * to 16 or 20 decimal places, which read as a double can differ from SQLite's in the last bit. The sum is below 2^53,
- * so it converts to float8 exactly.
- */
-const average = (column: AnyPgColumn) =>
-  sql<number | null>`sum(${column})::float8 / nullif(count(${column}), 0)`.mapWith(Number);
-
-/** Stats of the executions in the query's scope; call in one snapshot (a REPEATABLE READ transaction). */
-export async function getExecutionStats(db: PostgresQueries, query: ExecutionStatsQuery): Promise<ExecutionStats> {
-  if (answeredByRunningTotals(query)) return statsFromCounts(db, query.workflowId);
-  const scope = and(
-    query.workflowId === undefined ? undefined : eq(executions.workflowId, query.workflowId),
-    query.triggerType === undefined ? undefined : eq(executions.triggerType, query.triggerType),
-    query.startedAfter === undefined ? undefined : gte(executions.startedAt, query.startedAfter),
-    query.startedBefore === undefined ? undefined : lt(executions.startedAt, query.startedBefore),
-  );
-  const [totals] = await db
-    .select({
-      total: count(),
-      running: countWhereStatus('running'),
-      success: countWhereStatus('success'),
-      error: countWhereStatus('error'),
-      withDuration: count(executions.durationMs),
-      avgDurationMs: average(executions.durationMs),
-      minDurationMs: min(executions.durationMs),
-      maxDurationMs: max(executions.durationMs),
-      firstStartedAt: min(executions.startedAt),
-      lastStartedAt: max(executions.startedAt),
-    })
-    .from(executions)
-    .where(scope);
-  if (totals === undefined) throw new Error('an aggregate query returned no row');
-
-  const { withDuration, ...stats } = totals;
-  return executionStats({
-    ...stats,
-    p50DurationMs: await durationPercentile(db, scope, withDuration, 50),
-    p95DurationMs: await durationPercentile(db, scope, withDuration, 95),
-  });
-}
-
-/**
- * All executions, or one workflow's: the counts and duration sum from the running totals (summed over their shards),
- * everything else from the ends of an index (duration, start) and a walk along it for the percentiles. The same
- * numbers as the aggregate above, without reading every row.
- */
-async function statsFromCounts(db: PostgresQueries, workflowId: string | undefined): Promise<ExecutionStats> {
-  const scope = workflowId === undefined ? undefined : eq(executions.workflowId, workflowId);
-  const [totals = { running: 0, success: 0, error: 0, withDuration: 0, durationSum: 0 }] = await db
-    .select({
-      running: sumWhereStatus('running'),
-      success: sumWhereStatus('success'),
-      error: sumWhereStatus('error'),
-      withDuration: sql<number>`coalesce(sum(${executionCounts.durationCount}), 0)`.mapWith(Number),
-      durationSum: sql<number>`coalesce(sum(${executionCounts.durationSum}), 0)`.mapWith(Number),
-    })
-    .from(executionCounts)
-    .where(workflowId === undefined ? undefined : eq(executionCounts.workflowId, workflowId));
-  const durationKey = durationSortKey(executions.durationMs);
-  const end = async (column: SQL, order: typeof asc, where?: SQL) => {
-    const [row] = await db
-      .select({ value: sql<number>`${column}`.mapWith(Number) })
-      .from(executions)
-      .where(and(scope, where))
-      .orderBy(order(column))
-      .limit(1);
-    return row?.value ?? null;
+/** Stats of the executions in the query's scope, in one statement. */
+export async function getExecutionStats(db: Queryable, query: ExecutionStatsQuery): Promise<ExecutionStats> {
+  if (answeredByRunningTotals(query)) {
+    const ofWorkflow = query.workflowId !== undefined;
+    return statsOf((await db.query(ofWorkflow ? STATS_OF_WORKFLOW : STATS_OF_ALL, ofWorkflow ? [query.workflowId] : [])).rows[0]);
+  }
+  const values: unknown[] = [];
+  const where = (condition: string, value: unknown) => {
+    values.push(value);
+    return `${condition} $${values.length}`;
   };
-  const withDuration = totals.withDuration;
+  const scope = [
+    query.workflowId === undefined ? undefined : where('workflow_id =', query.workflowId),
+    query.triggerType === undefined ? undefined : where('trigger_type =', query.triggerType),
+    query.startedAfter === undefined ? undefined : where('started_at >=', query.startedAfter),
+    query.startedBefore === undefined ? undefined : where('started_at <', query.startedBefore),
+  ].filter((condition) => condition !== undefined);
+  return statsOf((await db.query(statsOfRows(scope), values)).rows[0]);
+}
+
+/** The stats of a row of either statement below: the running totals have no total of their own (see withTotal). */
+function statsOf(row: Record<string, unknown> | undefined): ExecutionStats {
+  if (row === undefined) throw new Error('an aggregate query returned no row');
+  const counts = { running: Number(row.running), success: Number(row.success), error: Number(row.error) };
   return executionStats({
-    ...withTotal(totals),
-    avgDurationMs: averageDuration(totals.durationSum, withDuration),
-    minDurationMs: withDuration === 0 ? null : await end(durationKey, asc, gte(durationKey, 0)),
-    maxDurationMs: withDuration === 0 ? null : await end(durationKey, desc),
-    p50DurationMs: await durationPercentile(db, scope, withDuration, 50),
-    p95DurationMs: await durationPercentile(db, scope, withDuration, 95),
-    firstStartedAt: await end(sql`${executions.startedAt}`, asc),
-    lastStartedAt: await end(sql`${executions.startedAt}`, desc),
+    ...(row.total === undefined ? withTotal(counts) : { ...counts, total: Number(row.total) }),
+    avgDurationMs: averageDuration(Number(row.duration_sum), Number(row.with_duration)),
+    minDurationMs: numberOrNull(row.min_duration),
+    maxDurationMs: numberOrNull(row.max_duration),
+    p50DurationMs: numberOrNull(row.p50),
+    p95DurationMs: numberOrNull(row.p95),
+    firstStartedAt: numberOrNull(row.first_started_at),
+    lastStartedAt: numberOrNull(row.last_started_at),
   });
 }
 
-const sumWhereStatus = (status: string) =>
-  sql<number>`coalesce(sum(${executionCounts.executions}) filter (where ${executionCounts.status} = ${status}), 0)`.mapWith(Number);
+/**
+ * The nearest-rank percentile (src/core/nearest-rank.ts: the ceil(p% × n)-th smallest, at least the first) of the
+ * durations in scope, `n` of them as the CTE `counted` says, walked to on a duration index from whichever end is
+ * nearer: the 95th of 100,000 is 5,000 entries from the top. PostgreSQL runs a subquery in a CASE branch only when
+ * the branch is taken. `and` is the scope's conditions each followed by AND.
+ */
+function percentile(percent: number, and: string) {
+  const rank = `greatest(1, ceil(${percent} * n / 100.0))`;
+  const walk = (order: 'ASC' | 'DESC', offset: string) =>
+    `(SELECT duration_ms FROM workflow_executions WHERE ${and}duration_ms IS NOT NULL ORDER BY duration_ms ${order}
+      LIMIT 1 OFFSET (SELECT ${offset} FROM counted))`;
+  return `(SELECT CASE WHEN n = 0 THEN NULL WHEN ${rank} - 1 <= n - ${rank} THEN ${walk('ASC', `${rank} - 1`)}
+      ELSE ${walk('DESC', `n - ${rank}`)} END FROM counted)`;
+}
 
-/** Nearest-rank percentile (src/core/nearest-rank.ts) of the durations in scope, walked to on the duration index. */
-async function durationPercentile(
-  db: PostgresQueries,
-  scope: SQL | undefined,
-  withDuration: number,
-  percent: number,
-): Promise<number | null> {
-  if (withDuration === 0) return null;
-  const rank = nearestRank(percent, withDuration);
-  // The sort key (-1 for no duration) rather than the column, so that its index serves the walk.
-  const durationKey = durationSortKey(executions.durationMs);
-  const [row] = await db
-    .select({ durationMs: executions.durationMs })
-    .from(executions)
-    .where(and(scope, gte(durationKey, 0)))
-    .orderBy(asc(durationKey))
-    .limit(1)
-    .offset(rank - 1);
-  return row?.durationMs ?? null;
+/** The first value of a column in an order, among the executions in scope: one end of an index. */
+const end = (column: string, order: 'ASC' | 'DESC', and: string) =>
+  `(SELECT ${column} FROM workflow_executions WHERE ${and}${column} IS NOT NULL ORDER BY ${column} ${order} LIMIT 1)`;
+
+/**
+ * All executions or one workflow's: the counts and the duration sum from the running totals (summed over their
+ * shards), everything else from the ends of indexes (duration_ms where it is set, started_at) and walks along the
+ * duration one for the percentiles. The same numbers as an aggregate over the rows, without reading every row.
+ */
+function statsOfCounts(workflowScope: string) {
+  const and = workflowScope === '' ? '' : `${workflowScope} AND `;
+  return `WITH counted AS (
+    SELECT coalesce(sum(executions) FILTER (WHERE status = 'running'), 0) AS running,
+      coalesce(sum(executions) FILTER (WHERE status = 'success'), 0) AS success,
+      coalesce(sum(executions) FILTER (WHERE status = 'error'), 0) AS error,
+      coalesce(sum(duration_count), 0) AS n, coalesce(sum(duration_sum), 0) AS duration_sum
+    FROM execution_counts ${workflowScope === '' ? '' : `WHERE ${workflowScope}`})
+  SELECT running, success, error, n AS with_duration, duration_sum,
+    ${end('duration_ms', 'ASC', and)} AS min_duration, ${end('duration_ms', 'DESC', and)} AS max_duration,
+    ${percentile(50, and)} AS p50, ${percentile(95, and)} AS p95,
+    ${end('started_at', 'ASC', and)} AS first_started_at, ${end('started_at', 'DESC', and)} AS last_started_at
+  FROM counted`;
+}
+
+const STATS_OF_ALL = statsOfCounts('');
+const STATS_OF_WORKFLOW = statsOfCounts('workflow_id = $1');
+
+/** Any other scope (a trigger type, a time range): an aggregate over the rows in scope, then the percentiles. */
+function statsOfRows(scope: string[]) {
+  const and = scope.map((condition) => `${condition} AND `).join('');
+  return `WITH counted AS (
+    SELECT count(*) AS total, count(*) FILTER (WHERE status = 'running') AS running,
+      count(*) FILTER (WHERE status = 'success') AS success, count(*) FILTER (WHERE status = 'error') AS error,
+      count(duration_ms) AS n, coalesce(sum(duration_ms), 0) AS duration_sum,
+      min(duration_ms) AS min_duration, max(duration_ms) AS max_duration,
+      min(started_at) AS first_started_at, max(started_at) AS last_started_at
+    FROM workflow_executions ${scope.length === 0 ? '' : `WHERE ${scope.join(' AND ')}`})
+  SELECT total, running, success, error, n AS with_duration, duration_sum, min_duration, max_duration,
+    ${percentile(50, and)} AS p50, ${percentile(95, and)} AS p95, first_started_at, last_started_at
+  FROM counted`;
 }

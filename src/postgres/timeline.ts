@@ -5,110 +5,87 @@
 // reads as src/sqlite/timeline.ts, but a rollup bucket is the sum of its shard rows, and one that sums to no
 // finished execution does not exist (the shards of a bucket emptied by deletes may be left at +n and -n). The
 // buckets are added up by src/core/timeline-tally.ts, as on SQLite; this file reads what it asks for.
-import { and, asc, count, eq, gte, lt, ne, type SQL, sql } from 'drizzle-orm';
+// Everything the tally asks for is read by one statement (each part a JSON array): one snapshot without a
+// transaction, and one round trip however many edge hours a zone's days cut (India's +5:30 cuts one a day).
 import { ALL_WORKFLOWS } from '../core/constants.js';
-import type { KeptRollups } from '../core/kept-rollups.js';
 import { DAY, HOUR } from '../core/rollup-changes.js';
-import { type TimelineGrain, type TimelineRollup, TimelineTally, type TimeRange } from '../core/timeline-tally.js';
+import { type TimelineGrain, TimelineTally } from '../core/timeline-tally.js';
 import type { TimelineEntry, TimelineQuery } from '../core/types.js';
-import type { PostgresQueries } from './connection.js';
-import { workflowExecutions as executions, workflowRollups } from './schema.js';
-import { summed } from './sql-numbers.js';
+import { type Queryable, readPlanned, SETTINGS_COLUMN, settingsContext } from './insight-reads.js';
 
-/** The hour of an execution's start, as a number of hours (integer division, as on SQLite). Inlined: GROUP BY repeats it. */
-const hourOfStart = sql<number>`${executions.startedAt} / ${sql.raw(String(HOUR))}`.mapWith(Number);
+/** The timeline of `query`, in one statement (two when another instance pruned the rollups since the last one). */
+export async function getTimeline(db: Queryable, query: Required<TimelineQuery>): Promise<TimelineEntry[]> {
+  return readPlanned(db, (context) => {
+    const tally = new TimelineTally(query, context.kept, context.outliveDeletes, 'list');
+    const hours = tally.rollupRange('hour');
+    const days = tally.rollupRange('day');
+    const running = GRAINS.flatMap((grain) => tally.runningRanges(grain).map((range) => ({ ...range, grain })));
+    const stored = tally.storedRowRanges();
+    return {
+      text: query.workflowId === undefined ? TIMELINE_OF_ALL : TIMELINE_OF_WORKFLOW,
+      values: [
+        query.workflowId ?? ALL_WORKFLOWS,
+        hours?.from ?? null,
+        hours?.to ?? null,
+        days?.from ?? null,
+        days?.to ?? null,
+        running.map((range) => range.from),
+        running.map((range) => range.to),
+        running.map((range) => GRAINS.indexOf(range.grain)),
+        stored.map((range) => range.from),
+        stored.map((range) => range.to),
+        tally.daysToCount(),
+      ],
+      contextOf: (row) => settingsContext(row.settings, []),
+      answer: (row) => {
+        for (const [grain, rows] of [['hour', row.hours], ['day', row.days]] as const) {
+          tally.addRollups(
+            grain,
+            (rows as RollupRow[]).map(([bucketStart, success, error, durationCount, durationSum, histograms]) => ({ bucketStart, success, error, durationCount, durationSum, histograms })),
+          );
+        }
+        for (const [grain, hour, count] of row.running as [number, number, number][]) tally.addRunning(GRAINS[grain] as TimelineGrain, hour, count);
+        for (const [startedAt, status, durationMs] of row.stored as StoredRow[]) tally.addStoredExecution(startedAt, status, durationMs);
+        tally.markIncomplete(new Map(row.finished as [number, number][]));
+        return tally.entries();
+      },
+    };
+  });
+}
+
+const GRAINS: TimelineGrain[] = ['hour', 'day'];
+type RollupRow = [number, number, number, number, number, string];
+type StoredRow = [number, Parameters<TimelineTally['addStoredExecution']>[1], number | null];
 
 /**
- * The timeline of `query`; call in one snapshot (a REPEATABLE READ transaction).
- * @param kept where the kept rollup rows begin.
- * @param outliveDeletes whether the rollups count deleted executions, which the stored rows then lack.
+ * Parameters: $1 the rollups' workflow (ALL_WORKFLOWS for all), $2–$3 and $4–$5 the hourly and daily buckets to read
+ * (null for none), $6–$8 the ranges whose running executions are counted per UTC hour and the grain each is for,
+ * $9–$10 the ranges of stored executions, $11 the days whose finished executions are counted.
  */
-export async function getTimeline(
-  db: PostgresQueries,
-  query: Required<TimelineQuery>,
-  kept: KeptRollups,
-  outliveDeletes: boolean,
-): Promise<TimelineEntry[]> {
-  const tally = new TimelineTally(query, kept, outliveDeletes, 'list');
-  const ofWorkflow = query.workflowId === undefined ? undefined : eq(executions.workflowId, query.workflowId);
-  const rollupsOf = async (grain: TimelineGrain) => {
-    const range = tally.rollupRange(grain);
-    return range === undefined ? [] : rollupRows(db, grain, query.workflowId ?? ALL_WORKFLOWS, range);
-  };
-  const hourRows = await rollupsOf('hour');
-  const dayRows = await rollupsOf('day');
-
-  // Whole hours and days from their rollups, and their running executions, which the rollups do not count.
-  for (const [grain, rows] of [['hour', hourRows], ['day', dayRows]] as const) {
-    tally.addRollups(grain, rows);
-    for (const range of tally.runningRanges(grain)) {
-      for (const { hour, running } of await runningPerHour(db, ofWorkflow, range)) tally.addRunning(grain, hour, running);
-    }
-  }
-
-  // Hours a boundary cuts, or whose rollups are gone, from the stored rows.
-  for (const range of tally.storedRowRanges()) {
-    for (const { startedAt, status, durationMs } of await storedRows(db, ofWorkflow, range)) tally.addStoredExecution(startedAt, status, durationMs);
-  }
-  const finishedPerDay = new Map<number, number>();
-  for (const day of tally.daysToCount()) finishedPerDay.set(day, await finishedInRange(db, ofWorkflow, { from: day, to: day + DAY }));
-  tally.markIncomplete(finishedPerDay);
-  return tally.entries();
+function timelineStatement(ofWorkflow: string): string {
+  /** A grain's rollup buckets, each summed over its shards; one summing to no finished execution does not exist. */
+  const rollups = (grain: TimelineGrain, from: string, to: string) => `(SELECT coalesce(json_agg(json_build_array(bucket_start, success, error,
+      duration_count, duration_sum, histograms) ORDER BY bucket_start), '[]') FROM (
+    SELECT bucket_start, sum(success) AS success, sum(error) AS error, sum(duration_count) AS duration_count,
+      sum(duration_sum) AS duration_sum, string_agg(histogram, ',') AS histograms
+    FROM workflow_rollups WHERE grain = '${grain}' AND workflow_id = $1 AND bucket_start >= ${from} AND bucket_start < ${to}
+    GROUP BY bucket_start HAVING sum(success) + sum(error) <> 0) AS buckets)`;
+  return `SELECT ${SETTINGS_COLUMN},
+    ${rollups('hour', '$2', '$3')} AS hours,
+    ${rollups('day', '$4', '$5')} AS days,
+    -- Running executions, which the rollups do not count: few, and their partial index holds their starts.
+    (SELECT coalesce(json_agg(json_build_array(grain, hour, running)), '[]') FROM (
+      SELECT r.grain, e.started_at / ${HOUR} AS hour, count(*) AS running
+      FROM unnest($6::int8[], $7::int8[], $8::int4[]) AS r(from_, to_, grain)
+      JOIN workflow_executions e ON e.status = 'running' AND e.started_at >= r.from_ AND e.started_at < r.to_${ofWorkflow}
+      GROUP BY r.grain, hour) AS counted) AS running,
+    (SELECT coalesce(json_agg(json_build_array(e.started_at, e.status, e.duration_ms) ORDER BY e.started_at), '[]')
+      FROM unnest($9::int8[], $10::int8[]) AS r(from_, to_)
+      JOIN workflow_executions e ON e.started_at >= r.from_ AND e.started_at < r.to_${ofWorkflow}) AS stored,
+    (SELECT coalesce(json_agg(json_build_array(d.day, (SELECT count(*) FROM workflow_executions e
+        WHERE e.status <> 'running' AND e.started_at >= d.day AND e.started_at < d.day + ${DAY}${ofWorkflow}))), '[]')
+      FROM unnest($11::int8[]) AS d(day)) AS finished`;
 }
 
-/** The rollup buckets of a grain and workflow (ALL_WORKFLOWS for all) starting in a range, each summed over its shards. */
-async function rollupRows(db: PostgresQueries, grain: TimelineGrain, workflowId: string, range: TimeRange): Promise<TimelineRollup[]> {
-  return db
-    .select({
-      bucketStart: workflowRollups.bucketStart,
-      success: summed(workflowRollups.success),
-      error: summed(workflowRollups.error),
-      durationCount: summed(workflowRollups.durationCount),
-      durationSum: summed(workflowRollups.durationSum),
-      histograms: sql<string>`string_agg(${workflowRollups.histogram}, ',')`,
-    })
-    .from(workflowRollups)
-    .where(
-      and(
-        eq(workflowRollups.grain, grain),
-        eq(workflowRollups.workflowId, workflowId),
-        gte(workflowRollups.bucketStart, range.from),
-        lt(workflowRollups.bucketStart, range.to),
-      ),
-    )
-    .groupBy(workflowRollups.bucketStart)
-    .having(sql`sum(${workflowRollups.success}) + sum(${workflowRollups.error}) <> 0`)
-    .orderBy(asc(workflowRollups.bucketStart));
-}
-
-/**
- * Running executions per UTC hour of their start in a range, as numbers of hours. One grouped query per range on
- * either path: the running rows are few, and the partial index on them (workflow_executions_running_idx) holds their
- * starts, where SQLite sought each hour on (status, started_at).
- */
-async function runningPerHour(db: PostgresQueries, ofWorkflow: SQL | undefined, range: TimeRange) {
-  return db
-    .select({ hour: hourOfStart, running: count() })
-    .from(executions)
-    .where(and(ofWorkflow, eq(executions.status, 'running'), gte(executions.startedAt, range.from), lt(executions.startedAt, range.to)))
-    .groupBy(hourOfStart)
-    .orderBy(asc(hourOfStart));
-}
-
-/** The stored executions of a range, in order of start, as the timeline counts them. */
-async function storedRows(db: PostgresQueries, ofWorkflow: SQL | undefined, range: TimeRange) {
-  return db
-    .select({ startedAt: executions.startedAt, status: executions.status, durationMs: executions.durationMs })
-    .from(executions)
-    .where(and(ofWorkflow, gte(executions.startedAt, range.from), lt(executions.startedAt, range.to)))
-    .orderBy(asc(executions.startedAt));
-}
-
-/** How many finished executions are stored in a range. */
-async function finishedInRange(db: PostgresQueries, ofWorkflow: SQL | undefined, range: TimeRange): Promise<number> {
-  const [row] = await db
-    .select({ count: count() })
-    .from(executions)
-    .where(and(ofWorkflow, ne(executions.status, 'running'), gte(executions.startedAt, range.from), lt(executions.startedAt, range.to)));
-  return row?.count ?? 0;
-}
+const TIMELINE_OF_ALL = timelineStatement('');
+const TIMELINE_OF_WORKFLOW = timelineStatement(' AND e.workflow_id = $1');

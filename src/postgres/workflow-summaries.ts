@@ -1,94 +1,85 @@
 // One row per workflow for an overview screen: its latest run, and how it did over a time range. The numbers of
 // src/sqlite/workflow-summaries.ts, from sharded rollups and totals: a bucket is the sum of its shard rows, named by
-// the shard that last counted a named execution, and a bucket (or a total) that sums to nothing does not exist. The
-// per-workflow reads are one query each for all workflows, not one per workflow: each would be a round trip here.
-// Put together by src/core/workflow-summary-totals.ts, as on SQLite.
-import { and, count, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
+// the shard that last counted a named execution, and a bucket (or a total) that sums to nothing does not exist.
+// Everything is read by one statement, for all workflows at once (each part a JSON array): one snapshot without a
+// transaction, one round trip. Put together by src/core/workflow-summary-totals.ts, as on SQLite.
 import { ALL_WORKFLOWS } from '../core/constants.js';
 import type { RollupSpan } from '../core/rollup-spans.js';
 import type { WorkflowSummary } from '../core/types.js';
 import { type LatestRun, WorkflowSummaryTotals } from '../core/workflow-summary-totals.js';
-import { inByteOrder } from './byte-order.js';
-import type { PostgresQueries } from './connection.js';
-import { executionCounts, workflowExecutions as executions, workflowRollups } from './schema.js';
-import { spansWhere } from './spans-where.js';
-import { summed } from './sql-numbers.js';
-
-/** Summaries of the workflows with stored executions or runs in the spans, most recently run first; call in one snapshot. */
-export async function getWorkflowSummaries(db: PostgresQueries, spans: RollupSpan[]): Promise<WorkflowSummary[]> {
-  const totals = new WorkflowSummaryTotals('list');
-  for (const row of spans.length === 0 ? [] : await rollupBuckets(db, spans)) totals.add(row);
-  // The workflows with stored executions: a workflow's totals are its shard rows summed; all of them at 0 is none.
-  const stored = await db
-    .select({ workflowId: executionCounts.workflowId })
-    .from(executionCounts)
-    .groupBy(executionCounts.workflowId)
-    .having(sql`sum(${executionCounts.executions}) <> 0`);
-  const ids = totals.workflowIds(stored.map((row) => row.workflowId));
-  const from = spans[0]?.from ?? 0;
-  const to = spans.at(-1)?.to ?? 0;
-  const running = spans.length === 0 ? new Map<string, number>() : await runningPerWorkflow(db, from, to);
-  const latestRuns = await latestRunOf(db, ids);
-  return totals.summaries(
-    ids,
-    (workflowId) => latestRuns.get(workflowId),
-    (workflowId) => running.get(workflowId) ?? 0,
-  );
-}
+import { type Queryable, readPlanned, SETTINGS_COLUMN, settingsContext } from './insight-reads.js';
 
 /**
- * Each workflow's rollup buckets in the spans, their shard rows summed. The name is that of the shard row that last
- * counted a named execution (for two at the same instant, the greater name, so that the choice is the same
- * whichever shards the writers used).
+ * Summaries of the workflows with stored executions or runs in a range, most recently run first.
+ * @param spansFrom the rollup spans that cover the range when hourly rows begin at `hoursFrom`.
  */
-async function rollupBuckets(db: PostgresQueries, spans: RollupSpan[]) {
-  return db
-    .select({
-      workflowId: workflowRollups.workflowId,
-      bucketStart: workflowRollups.bucketStart,
-      workflowName: sql<string>`(array_agg(${workflowRollups.workflowName} order by ${workflowRollups.namedAt} desc, ${inByteOrder(workflowRollups.workflowName)} desc))[1]`,
-      success: summed(workflowRollups.success),
-      error: summed(workflowRollups.error),
-      durationCount: summed(workflowRollups.durationCount),
-      durationSum: summed(workflowRollups.durationSum),
-      histograms: sql<string>`string_agg(${workflowRollups.histogram}, ',')`,
-    })
-    .from(workflowRollups)
-    .where(and(gt(workflowRollups.workflowId, ALL_WORKFLOWS), spansWhere(workflowRollups, spans)))
-    .groupBy(workflowRollups.grain, workflowRollups.workflowId, workflowRollups.bucketStart)
-    .having(sql`sum(${workflowRollups.success}) + sum(${workflowRollups.error}) <> 0`);
+export async function getWorkflowSummaries(db: Queryable, spansFrom: (hoursFrom: number) => RollupSpan[]): Promise<WorkflowSummary[]> {
+  return readPlanned(db, (context) => {
+    const spans = spansFrom(context.kept.workflowHoursFrom);
+    return {
+      text: SUMMARIES,
+      values: [
+        spans.map((span) => span.grain),
+        spans.map((span) => span.from),
+        spans.map((span) => span.to),
+        spans[0]?.from ?? null,
+        spans.at(-1)?.to ?? null,
+      ],
+      contextOf: (row) => settingsContext(row.settings, []),
+      answer: (row) => {
+        const totals = new WorkflowSummaryTotals('list');
+        for (const [workflowId, bucketStart, workflowName, success, error, durationCount, durationSum, histograms] of row.buckets as BucketRow[]) {
+          totals.add({ workflowId, bucketStart, workflowName, success, error, durationCount, durationSum, histograms });
+        }
+        const ids = totals.workflowIds(row.stored as string[]);
+        const latest = new Map((row.latest as LatestRow[]).map(([workflowId, id, status, startedAt, workflowName]) => [workflowId, { id, status, startedAt, workflowName }]));
+        const running = new Map(row.running as [string, number][]);
+        return totals.summaries(
+          ids,
+          (workflowId) => latest.get(workflowId),
+          (workflowId) => running.get(workflowId) ?? 0,
+        );
+      },
+    };
+  });
 }
 
-/**
- * Running executions per workflow started in [from, to): the rollups do not count them. Few rows, which the partial
- * index on the running executions holds.
- */
-async function runningPerWorkflow(db: PostgresQueries, from: number, to: number): Promise<Map<string, number>> {
-  const rows = await db
-    .select({ workflowId: executions.workflowId, running: count() })
-    .from(executions)
-    .where(and(eq(executions.status, 'running'), gte(executions.startedAt, from), lt(executions.startedAt, to)))
-    .groupBy(executions.workflowId);
-  return new Map(rows.map((row) => [row.workflowId, row.running]));
-}
+type BucketRow = [string, number, string, number, number, number, number, string];
+type LatestRow = [string, LatestRun['id'], LatestRun['status'], LatestRun['startedAt'], LatestRun['workflowName']];
 
 /**
- * Each workflow's latest stored execution (ties on the start broken by the greater id in byte order): a lateral
- * subquery per workflow id walks its (workflow_id, started_at) index from the end.
+ * Parameters: $1–$3 the rollup spans' grains, first and last bucket starts (exclusive), $4–$5 where they begin and end
+ * (null for no spans).
+ * - buckets: each workflow's rollup buckets in the spans, their shard rows summed. The name is that of the shard row
+ *   that last counted a named execution (for two at the same instant, the greater name in byte order, so that the
+ *   choice is the same whichever shards the writers used).
+ * - stored: the workflows with stored executions: a workflow's totals are its shard rows summed; all at 0 is none.
+ * - running: running executions per workflow started in the spans, which the rollups do not count (few rows, which
+ *   the partial index on the running executions holds).
+ * - latest: the latest stored execution of each workflow of either list (ties on the start broken by the greater id
+ *   in byte order), from the end of its (workflow_id, started_at) index.
  */
-async function latestRunOf(db: PostgresQueries, workflowIds: string[]): Promise<Map<string, LatestRun>> {
-  if (workflowIds.length === 0) return new Map();
-  const wanted = sql`wanted.workflow_id`;
-  const latest = db
-    .select({ id: executions.id, status: executions.status, startedAt: executions.startedAt, workflowName: executions.workflowName })
-    .from(executions)
-    .where(eq(executions.workflowId, wanted))
-    .orderBy(desc(executions.startedAt), desc(inByteOrder(executions.id)))
-    .limit(1)
-    .as('latest');
-  const rows = await db
-    .select({ workflowId: sql<string>`${wanted}`, id: latest.id, status: latest.status, startedAt: latest.startedAt, workflowName: latest.workflowName })
-    .from(sql`unnest(${sql.param(workflowIds)}::text[]) as wanted(workflow_id)`)
-    .innerJoinLateral(latest, sql`true`);
-  return new Map(rows.map(({ workflowId, ...run }) => [workflowId, run]));
-}
+const SUMMARIES = `WITH buckets AS (
+    SELECT r.workflow_id, r.bucket_start,
+      (array_agg(r.workflow_name ORDER BY r.named_at DESC, r.workflow_name COLLATE "C" DESC))[1] AS workflow_name,
+      sum(r.success) AS success, sum(r.error) AS error, sum(r.duration_count) AS duration_count,
+      sum(r.duration_sum) AS duration_sum, string_agg(r.histogram, ',') AS histograms
+    FROM unnest($1::text[], $2::int8[], $3::int8[]) AS s(grain, from_, to_)
+    JOIN workflow_rollups r ON r.grain = s.grain AND r.bucket_start >= s.from_ AND r.bucket_start < s.to_
+    WHERE r.workflow_id > '${ALL_WORKFLOWS}'
+    GROUP BY r.grain, r.workflow_id, r.bucket_start
+    HAVING sum(r.success) + sum(r.error) <> 0
+  ), stored AS (
+    SELECT workflow_id FROM execution_counts GROUP BY workflow_id HAVING sum(executions) <> 0
+  )
+  SELECT ${SETTINGS_COLUMN},
+    (SELECT coalesce(json_agg(json_build_array(workflow_id, bucket_start, workflow_name, success, error, duration_count,
+      duration_sum, histograms)), '[]') FROM buckets) AS buckets,
+    (SELECT coalesce(json_agg(workflow_id), '[]') FROM stored) AS stored,
+    (SELECT coalesce(json_agg(json_build_array(workflow_id, running)), '[]') FROM (
+      SELECT workflow_id, count(*) AS running FROM workflow_executions
+      WHERE status = 'running' AND started_at >= $4 AND started_at < $5 GROUP BY workflow_id) AS counted) AS running,
+    (SELECT coalesce(json_agg(json_build_array(wanted.workflow_id, latest.id, latest.status, latest.started_at, latest.workflow_name)), '[]')
+      FROM (SELECT workflow_id FROM buckets UNION SELECT workflow_id FROM stored) AS wanted
+      CROSS JOIN LATERAL (SELECT id, status, started_at, workflow_name FROM workflow_executions e
+        WHERE e.workflow_id = wanted.workflow_id ORDER BY e.started_at DESC, e.id COLLATE "C" DESC LIMIT 1) AS latest) AS latest`;
