@@ -136,10 +136,27 @@ export function addHistograms(stored: string | null, change: string | null, posi
   return merging.encode(positiveOnly);
 }
 
-/** A stored histogram as bucket → count, for tests and inspection. */
+/**
+ * A list of stored histograms (separated by commas) merged into one: PostgreSQL's writers append a change to a row's
+ * stored list, and merge it once it grew long. `positiveOnly` as for addHistograms.
+ */
+export function mergeHistogramList(list: string, positiveOnly: boolean): string {
+  merging ??= new DurationCounts();
+  merging.clear();
+  merging.addStoredList(list);
+  return merging.encode(positiveOnly);
+}
+
+/** A stored histogram, or a list of them (added up), as bucket → count, for tests and inspection. */
 export function decodeHistogram(text: string): HistogramChange {
   const histogram: HistogramChange = new Map();
-  forEachBucket(text, (bucket, count) => histogram.set(bucket, count));
+  for (const part of text.split(',')) {
+    forEachBucket(part, (bucket, count) => {
+      const sum = (histogram.get(bucket) ?? 0) + count;
+      if (sum === 0) histogram.delete(bucket);
+      else histogram.set(bucket, sum);
+    });
+  }
   return histogram;
 }
 

@@ -1,10 +1,9 @@
 // Weekly node rollups, as on SQLite (src/sqlite/rollup-weeks.ts): the daily rows of a past week summed into one row
 // per workflow and node, compacted by the clean-up calls; from then on a change to one of its days is applied to its
-// weekly row too, in the same transaction. Only the weeks listed in compacted_weeks have weekly rows.
-import { compositeKey } from '../core/composite-key.js';
+// weekly row too, by the same statement (rollup-upsert.ts). Only the weeks listed in compacted_weeks have weekly rows.
 import { DurationCounts } from '../core/histogram.js';
 import { isLaterError } from '../core/last-error.js';
-import { bucketStartOf, type NodeRollupChange, WEEK } from '../core/rollup-changes.js';
+import { bucketStartOf, WEEK } from '../core/rollup-changes.js';
 import type { Transaction } from './transactions.js';
 
 export const weekOf = (time: number) => bucketStartOf(time, WEEK);
@@ -31,12 +30,8 @@ export class WeeklyNodeRollups {
   /**
    * @param dailySince where the kept daily rows start (older ones are pruned): a week is compacted only if all of its
    *   days are kept, so that its row is the sum of its days.
-   * @param applyNodes writes changes to node rollup rows, as for the daily rows.
    */
-  constructor(
-    private readonly dailySince: (tx: Transaction) => Promise<number>,
-    private readonly applyNodes: (tx: Transaction, changes: NodeRollupChange[]) => Promise<void>,
-  ) {}
+  constructor(private readonly dailySince: (tx: Transaction) => Promise<number>) {}
 
   /**
    * Compacts the earliest week that has ended before `now`'s week and is not compacted yet (after the latest compacted
@@ -61,29 +56,6 @@ export class WeeklyNodeRollups {
     const week = weekOf(Number(first.rows[0].day));
     await this.compact(tx, week);
     return week;
-  }
-
-  /** Applies the changes to daily rows of compacted weeks to their weekly rows as well. */
-  async mirror(tx: Transaction, dailyChanges: NodeRollupChange[]): Promise<void> {
-    if (dailyChanges.length === 0) return;
-    const weeks = [...new Set(dailyChanges.map((change) => weekOf(change.bucketStart)))];
-    const { rows } = await tx.client.query('SELECT week_start FROM compacted_weeks WHERE week_start = ANY($1::int8[])', [weeks]);
-    if (rows.length === 0) return;
-    const compacted = new Set(rows.map((row) => Number(row.week_start)));
-    const weekly = dailyChanges
-      .filter((change) => compacted.has(weekOf(change.bucketStart)))
-      .map((change) => ({ ...change, grain: 'week' as const, bucketStart: weekOf(change.bucketStart) }));
-    // Two days of one week map to the same weekly row, and one upsert statement may change a row only once: the
-    // changes go in rounds, each row at most once per round, in the days' order, as SQLite applies them one by one.
-    const rounds: NodeRollupChange[][] = [];
-    const seen = new Map<string, number>();
-    for (const change of weekly) {
-      const key = compositeKey(change.workflowId, change.nodeId, change.bucketStart);
-      const round = seen.get(key) ?? 0;
-      seen.set(key, round + 1);
-      (rounds[round] ??= []).push(change);
-    }
-    for (const round of rounds) await this.applyNodes(tx, round);
   }
 
   /** Drops a week's weekly rows, for a recount of its days; its days are read instead until it is compacted again. */

@@ -1,17 +1,13 @@
-// Keeping the running totals and rollups in step with the rows, inside the caller's write transaction, as on SQLite:
-// the facts a write changes are read before and after it, and the difference is written once per touched row.
-// What differs here:
-// - Several instances write at once. Every transaction writes its rollup rows in one fixed order (totals, workflow
-//   rows, node rows; each sorted by key): in random order four writers measured 145 deadlocks against 144 commits.
-// - The hot rows (every write adds to the ALL_WORKFLOWS rows of its hour and day, and to its workflow's totals) have
-//   shards: a transaction adds to the row of one shard, picked at random, so writers do not queue behind one lock.
-// - No JavaScript runs inside SQL: a histogram is merged here, under the row lock the upsert took, and written back
-//   in one statement for all the rows of a transaction.
-// - Rows are written in one statement per table (unnest of arrays), not one per row: a round trip to the server
-//   costs more than the write itself.
+// Keeping the running totals and rollups in step with the rows, inside the caller's write, as on SQLite: the facts
+// a write changes are read before and after it, and the difference is written once per touched row. What differs
+// here: several instances write at once. The rows are written by one statement in one fixed order
+// (rollup-upsert.ts); the hot rows (every write adds to the ALL_WORKFLOWS rows of its hour and day, and to its
+// workflow's totals) have shards: a write adds to the row of one shard, picked at random, so that writers do not
+// queue behind one lock. This file reads the facts, settles what the upsert answers (rows left empty, histogram
+// lists grown long, maxima and last errors to recount) and keeps the summaries of deleted steps.
 import { ExecutionStoreError } from '../core/errors.js';
-import { addHistograms, encodeHistogram } from '../core/histogram.js';
-import { isLaterError, type LastError, packError, unpackError } from '../core/last-error.js';
+import { mergeHistogramList } from '../core/histogram.js';
+import { isLaterError, packError, unpackError } from '../core/last-error.js';
 import type { KeptRollups } from '../core/kept-rollups.js';
 import {
   bucketStartOf,
@@ -22,7 +18,6 @@ import {
   type NodeRollupChange,
   type RollupChanges,
   type StepFacts,
-  type WorkflowRollupChange,
 } from '../core/rollup-changes.js';
 import { compositeKey } from '../core/composite-key.js';
 import type { DeletedSteps } from '../core/deleted-steps.js';
@@ -30,7 +25,9 @@ import type { DeletedSteps } from '../core/deleted-steps.js';
 export type { DeletedSteps };
 import { packedErrorText } from './packed-error.js';
 import type { Transaction } from './transactions.js';
-import { WeeklyNodeRollups } from './rollup-weeks.js';
+import { WeeklyNodeRollups, weekOf } from './rollup-weeks.js';
+import { addRollupUpserts, isRemoval, type ReturnedNodeRow, type ReturnedRollups } from './rollup-upsert.js';
+import { SqlStatement } from './sql-statement.js';
 
 /** How many rows each hot total is spread over. More shards: less waiting; readers sum a few more rows. */
 export const SHARDS = 8;
@@ -88,7 +85,7 @@ export class Rollups {
     dailySince: (tx: Transaction) => Promise<number>,
     private readonly kept: (tx: Transaction) => Promise<KeptRollups>,
   ) {
-    this.weeks = new WeeklyNodeRollups(dailySince, (tx, changes) => this.applyNodeRollups(tx, changes));
+    this.weeks = new WeeklyNodeRollups(dailySince);
   }
 
   /** The facts of these executions; `lock` takes their row locks first (they are about to change or go). */
@@ -114,9 +111,12 @@ export class Rollups {
     return rows[0] === undefined ? undefined : toStepFacts(rows[0]);
   }
 
-  /** The workflow and start of executions: where their steps are counted. */
-  async executionKeys(tx: Transaction, ids: string[]): Promise<Map<string, { workflowId: string; startedAt: number }>> {
-    const { rows } = await tx.client.query('SELECT id, workflow_id, started_at FROM workflow_executions WHERE id = ANY($1::text[])', [ids]);
+  /** The workflow and start of executions: where their steps are counted; `keyShare` locks them against moves. */
+  async executionKeys(tx: Transaction, ids: string[], keyShare = false): Promise<Map<string, { workflowId: string; startedAt: number }>> {
+    const { rows } = await tx.client.query(
+      `SELECT id, workflow_id, started_at FROM workflow_executions WHERE id = ANY($1::text[])${keyShare ? ' ORDER BY id COLLATE "C" FOR KEY SHARE' : ''}`,
+      [ids],
+    );
     return new Map(rows.map((row) => [row.id as string, { workflowId: row.workflow_id as string, startedAt: Number(row.started_at) }]));
   }
 
@@ -203,218 +203,114 @@ export class Rollups {
     );
   }
 
-  /** Writes the changes; call inside the write transaction that made them, after the rows themselves changed. */
-  async apply(tx: Transaction, changes: RollupChanges): Promise<void> {
-    const shard = Math.floor(Math.random() * SHARDS);
-    await this.applyCounts(tx, changes, shard);
-    if (changes.workflows.size + changes.nodes.size === 0) return;
-    // Rows of buckets before the kept ones were pruned, and readers count the stored rows there instead: a change to
-    // such a bucket (a run recorded late, a delete) must not bring back a row that would then be wrong.
-    const kept = await this.kept(tx);
-    const keptWorkflow = (change: WorkflowRollupChange) => change.bucketStart >= kept[change.grain === 'hour' ? 'workflowHoursFrom' : 'daysFrom'];
-    const keptNode = (change: NodeRollupChange) => change.bucketStart >= kept[change.grain === 'hour' ? 'nodeHoursFrom' : 'daysFrom'];
-    await this.applyWorkflowRollups(tx, [...changes.workflows.values()].filter(keptWorkflow), shard);
-    // Finest first: a day's maximum and last error are recounted from its hours, a week's from its days.
-    const nodes = [...changes.nodes.values()].filter(keptNode);
-    const days = nodes.filter((change) => change.grain === 'day');
-    await this.applyNodeRollups(tx, nodes.filter((change) => change.grain === 'hour'), kept);
-    await this.applyNodeRollups(tx, days, kept);
-    await this.weeks.mirror(tx, days);
-  }
-
-  private async applyCounts(tx: Transaction, changes: RollupChanges, shard: number): Promise<void> {
-    const counts = [...changes.counts.values()]
-      .filter((change) => change.executions !== 0 || change.durationCount !== 0 || change.durationSum !== 0)
-      .sort(byKey((change) => compositeKey(change.workflowId, change.triggerType, change.status)));
-    if (counts.length === 0) return;
-    const columns = [counts.map((c) => c.workflowId), counts.map((c) => c.triggerType), counts.map((c) => c.status), counts.map((c) => c.executions), counts.map((c) => c.durationCount), counts.map((c) => c.durationSum)];
-    await tx.client.query(
-      `INSERT INTO execution_counts AS c (workflow_id, trigger_type, status, shard, executions, duration_count, duration_sum)
-       SELECT v.workflow_id, v.trigger_type, v.status, $7, v.executions, v.duration_count, v.duration_sum
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[]) AS v(workflow_id, trigger_type, status, executions, duration_count, duration_sum)
-       ON CONFLICT (workflow_id, trigger_type, status, shard) DO UPDATE SET
-         executions = c.executions + excluded.executions, duration_count = c.duration_count + excluded.duration_count, duration_sum = c.duration_sum + excluded.duration_sum`,
-      [...columns, shard],
-    );
-    if (counts.some((change) => change.executions < 0)) {
-      await tx.client.query(
-        `DELETE FROM execution_counts c USING unnest($1::text[], $2::text[], $3::text[]) AS v(workflow_id, trigger_type, status)
-         WHERE c.workflow_id = v.workflow_id AND c.trigger_type = v.trigger_type AND c.status = v.status AND c.shard = $4
-           AND c.executions = 0 AND c.duration_count = 0 AND c.duration_sum = 0`,
-        [columns[0], columns[1], columns[2], shard],
-      );
-    }
-  }
-
-  private async applyWorkflowRollups(tx: Transaction, all: WorkflowRollupChange[], shard: number): Promise<void> {
-    if (all.length === 0) return;
-    // A change that only removes must not create the bucket it removes from (pruned, or never counted: history from
-    // before the rollups): an upsert would insert negative counts. A bucket exists when any shard has its row.
-    const removalsOnly = all.filter((change) => change.workflowName === null);
-    const existing = new Set<string>();
-    if (removalsOnly.length > 0) {
-      const { rows } = await tx.client.query(
-        `SELECT DISTINCT r.grain, r.workflow_id, r.bucket_start FROM workflow_rollups r
-         JOIN unnest($1::text[], $2::text[], $3::int8[]) AS v(grain, workflow_id, bucket_start)
-           ON r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start`,
-        [removalsOnly.map((c) => c.grain), removalsOnly.map((c) => c.workflowId), removalsOnly.map((c) => c.bucketStart)],
-      );
-      for (const row of rows) existing.add(compositeKey(row.grain as string, row.workflow_id as string, Number(row.bucket_start)));
-    }
-    const changes = all.filter((change) => change.workflowName !== null || existing.has(workflowKeyOf(change))).sort(byKey(workflowKeyOf));
-    if (changes.length === 0) return;
-    const { rows } = await tx.client.query(
-      `INSERT INTO workflow_rollups AS r (grain, workflow_id, bucket_start, shard, workflow_name, success, error, duration_count, duration_sum, histogram, named_at)
-       SELECT v.grain, v.workflow_id, v.bucket_start, $10, v.workflow_name, v.success, v.error, v.duration_count, v.duration_sum, v.histogram,
-         case when v.named then (extract(epoch from clock_timestamp()) * 1000000)::int8 else 0 end
-       FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $11::bool[])
-         AS v(grain, workflow_id, bucket_start, workflow_name, success, error, duration_count, duration_sum, histogram, named)
-       ON CONFLICT (grain, workflow_id, bucket_start, shard) DO UPDATE SET
-         success = r.success + excluded.success, error = r.error + excluded.error,
-         duration_count = r.duration_count + excluded.duration_count, duration_sum = r.duration_sum + excluded.duration_sum,
-         workflow_name = case when excluded.named_at > 0 then excluded.workflow_name else r.workflow_name end,
-         named_at = case when excluded.named_at > 0 then excluded.named_at else r.named_at end
-       RETURNING r.grain, r.workflow_id, r.bucket_start, r.histogram, (r.xmax = 0) AS inserted, r.success, r.error, r.duration_count, r.duration_sum`,
-      [
-        changes.map((c) => c.grain),
-        changes.map((c) => c.workflowId),
-        changes.map((c) => c.bucketStart),
-        changes.map((c) => c.workflowName ?? ''),
-        changes.map((c) => c.success),
-        changes.map((c) => c.error),
-        changes.map((c) => c.durationCount),
-        changes.map((c) => c.durationSum),
-        changes.map((c) => encodeHistogram(c.histogram)),
-        shard,
-        changes.map((c) => c.workflowName !== null),
-      ],
-    );
-    const byRow = new Map(changes.map((change) => [workflowKeyOf(change), change]));
-    const histograms: { change: WorkflowRollupChange; histogram: string }[] = [];
-    const emptied: WorkflowRollupChange[] = [];
-    for (const row of rows) {
-      const change = byRow.get(compositeKey(row.grain as string, row.workflow_id as string, Number(row.bucket_start))) as WorkflowRollupChange;
-      if (Number(row.success) === 0 && Number(row.error) === 0 && Number(row.duration_count) === 0 && Number(row.duration_sum) === 0) {
-        emptied.push(change);
-        continue;
-      }
-      // An inserted row holds the change's histogram already; an updated one, the stored histogram, to be added to.
-      if (row.inserted === true || change.histogram.size === 0) continue;
-      histograms.push({ change, histogram: addHistograms(row.histogram as string, encodeHistogram(change.histogram), false) });
-    }
-    if (histograms.length > 0) {
-      await tx.client.query(
-        `UPDATE workflow_rollups AS r SET histogram = v.histogram
-         FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[]) AS v(grain, workflow_id, bucket_start, histogram)
-         WHERE r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start AND r.shard = $5`,
-        [histograms.map((h) => h.change.grain), histograms.map((h) => h.change.workflowId), histograms.map((h) => h.change.bucketStart), histograms.map((h) => h.histogram), shard],
-      );
-    }
-    if (emptied.length > 0) {
-      await tx.client.query(
-        `DELETE FROM workflow_rollups r USING unnest($1::text[], $2::text[], $3::int8[]) AS v(grain, workflow_id, bucket_start)
-         WHERE r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start AND r.shard = $4`,
-        [emptied.map((c) => c.grain), emptied.map((c) => c.workflowId), emptied.map((c) => c.bucketStart), shard],
-      );
-    }
+  /**
+   * Writes the changes: one statement upserts every row (rollup-upsert.ts), then what it answers is settled. Call
+   * inside the write transaction that made them, after the rows themselves changed.
+   */
+  async apply(tx: Transaction, changes: RollupChanges, addRows?: (statement: SqlStatement) => void): Promise<void> {
+    const statement = new SqlStatement();
+    addRows?.(statement);
+    const shard = randomShard();
+    const select = addRollupUpserts(statement, changes, shard);
+    if (!statement.hasParts) return;
+    const { rows } = await tx.client.query(statement.text(select), statement.values);
+    await this.settle(tx.client, rows[0] as ReturnedRollups, changes, shard, tx);
   }
 
   /**
-   * Node rollup rows (not sharded: one workflow's node in one hour is written by few writers at once). Additions go
-   * in one upsert for all rows; a change that removes a row's maximum or last error (a delete, an update of a
-   * finished step) is applied row by row, reading what it needs to recount them, as on SQLite.
+   * After the upserts: deletes the rows they left empty, merges histogram lists grown long, and recounts the maximum
+   * and last error of node rows whose holder was removed. Without `tx` (a write of one statement, which only adds),
+   * only merges are possible, and they are: a merge writes only if the list is still the one it read.
    */
-  private async applyNodeRollups(tx: Transaction, all: NodeRollupChange[], kept?: KeptRollups): Promise<void> {
-    if (all.length === 0) return;
-    const removalsOnly = all.filter((change) => change.latest === null);
-    const existing = new Set<string>();
-    if (removalsOnly.length > 0) {
-      const { rows } = await tx.client.query(
-        `SELECT r.grain, r.workflow_id, r.bucket_start, r.node_id FROM node_rollups r
-         JOIN unnest($1::text[], $2::text[], $3::int8[], $4::text[]) AS v(grain, workflow_id, bucket_start, node_id)
-           ON r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start AND r.node_id = v.node_id`,
-        [removalsOnly.map((c) => c.grain), removalsOnly.map((c) => c.workflowId), removalsOnly.map((c) => c.bucketStart), removalsOnly.map((c) => c.nodeId)],
+  async settle(client: Queryable, returned: ReturnedRollups, changes: RollupChanges, shard: number, tx?: Transaction): Promise<void> {
+    const counts = returned.counts ?? [];
+    if (counts.length > 0) {
+      await client.query(
+        `DELETE FROM execution_counts c USING unnest($1::text[], $2::text[], $3::text[]) AS v(workflow_id, trigger_type, status)
+         WHERE c.workflow_id = v.workflow_id AND c.trigger_type = v.trigger_type AND c.status = v.status AND c.shard = $4
+           AND c.executions = 0 AND c.duration_count = 0 AND c.duration_sum = 0`,
+        [counts.map((c) => c.workflow_id), counts.map((c) => c.trigger_type), counts.map((c) => c.status), shard],
       );
-      for (const row of rows) existing.add(compositeKey(row.grain as string, row.workflow_id as string, Number(row.bucket_start), row.node_id as string));
     }
-    const changes = all.filter((change) => change.latest !== null || existing.has(nodeKeyOf(change))).sort(byKey(nodeKeyOf));
-    if (changes.length === 0) return;
-    const { rows } = await tx.client.query(
-      `INSERT INTO node_rollups AS r (grain, workflow_id, bucket_start, node_id, node_type, node_name, success, error, skipped,
-         duration_count, duration_sum, duration_max, histogram, last_error_message, last_error_at)
-       SELECT v.grain, v.workflow_id, v.bucket_start, v.node_id, v.node_type, v.node_name, v.success, v.error, v.skipped,
-         v.duration_count, v.duration_sum, v.duration_max, v.histogram, v.last_error_message, v.last_error_at
-       FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::int8[], $9::int8[],
-         $10::int8[], $11::int8[], $12::int8[], $13::text[], $14::text[], $15::int8[])
-         AS v(grain, workflow_id, bucket_start, node_id, node_type, node_name, success, error, skipped,
-           duration_count, duration_sum, duration_max, histogram, last_error_message, last_error_at)
-       ON CONFLICT (grain, workflow_id, bucket_start, node_id) DO UPDATE SET
-         success = r.success + excluded.success, error = r.error + excluded.error, skipped = r.skipped + excluded.skipped,
-         duration_count = r.duration_count + excluded.duration_count, duration_sum = r.duration_sum + excluded.duration_sum,
-         node_type = case when excluded.node_type <> '' then excluded.node_type else r.node_type end,
-         node_name = case when excluded.node_type <> '' then excluded.node_name else r.node_name end,
-         duration_max = nullif(greatest(coalesce(r.duration_max, -1), coalesce(excluded.duration_max, -1)), -1),
-         last_error_message = case when ${newerError} then excluded.last_error_message else r.last_error_message end,
-         last_error_at = case when ${newerError} then excluded.last_error_at else r.last_error_at end
-       RETURNING r.grain, r.workflow_id, r.bucket_start, r.node_id, r.histogram, (r.xmax = 0) AS inserted,
-         r.success, r.error, r.skipped, r.duration_max, r.last_error_at, r.last_error_message`,
-      [
-        changes.map((c) => c.grain),
-        changes.map((c) => c.workflowId),
-        changes.map((c) => c.bucketStart),
-        changes.map((c) => c.nodeId),
-        changes.map((c) => c.latest?.nodeType ?? ''),
-        changes.map((c) => c.latest?.nodeName ?? null),
-        changes.map((c) => c.success),
-        changes.map((c) => c.error),
-        changes.map((c) => c.skipped),
-        changes.map((c) => c.durationCount),
-        changes.map((c) => c.durationSum),
-        changes.map((c) => c.addedMax),
-        changes.map((c) => encodeHistogram(c.histogram)),
-        changes.map((c) => c.lastError?.message ?? null),
-        changes.map((c) => c.lastError?.at ?? null),
-      ],
-    );
-    const byRow = new Map(changes.map((change) => [nodeKeyOf(change), change]));
-    const histograms: { change: NodeRollupChange; histogram: string }[] = [];
-    const emptied: NodeRollupChange[] = [];
-    const recounts: { change: NodeRollupChange; durationMax: number | null; lastError: LastError | null }[] = [];
+    const workflows = returned.workflows ?? [];
+    const emptiedWorkflows = workflows.filter((row) => row.empty);
+    if (emptiedWorkflows.length > 0) {
+      await client.query(
+        `DELETE FROM workflow_rollups r USING unnest($1::text[], $2::text[], $3::int8[], $4::int4[]) AS v(grain, workflow_id, bucket_start, shard)
+         WHERE r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start AND r.shard = v.shard
+           AND r.success = 0 AND r.error = 0 AND r.duration_count = 0 AND r.duration_sum = 0`,
+        [emptiedWorkflows.map((r) => r.grain), emptiedWorkflows.map((r) => r.workflow_id), emptiedWorkflows.map((r) => r.bucket_start), emptiedWorkflows.map((r) => r.shard)],
+      );
+    }
+    const longWorkflows = workflows.filter((row) => !row.empty && row.histogram !== null);
+    if (longWorkflows.length > 0) {
+      // A shard's row may hold negative counts (another shard holds what they cancel): they are kept.
+      await client.query(
+        `UPDATE workflow_rollups AS r SET histogram = v.merged
+         FROM unnest($1::text[], $2::text[], $3::int8[], $4::int4[], $5::text[], $6::text[]) AS v(grain, workflow_id, bucket_start, shard, listed, merged)
+         WHERE r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start AND r.shard = v.shard AND r.histogram = v.listed`,
+        [
+          longWorkflows.map((r) => r.grain),
+          longWorkflows.map((r) => r.workflow_id),
+          longWorkflows.map((r) => r.bucket_start),
+          longWorkflows.map((r) => r.shard),
+          longWorkflows.map((r) => r.histogram),
+          longWorkflows.map((r) => mergeHistogramList(r.histogram as string, false)),
+        ],
+      );
+    }
+    await this.settleNodes(client, returned.nodes ?? [], changes, tx);
+  }
+
+  private async settleNodes(client: Queryable, rows: ReturnedNodeRow[], changes: RollupChanges, tx: Transaction | undefined): Promise<void> {
+    if (rows.length === 0) return;
+    const weekly = weeklyChanges(changes);
+    const emptied: ReturnedNodeRow[] = [];
+    const recounts: NodeRollupChange[] = [];
     for (const row of rows) {
-      const change = byRow.get(compositeKey(row.grain as string, row.workflow_id as string, Number(row.bucket_start), row.node_id as string)) as NodeRollupChange;
-      const removed = change.success < 0 || change.error < 0 || change.skipped < 0;
-      if (removed && Number(row.success) + Number(row.error) + Number(row.skipped) === 0) {
-        emptied.push(change);
-        continue;
-      }
-      if (row.inserted !== true && change.histogram.size > 0) {
-        histograms.push({ change, histogram: addHistograms(row.histogram as string, encodeHistogram(change.histogram), true) });
+      const key = nodeKeyOf({ grain: row.grain, workflowId: row.workflow_id, bucketStart: row.bucket_start, nodeId: row.node_id });
+      const change = row.grain === 'week' ? weekly.get(key) : changes.nodes.get(key);
+      if (change === undefined || !isRemoval(change)) continue;
+      if (change.success < 0 || change.error < 0 || change.skipped < 0) {
+        if (row.success + row.error + row.skipped === 0) {
+          emptied.push(row);
+          continue;
+        }
       }
       if (change.removedMax === null && change.removedLastError === null) continue;
       // A removal below the maximum left its holder counted, and one before the last error left that one: then
       // nothing is recounted. Only the removal of a holder (or of its equal) reads the row's stored steps.
-      const durationMax = num(row.duration_max);
-      const lastError = row.last_error_at === null ? null : { at: Number(row.last_error_at), message: (row.last_error_message as string | null) ?? null };
-      const maxRemoved = change.removedMax !== null && (durationMax === null || change.removedMax >= durationMax);
+      const lastError = row.last_error_at === null ? null : { at: row.last_error_at, message: row.last_error_message };
+      const maxRemoved = change.removedMax !== null && (row.duration_max === null || change.removedMax >= row.duration_max);
       const errorRemoved = change.removedLastError !== null && (lastError === null || !isLaterError(lastError, change.removedLastError));
-      if (maxRemoved || errorRemoved) recounts.push({ change, durationMax, lastError });
+      if (maxRemoved || errorRemoved) recounts.push(change);
     }
-    if (histograms.length > 0) {
-      await tx.client.query(
-        `UPDATE node_rollups AS r SET histogram = v.histogram
-         FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[]) AS v(grain, workflow_id, bucket_start, node_id, histogram)
-         WHERE r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start AND r.node_id = v.node_id`,
-        [histograms.map((h) => h.change.grain), histograms.map((h) => h.change.workflowId), histograms.map((h) => h.change.bucketStart), histograms.map((h) => h.change.nodeId), histograms.map((h) => h.histogram)],
+    const emptiedKeys = new Set(emptied.map((row) => nodeKeyOf({ grain: row.grain, workflowId: row.workflow_id, bucketStart: row.bucket_start, nodeId: row.node_id })));
+    const long = rows.filter((row) => row.histogram !== null && !emptiedKeys.has(nodeKeyOf({ grain: row.grain, workflowId: row.workflow_id, bucketStart: row.bucket_start, nodeId: row.node_id })));
+    if (long.length > 0) {
+      // A stored node histogram has no negative counts; only a damaged one could leave some, which are dropped.
+      await client.query(
+        `UPDATE node_rollups AS r SET histogram = v.merged
+         FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[]) AS v(grain, workflow_id, bucket_start, node_id, listed, merged)
+         WHERE r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start AND r.node_id = v.node_id AND r.histogram = v.listed`,
+        [long.map((r) => r.grain), long.map((r) => r.workflow_id), long.map((r) => r.bucket_start), long.map((r) => r.node_id), long.map((r) => r.histogram), long.map((r) => mergeHistogramList(r.histogram as string, true))],
       );
     }
+    if (emptied.length + recounts.length === 0) return;
+    if (tx === undefined) throw new Error('Rollups.settle: a removal is settled inside its write transaction');
     if (emptied.length > 0) {
-      await tx.client.query(
+      await client.query(
         `DELETE FROM node_rollups r USING unnest($1::text[], $2::text[], $3::int8[], $4::text[]) AS v(grain, workflow_id, bucket_start, node_id)
          WHERE r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start AND r.node_id = v.node_id`,
-        [emptied.map((c) => c.grain), emptied.map((c) => c.workflowId), emptied.map((c) => c.bucketStart), emptied.map((c) => c.nodeId)],
+        [emptied.map((r) => r.grain), emptied.map((r) => r.workflow_id), emptied.map((r) => r.bucket_start), emptied.map((r) => r.node_id)],
       );
     }
-    for (const { change } of recounts) await this.recountMaxAndLastError(tx, change, kept ?? (await this.kept(tx)));
+    if (recounts.length === 0) return;
+    // Finest first: a day's maximum and last error are recounted from its hours, a week's from its days.
+    const kept = await this.kept(tx);
+    for (const grain of ['hour', 'day', 'week'] as const) {
+      for (const change of recounts) if (change.grain === grain) await this.recountMaxAndLastError(tx, change, kept);
+    }
   }
 
   /** A node rollup row's maximum and last error after the removal of their holder: from finer rows, else from the steps. */
@@ -458,8 +354,37 @@ export class Rollups {
   }
 }
 
-// Most upserts carry no error: then nothing is packed.
-const newerError = `excluded.last_error_at is not null and ${packedErrorText('excluded.last_error_at', 'excluded.last_error_message')} > coalesce(${packedErrorText('r.last_error_at', 'r.last_error_message')}, '')`;
+/** A shard of the sharded rows for one write, picked at random. */
+export const randomShard = () => Math.floor(Math.random() * SHARDS);
+
+/** A pooled client or the pool itself: what a statement can be sent to. */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/**
+ * The changes of the weekly rows of compacted weeks, summed from their days as the upsert sums them, for deciding
+ * what a removal leaves to recount (only the removal parts matter there).
+ */
+function weeklyChanges(changes: RollupChanges): Map<string, NodeRollupChange> {
+  const weekly = new Map<string, NodeRollupChange>();
+  for (const change of changes.nodes.values()) {
+    if (change.grain !== 'day' || !isRemoval(change)) continue;
+    const week = { ...change, grain: 'week' as const, bucketStart: weekOf(change.bucketStart) };
+    const key = nodeKeyOf(week);
+    const found = weekly.get(key);
+    if (found === undefined) {
+      weekly.set(key, week);
+      continue;
+    }
+    found.success += week.success;
+    found.error += week.error;
+    found.skipped += week.skipped;
+    if (week.removedMax !== null && (found.removedMax === null || week.removedMax > found.removedMax)) found.removedMax = week.removedMax;
+    if (week.removedLastError !== null && isLaterError(week.removedLastError, found.removedLastError)) found.removedLastError = week.removedLastError;
+  }
+  return weekly;
+}
 
 /** Thrown when a step names an execution that does not exist (its foreign key failed). */
 export function missingExecution(what: string, executionId: string, cause: unknown): ExecutionStoreError {

@@ -1,16 +1,8 @@
-// The backend's hand-written write statements: an execution's insert, all of a call's steps in one insert (arrays,
-// one parameter per column whatever the count, unnest()ed on the server), and updates by the columns they change.
+// The backend's hand-written write statements: an execution's insert and all of a call's steps in one insert (arrays,
+// one parameter per column whatever the count, unnest()ed on the server), as parts of the statement that also writes
+// their rollups, and updates by the columns they change.
 // Sent unnamed, as every query here: named prepared statements break behind PgBouncer's transaction pooling.
-
-export const EXECUTION_INSERT = `INSERT INTO workflow_executions
-  (id, workflow_id, workflow_name, trigger_type, trigger_data, status, started_at, completed_at, duration_ms, error_message, error_stack, metadata)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
-
-/** Ordered by step index within each execution, as rows are given; one parameter per column, each an array. */
-export const STEP_INSERT = `INSERT INTO execution_steps
-  (id, execution_id, node_id, node_type, node_name, step_index, started_at, completed_at, duration_ms, status, input_data, output_data, error_message)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::int8[], $8::int8[], $9::int8[], $10::text[],
-    $11::text[], $12::text[], $13::text[])`;
+import type { SqlStatement } from './sql-statement.js';
 
 const COLUMN_OF: Record<string, string> = {
   workflowId: 'workflow_id',
@@ -48,6 +40,7 @@ export function updateStatement(
   id: string,
   values: Record<string, unknown>,
   durationFromStoredStart: boolean,
+  storedStart = 'started_at',
 ): { text: string; values: unknown[] } {
   const parameters: unknown[] = [id];
   const assignments = Object.entries(values).map(([key, value]) => {
@@ -58,14 +51,100 @@ export function updateStatement(
   });
   if (durationFromStoredStart) {
     const completedAt = parameters.indexOf(values.completedAt, 1) + 1;
-    assignments.push(`duration_ms = $${completedAt}::int8 - started_at`);
+    assignments.push(`duration_ms = $${completedAt}::int8 - ${storedStart}`);
   }
   return { text: `UPDATE ${table} SET ${assignments.join(', ')} WHERE id = $1 RETURNING ${COUNTED[table]}`, values: parameters };
 }
 
+const EXECUTION_COLUMNS: [field: string, column: string, type: string][] = [
+  ['id', 'id', 'text'],
+  ['workflowId', 'workflow_id', 'text'],
+  ['workflowName', 'workflow_name', 'text'],
+  ['triggerType', 'trigger_type', 'text'],
+  ['triggerData', 'trigger_data', 'text'],
+  ['status', 'status', 'text'],
+  ['startedAt', 'started_at', 'int8'],
+  ['completedAt', 'completed_at', 'int8'],
+  ['durationMs', 'duration_ms', 'int8'],
+  ['errorMessage', 'error_message', 'text'],
+  ['errorStack', 'error_stack', 'text'],
+  ['metadata', 'metadata', 'text'],
+];
+
+const STEP_COLUMNS: [field: string, column: string, type: string][] = [
+  ['id', 'id', 'text'],
+  ['executionId', 'execution_id', 'text'],
+  ['nodeId', 'node_id', 'text'],
+  ['nodeType', 'node_type', 'text'],
+  ['nodeName', 'node_name', 'text'],
+  ['stepIndex', 'step_index', 'int4'],
+  ['startedAt', 'started_at', 'int8'],
+  ['completedAt', 'completed_at', 'int8'],
+  ['durationMs', 'duration_ms', 'int8'],
+  ['status', 'status', 'text'],
+  ['inputData', 'input_data', 'text'],
+  ['outputData', 'output_data', 'text'],
+  ['errorMessage', 'error_message', 'text'],
+];
+
+/** Adds the insert of an execution's row (as executionInsertRow makes it) to a statement, as the CTE `e`. */
+export function addExecutionInsert(statement: SqlStatement, row: Record<string, unknown>): void {
+  const values = EXECUTION_COLUMNS.map(([field, , type]) => statement.param(row[field] ?? null, type));
+  statement.with('e', `INSERT INTO workflow_executions (${EXECUTION_COLUMNS.map(([, column]) => column).join(', ')}) VALUES (${values.join(', ')})`);
+}
+
+/** Adds the insert of steps' rows (as stepInsertRow makes them; one array per column) to a statement, as the CTE `s`. */
+export function addStepInsert(statement: SqlStatement, rows: Record<string, unknown>[]): void {
+  const arrays = STEP_COLUMNS.map(([field, , type]) => statement.param(rows.map((row) => row[field] ?? null), `${type}[]`));
+  statement.with('s', `INSERT INTO execution_steps (${STEP_COLUMNS.map(([, column]) => column).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`);
+}
+
+/** The counted columns of a row (as `before`, under the row lock) and as the update leaves it (`after`), as JSON objects. */
+const COUNTED_BEFORE_AFTER = {
+  workflow_executions: {
+    locked: 'SELECT id, workflow_id, workflow_name, trigger_type, status, started_at, duration_ms FROM workflow_executions WHERE id = $1 FOR UPDATE',
+    before: (old: string) => jsonOf(['workflow_id', 'workflow_name', 'trigger_type', 'status', 'started_at', 'duration_ms'].map((column) => [column, `${old}.${column}`])),
+    after: (row: string) => jsonOf(['workflow_id', 'workflow_name', 'trigger_type', 'status', 'started_at', 'duration_ms'].map((column) => [column, `${row}.${column}`])),
+  },
+  execution_steps: {
+    // A step's facts carry its execution's workflow and start (the rollup key), which a step update cannot change.
+    locked: `SELECT s.id, s.node_id, s.node_type, s.node_name, s.status, s.duration_ms, s.error_message, coalesce(s.completed_at, s.started_at) AS at,
+        e.workflow_id, e.started_at AS execution_started_at
+      FROM execution_steps s JOIN workflow_executions e ON e.id = s.execution_id WHERE s.id = $1 FOR UPDATE OF s`,
+    before: (old: string) =>
+      jsonOf([
+        ...['node_id', 'node_type', 'node_name', 'status', 'duration_ms', 'error_message', 'at', 'workflow_id'].map((column): [string, string] => [column, `${old}.${column}`]),
+        ['started_at', `${old}.execution_started_at`],
+      ]),
+    after: (row: string) =>
+      jsonOf([
+        ...['node_id', 'node_type', 'node_name', 'status', 'duration_ms', 'error_message'].map((column): [string, string] => [column, `${row}.${column}`]),
+        ['at', `coalesce(${row}.completed_at, ${row}.started_at)`],
+        ['workflow_id', 'old.workflow_id'],
+        ['started_at', 'old.execution_started_at'],
+      ]),
+  },
+};
+
+const jsonOf = (pairs: [string, string][]) => `json_build_object(${pairs.map(([name, expression]) => `'${name}', ${expression}`).join(', ')})`;
+
 /**
- * STEP_INSERT that also answers the workflow and start of the steps' executions (where their steps are counted), so
- * that adding steps to a running execution needs no second round trip to read them.
+ * An UPDATE of one row by id that locks the row, changes it and answers its counted columns before and after (as
+ * JSON objects `before` and `after`), in one statement: the locking subquery gives the row as it is once locked,
+ * whatever committed meanwhile. No row: nothing answered.
  */
-export const STEP_INSERT_WITH_EXECUTION_KEYS = `WITH inserted AS (${STEP_INSERT} RETURNING execution_id)
-  SELECT e.id, e.workflow_id, e.started_at FROM workflow_executions e WHERE e.id IN (SELECT execution_id FROM inserted)`;
+export function updateWithFactsStatement(
+  table: 'workflow_executions' | 'execution_steps',
+  id: string,
+  values: Record<string, unknown>,
+  durationFromStoredStart: boolean,
+): { text: string; values: unknown[] } {
+  const { text, values: parameters } = updateStatement(table, id, values, durationFromStoredStart, 't.started_at');
+  const counted = COUNTED_BEFORE_AFTER[table];
+  const set = text.slice(text.indexOf(' SET ') + 5, text.indexOf(' WHERE id = $1'));
+  return {
+    text: `UPDATE ${table} AS t SET ${set} FROM (${counted.locked}) AS old WHERE t.id = old.id
+      RETURNING ${counted.before('old')} AS before, ${counted.after('t')} AS after`,
+    values: parameters,
+  };
+}

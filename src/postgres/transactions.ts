@@ -39,6 +39,29 @@ export class Transactions {
     }
   }
 
+  /**
+   * A write of one statement, which PostgreSQL commits (or rolls back) whole by itself: no BEGIN and COMMIT around
+   * it, two round trips fewer. Run again as `write` does when it loses a deadlock.
+   */
+  async statement<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withClient(this.pool, async (client, broken) => {
+          try {
+            return await work(client);
+          } catch (error) {
+            if (isUnreachable(error)) broken(error as Error);
+            throw error;
+          }
+        });
+      } catch (error) {
+        const code = postgresErrorCode(error);
+        if (attempt >= ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
+        await sleep(Math.random() * 10 * attempt);
+      }
+    }
+  }
+
   /** One snapshot for reads that take several statements, so that an execution and its steps agree. */
   read<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.run('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work);
@@ -48,7 +71,9 @@ export class Transactions {
     return withClient(this.pool, async (client, broken) => {
       await client.query(begin);
       try {
-        const result = await work({ db: drizzle({ client }), client });
+        // The query builder is made only for the work that uses it: most writes send hand-written SQL alone.
+        let db: NodePgDatabase | undefined;
+        const result = await work({ get db() { return (db ??= drizzle({ client })); }, client });
         await client.query('COMMIT');
         return result;
       } catch (error) {

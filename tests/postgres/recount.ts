@@ -3,7 +3,7 @@
 // across shards; a bucket summing to nothing does not exist), next to a recount of the stored rows by plain SQL and
 // JavaScript. Both are read in one snapshot, so a writer still committing cannot make them disagree.
 import { Client } from 'pg';
-import { addHistograms, bucketOf, decodeHistogram } from '../../src/core/histogram.js';
+import { bucketOf, decodeHistogram } from '../../src/core/histogram.js';
 import { isLaterError } from '../../src/core/last-error.js';
 import type { ExecutionStore } from '../../src/index.js';
 
@@ -91,7 +91,8 @@ export async function storedRollups(client: Client): Promise<Snapshot> {
     bucket.error += Number(row.error);
     bucket.duration_count += Number(row.duration_count);
     bucket.duration_sum += Number(row.duration_sum);
-    bucket.histogramText = addHistograms(bucket.histogramText, row.histogram as string, false);
+    // Each shard's histogram may itself be a list of parts (the writers append): the bucket's is all of them.
+    bucket.histogramText = [bucket.histogramText, row.histogram as string].filter((text) => text !== '').join(',');
     buckets.set(key, bucket);
   }
   const workflows = [...buckets.values()]
