@@ -44,13 +44,15 @@ import { markInterrupted, runningIdsStartedBefore } from './recovery.js';
 import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStartedBefore } from './retention.js';
 import { rebuildRollups } from './rollup-rebuild.js';
 import { pruneRollups } from './rollup-retention.js';
-import { type DeletedSteps, missingExecution, Rollups, toExecutionFacts, toStepFacts } from './rollups.js';
+import { type DeletedSteps, missingExecution, randomShard, Rollups, toExecutionFacts, toStepFacts } from './rollups.js';
 import { reclaimSpace } from './space.js';
 import { getExecutionStats } from './stats.js';
 import { getTimeline } from './timeline.js';
 import { type Transaction, Transactions } from './transactions.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
-import { EXECUTION_INSERT, STEP_INSERT, STEP_INSERT_WITH_EXECUTION_KEYS, updateStatement } from './statements.js';
+import { addExecutionInsert, addStepInsert, updateWithFactsStatement } from './statements.js';
+import { addRollupUpserts, type ReturnedRollups } from './rollup-upsert.js';
+import { SqlStatement } from './sql-statement.js';
 
 type Args<K extends keyof HistoryBackend> = Parameters<HistoryBackend[K]>;
 
@@ -108,10 +110,9 @@ export class PostgresBackend implements HistoryBackend {
   async createExecution(input: ValidExecution): Promise<string> {
     const what = 'createExecution';
     const row = this.executionRow(input, what);
-    await this.writeCounted(what, async (tx, changes) => {
-      await tx.client.query(EXECUTION_INSERT, rowValues(row, EXECUTION_INSERT_COLUMNS));
-      changes.execution(row as unknown as ExecutionFacts, 1);
-    });
+    const changes = new RollupChanges();
+    changes.execution(row as unknown as ExecutionFacts, 1);
+    await this.writeOneStatement(what, changes, (statement) => addExecutionInsert(statement, row));
     return row.id as string;
   }
 
@@ -122,11 +123,14 @@ export class PostgresBackend implements HistoryBackend {
     const movesSteps = values.workflowId !== undefined || values.startedAt !== undefined;
     // Before: read with the row locked. After: the updated row answers its own facts (RETURNING), and only moved
     // steps are read again.
-    const facts = async (tx: Transaction, updated?: Updated) => ({
-      execution: updated === undefined ? await this.rollups.executionFacts(tx, [id], true) : updated.row === undefined ? [] : [toExecutionFacts(updated.row)],
-      steps: movesSteps ? await this.rollups.stepFactsOfExecutions(tx, [id]) : [],
-    });
-    await this.updateById('workflow_executions', id, values, what, 'execution', facts);
+    // The update answers the row's counted columns before and after it; only steps that move are read (and, before,
+    // with their execution locked first, so that nothing changes them in between).
+    const movedSteps = async (tx: Transaction, when: 'before' | 'after') => {
+      if (!movesSteps) return [];
+      if (when === 'before') await this.rollups.executionFacts(tx, [id], true);
+      return this.rollups.stepFactsOfExecutions(tx, [id]);
+    };
+    await this.updateById('workflow_executions', id, values, what, 'execution', (row) => ({ execution: [toExecutionFacts(row)], steps: [] }), movedSteps);
   }
 
   async getExecution(id: string): Promise<WorkflowExecution | null> {
@@ -159,7 +163,17 @@ export class PostgresBackend implements HistoryBackend {
 
   async addSteps(inputs: ValidStep[], what: string): Promise<string[]> {
     const rows = inputs.map((input) => this.stepRow(input, what));
-    await this.writeCounted(what, (tx, changes) => this.insertSteps(tx, rows, what, changes));
+    await this.writeCounted(what, async (tx, changes) => {
+      // Where the steps are counted: their executions' workflow and start, read with a KEY SHARE lock (what the
+      // foreign key takes anyway), so that an update moving an execution waits until these steps are counted.
+      const keys = await this.rollups.executionKeys(tx, [...new Set(rows.map((row) => row.executionId as string))], true);
+      for (const row of rows) {
+        const key = keys.get(row.executionId as string);
+        if (key === undefined) throw missingExecution(what, row.executionId as string, undefined);
+        changes.step(stepFactsOf(row, key), 1);
+      }
+      return (statement) => addStepInsert(statement, rows);
+    });
     return rows.map((row) => row.id as string);
   }
 
@@ -168,28 +182,20 @@ export class PostgresBackend implements HistoryBackend {
     const execution = this.executionRow(input, what);
     const executionId = execution.id as string;
     const rows = runSteps.map((step) => this.stepRow({ ...step, executionId } as ValidStep, what));
-    await this.writeCounted(what, async (tx, changes) => {
-      await tx.client.query(EXECUTION_INSERT, rowValues(execution, EXECUTION_INSERT_COLUMNS));
-      changes.execution(execution as unknown as ExecutionFacts, 1);
-      await this.insertSteps(tx, rows, what, changes, { workflowId: execution.workflowId as string, startedAt: execution.startedAt as number });
+    const changes = new RollupChanges();
+    changes.execution(execution as unknown as ExecutionFacts, 1);
+    const key = { workflowId: execution.workflowId as string, startedAt: execution.startedAt as number };
+    for (const row of rows) changes.step(stepFactsOf(row, key), 1);
+    await this.writeOneStatement(what, changes, (statement) => {
+      addExecutionInsert(statement, execution);
+      if (rows.length > 0) addStepInsert(statement, rows);
     });
     return { executionId, stepIds: rows.map((row) => row.id as string) };
   }
 
   async updateStep(...[id, changes]: Args<'updateStep'>): Promise<void> {
     const values = stepValues(changes, this.encoding);
-    // Before: read with the row locked. After: the updated row's own columns (RETURNING), under its execution's key,
-    // which a step update cannot change.
-    const facts = async (tx: Transaction, updated?: Updated, before?: StepFacts[]) => {
-      if (updated === undefined) {
-        const step = await this.rollups.stepFacts(tx, id, true);
-        return { execution: [], steps: step === undefined ? [] : [step] };
-      }
-      const key = before?.[0];
-      if (updated.row === undefined || key === undefined) return { execution: [], steps: [] };
-      return { execution: [], steps: [toStepFacts({ ...updated.row, workflow_id: key.workflowId, started_at: key.executionStartedAt })] };
-    };
-    await this.updateById('execution_steps', id, values, 'updateStep', 'step', facts);
+    await this.updateById('execution_steps', id, values, 'updateStep', 'step', (row) => ({ execution: [], steps: [toStepFacts(row)] }));
   }
 
   async getStepsForExecution(executionId: string): Promise<ExecutionStep[]> {
@@ -356,37 +362,6 @@ export class PostgresBackend implements HistoryBackend {
   }
 
   /**
-   * Inserts steps (one statement for all of them) and counts them in `changes`; `execution` (their workflow and
-   * start) when the caller knows it, else it is read.
-   */
-  private async insertSteps(
-    tx: Transaction,
-    rows: Record<string, unknown>[],
-    what: string,
-    changes: RollupChanges,
-    execution?: { workflowId: string; startedAt: number },
-  ): Promise<void> {
-    if (rows.length === 0) return;
-    let inserted;
-    try {
-      const columns = STEP_INSERT_COLUMNS.map((column) => rows.map((row) => row[column] ?? null));
-      inserted = await tx.client.query(execution === undefined ? STEP_INSERT_WITH_EXECUTION_KEYS : STEP_INSERT, columns);
-    } catch (error) {
-      if (postgresErrorCode(error) !== '23503') throw error;
-      const executionId = /\(execution_id\)=\(([^)]*)\)/.exec((error as { detail?: string }).detail ?? '')?.[1] ?? String(rows[0]?.executionId);
-      throw missingExecution(what, executionId, error);
-    }
-    const keys =
-      execution === undefined
-        ? new Map(inserted.rows.map((row) => [row.id as string, { workflowId: row.workflow_id as string, startedAt: Number(row.started_at) }]))
-        : new Map(rows.map((row) => [row.executionId as string, execution]));
-    for (const row of rows) {
-      const key = keys.get(row.executionId as string);
-      if (key !== undefined) changes.step(stepFactsOf(row, key), 1);
-    }
-  }
-
-  /**
    * What deleting these executions takes away from the totals (and, unless insights outlive deletes, from the
    * rollups), to be written once they are deleted; locks the executions first. Call in the deleting transaction.
    */
@@ -411,15 +386,51 @@ export class PostgresBackend implements HistoryBackend {
     for (const facts of await this.rollups.stepFactsOfExecutions(tx, ids)) changes.step(facts, sign);
   }
 
-  /** A write transaction whose rows are counted in the totals and rollups by the same transaction. */
-  private async writeCounted(what: string, work: (tx: Transaction, changes: RollupChanges) => Promise<void>): Promise<void> {
+  /**
+   * A write transaction whose rows are counted in the totals and rollups by the same transaction. `work` may answer
+   * rows to insert, which then go in the rollups' statement (one round trip for both).
+   */
+  private async writeCounted(
+    what: string,
+    work: (tx: Transaction, changes: RollupChanges) => Promise<((statement: SqlStatement) => void) | void>,
+  ): Promise<void> {
     await this.guard(what, () =>
       this.transactions.write(async (tx) => {
         const changes = new RollupChanges();
-        await work(tx, changes);
-        await this.rollups.apply(tx, changes);
+        const rows = await work(tx, changes);
+        await this.insertingRows(what, () => this.rollups.apply(tx, changes, rows ?? undefined));
       }),
     );
+  }
+
+  /**
+   * A write of new rows that only adds to the totals and rollups (counted in `changes` beforehand): the rows and
+   * every rollup row they change go in one statement, which PostgreSQL commits by itself: one round trip.
+   */
+  private async writeOneStatement(what: string, changes: RollupChanges, addRows: (statement: SqlStatement) => void): Promise<void> {
+    await this.guard(what, () =>
+      this.transactions.statement(async (client) => {
+        const statement = new SqlStatement();
+        addRows(statement);
+        const shard = randomShard();
+        const select = addRollupUpserts(statement, changes, shard);
+        const { rows } = await this.insertingRows(what, () => client.query(statement.text(select), statement.values));
+        // What is left is merging histogram lists grown long, which may as well wait for the next write to that row:
+        // once the rows are committed, the caller gets success.
+        await this.rollups.settle(client, rows[0] as ReturnedRollups, changes, shard).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** Runs an insert of steps, turning a step whose execution does not exist (its foreign key failed) into NOT_FOUND. */
+  private async insertingRows<T>(what: string, insert: () => Promise<T>): Promise<T> {
+    try {
+      return await insert();
+    } catch (error) {
+      if (postgresErrorCode(error) !== '23503') throw error;
+      const executionId = /\(execution_id\)=\(([^)]*)\)/.exec((error as { detail?: string }).detail ?? '')?.[1] ?? '';
+      throw missingExecution(what, executionId, error);
+    }
   }
 
   /** Runs a batched clean-up: one transaction per batch, with what the batch takes from the insights. */
@@ -461,13 +472,19 @@ export class PostgresBackend implements HistoryBackend {
     return deleted;
   }
 
+  /**
+   * Updates one row by id and counts the change: one statement locks the row, updates it and answers its counted
+   * columns before and after (`factsOf` reads them); the rollups change only when those do (most updates change
+   * payloads or messages). `movedSteps` reads steps that the update moves to other rollup rows, before and after.
+   */
   private async updateById(
     table: 'workflow_executions' | 'execution_steps',
     id: string,
     values: { startedAt?: number; completedAt?: number | null; durationMs?: number | null },
     what: string,
     noun: string,
-    facts: (tx: Transaction, updated?: Updated, before?: StepFacts[]) => Promise<{ execution: ExecutionFacts[]; steps: StepFacts[] }>,
+    factsOf: (row: Record<string, unknown>) => { execution: ExecutionFacts[]; steps: StepFacts[] },
+    movedSteps: (tx: Transaction, when: 'before' | 'after') => Promise<StepFacts[]> = async () => [],
   ): Promise<void> {
     const { startedAt, completedAt, durationMs } = values;
     const derive = completedAt != null && durationMs === undefined;
@@ -481,12 +498,15 @@ export class PostgresBackend implements HistoryBackend {
       changed = rowCount ?? 0;
     } else {
       await this.writeCounted(what, async (tx, changes) => {
-        const before = await facts(tx); // locks the row: another instance changing it waits
-        const { text, values: parameters } = updateStatement(table, id, set, derive && startedAt === undefined);
-        const result = await tx.client.query(text, parameters);
-        changed = result.rowCount ?? 0;
-        const after = await facts(tx, { row: result.rows[0] }, before.steps);
-        // Most updates change payloads or messages, not what is counted: then the rollups are left alone.
+        const stepsBefore = await movedSteps(tx, 'before');
+        const { text, values: parameters } = updateWithFactsStatement(table, id, set, derive && startedAt === undefined);
+        const { rows } = await tx.client.query(text, parameters);
+        changed = rows.length;
+        if (rows[0] === undefined) return;
+        const before = factsOf(rows[0].before as Record<string, unknown>);
+        const after = factsOf(rows[0].after as Record<string, unknown>);
+        before.steps.push(...stepsBefore);
+        after.steps.push(...(await movedSteps(tx, 'after')));
         if (JSON.stringify(before) === JSON.stringify(after)) return;
         for (const execution of before.execution) changes.execution(execution, -1);
         for (const step of before.steps) changes.step(step, -1);
@@ -498,12 +518,6 @@ export class PostgresBackend implements HistoryBackend {
   }
 }
 
-/** What an UPDATE … RETURNING gave back: the row's counted columns, or no row when there was none. */
-type Updated = { row: Record<string, unknown> | undefined };
-
-const EXECUTION_INSERT_COLUMNS = ['id', 'workflowId', 'workflowName', 'triggerType', 'triggerData', 'status', 'startedAt', 'completedAt', 'durationMs', 'errorMessage', 'errorStack', 'metadata'];
-const STEP_INSERT_COLUMNS = ['id', 'executionId', 'nodeId', 'nodeType', 'nodeName', 'stepIndex', 'startedAt', 'completedAt', 'durationMs', 'status', 'inputData', 'outputData', 'errorMessage'];
-const rowValues = (row: Record<string, unknown>, columns: string[]) => columns.map((column) => row[column] ?? null);
 
 
 export type { KeptRollups };
