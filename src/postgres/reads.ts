@@ -4,7 +4,7 @@
 // toExecution/toStep. Sent unnamed (no server-side prepared statements), so that PgBouncer's transaction mode works.
 import { type Column, eq, fillPlaceholders, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { QueryBuilder } from 'drizzle-orm/pg-core';
-import type { Pool } from 'pg';
+import type { CustomTypesConfig, Pool } from 'pg';
 import type { toExecution, toStep } from '../core/rows.js';
 import { inByteOrder } from './byte-order.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
@@ -20,6 +20,7 @@ export interface Statement {
 
 export const queryBuilder = new QueryBuilder();
 
+/** A query's text and parameters, taken once; each call fills the placeholders with its values (rowsOf). */
 export function statement(query: { toSQL(): { sql: string; params: unknown[] } }): Statement {
   const { sql: text, params } = query.toSQL();
   return { text, params };
@@ -30,14 +31,20 @@ const INT4 = 23;
 const asText = (value: string) => value;
 /**
  * How these reads parse column values, whatever the caller set on pg's global parsers: bigint (int8) comes as text and
- * becomes a number (exact up to 2^53, as Drizzle's mode 'number' reads it); integer too. The tables' other columns are
- * text. The rows of these reads hold no other types.
+ * becomes a number (exact up to 2^53, as Drizzle's mode 'number' reads it); integer too; everything else stays text.
  */
-const TYPES = { getTypeParser: (oid: number) => (oid === INT8 || oid === INT4 ? Number : asText) };
+const TYPES: CustomTypesConfig = { getTypeParser: (oid: number) => (oid === INT8 || oid === INT4 ? Number : asText) };
+
+// A column of another type would arrive as its text: fail on loading, not with wrong values.
+for (const column of [...Object.values(getTableColumns(executions)), ...Object.values(getTableColumns(steps))]) {
+  if (!['text', 'bigint', 'integer'].includes(column.getSQLType())) {
+    throw new Error(`src/postgres/reads.ts parses only text, bigint and integer columns; ${column.name} is ${column.getSQLType()}`);
+  }
+}
 
 /** The rows of a statement with its placeholders filled from `values`. */
 export async function rowsOf<Row>(pool: Pool, { text, params }: Statement, values: Record<string, unknown>): Promise<Row[]> {
-  const result = await pool.query({ text, values: fillPlaceholders(params, values), types: TYPES as never });
+  const result = await pool.query({ text, values: fillPlaceholders(params, values), types: TYPES });
   return result.rows as Row[];
 }
 
