@@ -1,15 +1,16 @@
 // Per-node numbers over a time range, from the node rollups: which node is slow, which one fails. Summed in SQL
 // (histograms concatenated, as SQLite's group_concat does in src/sqlite/node-stats.ts), so that JavaScript sees one
 // row per node, not one per node and day. Compacted weeks are read from their weekly rows. The latest names and the
-// last error are the first of an ordered array_agg: PostgreSQL has no bare columns and no printf() for SQLite's
-// packed max(), and the order says the rule of src/core/last-error.ts outright. The stats that follow from the sums,
-// and their order, are src/core/node-stats-from-rollups.ts, as on SQLite.
+// last error are packed max()es, as on SQLite. The stats that follow from the sums, and their order, are
+// src/core/node-stats-from-rollups.ts, as on SQLite.
 // One statement reads the nodes with the settings and compacted weeks they were planned with (see readPlanned): one
 // snapshot without a transaction, one round trip.
+import { unpackError } from '../core/last-error.js';
 import { nodeStatsOf, topNodeStats } from '../core/node-stats-from-rollups.js';
 import { type RollupSpan, withWeeks } from '../core/rollup-spans.js';
 import type { NodeStats, NodeStatsQuery, NodeStatsSort } from '../core/types.js';
 import { type Queryable, readPlanned, SETTINGS_COLUMN, settingsContext } from './insight-reads.js';
+import { packedErrorText } from './packed-error.js';
 
 /**
  * Stats of the nodes in the range, sorted by `sortBy`, at most `limit`.
@@ -38,12 +39,14 @@ export async function getNodeStats(
       answer: (row) => {
         // The names go after the counts, where SQLite's reader puts them: the same JSON from both backends.
         const stats = (row.nodes as NodeRow[]).map(
-          ([workflowId, nodeId, nodeType, nodeName, lastErrorAt, lastErrorMessage, success, error, skipped, durationCount, durationSum, maxDurationMs, histograms]) =>
-            nodeStatsOf(
+          ([workflowId, nodeId, names, lastError, success, error, skipped, durationCount, durationSum, maxDurationMs, histograms]) => {
+            const [nodeType, nodeName] = JSON.parse(names.slice(16)) as [string, string | null];
+            return nodeStatsOf(
               { workflowId, nodeId, success, error, skipped, maxDurationMs, nodeType, nodeName },
               { durationCount, durationSum, histograms },
-              lastErrorAt === null ? null : { at: lastErrorAt, message: lastErrorMessage },
-            ),
+              unpackError(lastError),
+            );
+          },
         );
         return topNodeStats(stats, query.sortBy, query.limit);
       },
@@ -51,29 +54,31 @@ export async function getNodeStats(
   });
 }
 
-type NodeRow = [string, string, string, string | null, number | null, string | null, number, number, number, number, number, number | null, string];
+type NodeRow = [string, string, string, string | null, number, number, number, number, number, number | null, string];
 
 /**
  * Parameters: $1–$3 the spans' grains, first and last bucket starts (exclusive), weekly ones where weeks are
  * compacted; $4–$5 where the daily spans begin and end, whose compacted weeks are listed (null for none); $6 the
  * workflow, when one is asked for. A node's names are those of its latest bucket (a node's spans hold each bucket
- * start once); its last error is the latest, and for two in the same millisecond the greater message in byte order,
- * a missing message counting lowest (isLaterError in src/core/last-error.ts).
+ * start once) and its last error is the one src/core/last-error.ts orders last: each the max() of a text packed so
+ * that its byte order is that order, as on SQLite. Plain aggregates let PostgreSQL group by hashing; an ordered
+ * array_agg() sorted all the rows first (20,000 of them for 30 days of all workflows). Each span is read by a
+ * lateral subquery kept apart by OFFSET 0, so that it is an index range scan per span: joined to the spans'
+ * unnest(), the planner, which cannot tell how many rows a span holds, chose to scan the whole table in parallel.
  */
 function nodesStatement(ofWorkflow: string): string {
-  const ofLatestBucket = (column: string) => `(array_agg(r.${column} ORDER BY r.bucket_start DESC))[1]`;
-  const ofLastError = (column: string) =>
-    `(array_agg(r.${column} ORDER BY r.last_error_at DESC, r.last_error_message COLLATE "C" DESC NULLS LAST) FILTER (WHERE r.last_error_at IS NOT NULL))[1]`;
   return `SELECT ${SETTINGS_COLUMN},
     (SELECT coalesce(json_agg(week_start ORDER BY week_start), '[]') FROM compacted_weeks WHERE week_start >= $4 AND week_start < $5) AS weeks,
-    (SELECT coalesce(json_agg(json_build_array(workflow_id, node_id, node_type, node_name, last_error_at, last_error_message, success,
-        error, skipped, duration_count, duration_sum, duration_max, histograms)), '[]') FROM (
-      SELECT r.workflow_id, r.node_id, ${ofLatestBucket('node_type')} AS node_type, ${ofLatestBucket('node_name')} AS node_name,
-        ${ofLastError('last_error_at')} AS last_error_at, ${ofLastError('last_error_message')} AS last_error_message,
+    (SELECT coalesce(json_agg(json_build_array(workflow_id, node_id, names, last_error, success, error, skipped, duration_count,
+        duration_sum, duration_max, histograms)), '[]') FROM (
+      SELECT r.workflow_id, r.node_id,
+        max(lpad(r.bucket_start::text, 16, '0') || json_build_array(r.node_type, r.node_name)::text COLLATE "C") AS names,
+        max(${packedErrorText('r.last_error_at', 'r.last_error_message')}) AS last_error,
         sum(r.success) AS success, sum(r.error) AS error, sum(r.skipped) AS skipped, sum(r.duration_count) AS duration_count,
         sum(r.duration_sum) AS duration_sum, max(r.duration_max) AS duration_max, string_agg(r.histogram, ',') AS histograms
       FROM unnest($1::text[], $2::int8[], $3::int8[]) AS s(grain, from_, to_)
-      JOIN node_rollups r ON r.grain = s.grain AND r.bucket_start >= s.from_ AND r.bucket_start < s.to_${ofWorkflow}
+      CROSS JOIN LATERAL (SELECT * FROM node_rollups r
+        WHERE r.grain = s.grain AND r.bucket_start >= s.from_ AND r.bucket_start < s.to_${ofWorkflow} OFFSET 0) AS r
       GROUP BY r.workflow_id, r.node_id) AS nodes) AS nodes`;
 }
 

@@ -60,7 +60,9 @@ type StoredRow = [number, Parameters<TimelineTally['addStoredExecution']>[1], nu
 /**
  * Parameters: $1 the rollups' workflow (ALL_WORKFLOWS for all), $2–$3 and $4–$5 the hourly and daily buckets to read
  * (null for none), $6–$8 the ranges whose running executions are counted per UTC hour and the grain each is for,
- * $9–$10 the ranges of stored executions, $11 the days whose finished executions are counted.
+ * $9–$10 the ranges of stored executions, $11 the days whose finished executions are counted. Each range is an index
+ * range scan of its own (a lateral subquery kept apart by OFFSET 0: the planner cannot tell how many rows a range of
+ * an unnest() holds, and may otherwise scan the whole table).
  */
 function timelineStatement(ofWorkflow: string): string {
   /** A grain's rollup buckets, each summed over its shards; one summing to no finished execution does not exist. */
@@ -77,11 +79,13 @@ function timelineStatement(ofWorkflow: string): string {
     (SELECT coalesce(json_agg(json_build_array(grain, hour, running)), '[]') FROM (
       SELECT r.grain, e.started_at / ${HOUR} AS hour, count(*) AS running
       FROM unnest($6::int8[], $7::int8[], $8::int4[]) AS r(from_, to_, grain)
-      JOIN workflow_executions e ON e.status = 'running' AND e.started_at >= r.from_ AND e.started_at < r.to_${ofWorkflow}
+      CROSS JOIN LATERAL (SELECT started_at FROM workflow_executions e
+        WHERE e.status = 'running' AND e.started_at >= r.from_ AND e.started_at < r.to_${ofWorkflow} OFFSET 0) AS e
       GROUP BY r.grain, hour) AS counted) AS running,
     (SELECT coalesce(json_agg(json_build_array(e.started_at, e.status, e.duration_ms) ORDER BY e.started_at), '[]')
       FROM unnest($9::int8[], $10::int8[]) AS r(from_, to_)
-      JOIN workflow_executions e ON e.started_at >= r.from_ AND e.started_at < r.to_${ofWorkflow}) AS stored,
+      CROSS JOIN LATERAL (SELECT started_at, status, duration_ms FROM workflow_executions e
+        WHERE e.started_at >= r.from_ AND e.started_at < r.to_${ofWorkflow} OFFSET 0) AS e) AS stored,
     (SELECT coalesce(json_agg(json_build_array(d.day, (SELECT count(*) FROM workflow_executions e
         WHERE e.status <> 'running' AND e.started_at >= d.day AND e.started_at < d.day + ${DAY}${ofWorkflow}))), '[]')
       FROM unnest($11::int8[]) AS d(day)) AS finished`;

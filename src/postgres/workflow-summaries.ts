@@ -49,10 +49,13 @@ type LatestRow = [string, LatestRun['id'], LatestRun['status'], LatestRun['start
 
 /**
  * Parameters: $1–$3 the rollup spans' grains, first and last bucket starts (exclusive), $4–$5 where they begin and end
- * (null for no spans).
+ * (null for no spans). Each span is an index range scan of its own (a lateral subquery kept apart by OFFSET 0: the
+ * planner cannot tell how many rows a span of an unnest() holds, and may otherwise scan the whole table).
  * - buckets: each workflow's rollup buckets in the spans, their shard rows summed. The name is that of the shard row
  *   that last counted a named execution (for two at the same instant, the greater name in byte order, so that the
- *   choice is the same whichever shards the writers used).
+ *   choice is the same whichever shards the writers used): the max() of the two packed into a text whose byte order
+ *   is that order (named_at is never negative, 20 digits hold any bigint), since a plain aggregate lets PostgreSQL
+ *   group by hashing, where an ordered array_agg() sorted the 12,000 shard rows of 30 days first.
  * - stored: the workflows with stored executions: a workflow's totals are its shard rows summed; all at 0 is none.
  * - running: running executions per workflow started in the spans, which the rollups do not count (few rows, which
  *   the partial index on the running executions holds).
@@ -61,12 +64,12 @@ type LatestRow = [string, LatestRun['id'], LatestRun['status'], LatestRun['start
  */
 const SUMMARIES = `WITH buckets AS (
     SELECT r.workflow_id, r.bucket_start,
-      (array_agg(r.workflow_name ORDER BY r.named_at DESC, r.workflow_name COLLATE "C" DESC))[1] AS workflow_name,
+      substr(max(lpad(r.named_at::text, 20, '0') || r.workflow_name COLLATE "C"), 21) AS workflow_name,
       sum(r.success) AS success, sum(r.error) AS error, sum(r.duration_count) AS duration_count,
       sum(r.duration_sum) AS duration_sum, string_agg(r.histogram, ',') AS histograms
     FROM unnest($1::text[], $2::int8[], $3::int8[]) AS s(grain, from_, to_)
-    JOIN workflow_rollups r ON r.grain = s.grain AND r.bucket_start >= s.from_ AND r.bucket_start < s.to_
-    WHERE r.workflow_id > '${ALL_WORKFLOWS}'
+    CROSS JOIN LATERAL (SELECT * FROM workflow_rollups r
+      WHERE r.grain = s.grain AND r.bucket_start >= s.from_ AND r.bucket_start < s.to_ AND r.workflow_id > '${ALL_WORKFLOWS}' OFFSET 0) AS r
     GROUP BY r.grain, r.workflow_id, r.bucket_start
     HAVING sum(r.success) + sum(r.error) <> 0
   ), stored AS (
