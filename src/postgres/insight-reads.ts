@@ -34,36 +34,38 @@ export const SETTINGS_COLUMN = `(SELECT json_build_object('outliveDeletes', outl
     'workflowHoursKeptFrom', workflow_hours_kept_from, 'daysKeptFrom', days_kept_from)
   FROM insight_settings WHERE id = 1) AS settings`;
 
-/** A reader's statement as planned for a context, and how to read its row. */
+/** A reader's statement as planned for a context, and how to read its rows. */
 export interface Planned<T> {
   text: string;
   values: unknown[];
-  /** The context the row was read in: its settings column, and for node stats the weeks it lists. */
-  contextOf(row: Row, planned: InsightContext): InsightContext;
-  answer(row: Row): T;
+  /** Rows as arrays of values (the statement's columns in order), rather than objects keyed by column name. */
+  rowMode?: 'array';
+  /** The context the rows were read in: their settings column, and for node stats the weeks they list. */
+  contextOf(rows: Row[], planned: InsightContext): InsightContext;
+  answer(rows: Row[]): T;
 }
 
-type Row = Record<string, unknown>;
+/** A row as node-postgres gives it: an object, or an array under rowMode 'array'; each reader knows its shape. */
+type Row = any;
 
 /** The context last seen through each pool: what the next statement is planned with. */
 const lastSeen = new WeakMap<Queryable, InsightContext>();
 
 /**
- * Runs a reader's one statement, planned with the context last seen, and answers from its row once the context that
- * row was read in plans the same statement: one statement, one snapshot, one round trip (two when another instance
+ * Runs a reader's one statement, planned with the context last seen, and answers from its rows once the context they
+ * were read in plans the same statement: one statement, one snapshot, one round trip (two when another instance
  * pruned or compacted since), where reading the settings first would take a transaction and four.
  */
 export async function readPlanned<T>(db: Queryable, plan: (context: InsightContext) => Planned<T>): Promise<T> {
   let context = lastSeen.get(db) ?? UNSEEN;
   let planned = plan(context);
   for (;;) {
-    const { rows } = await db.query(planned.text, planned.values);
-    const row = rows[0] as Row | undefined;
-    if (row === undefined) throw new Error('an insight query returned no row');
-    const seen = planned.contextOf(row, context);
+    const { rows } = await db.query({ text: planned.text, values: planned.values, ...(planned.rowMode === undefined ? {} : { rowMode: planned.rowMode }) });
+    if (rows.length === 0) throw new Error('an insight query returned no row');
+    const seen = planned.contextOf(rows, context);
     lastSeen.set(db, seen);
     const proper = sameContext(seen, context) ? planned : plan(seen);
-    if (proper === planned || (proper.text === planned.text && JSON.stringify(proper.values) === JSON.stringify(planned.values))) return proper.answer(row);
+    if (proper === planned || (proper.text === planned.text && JSON.stringify(proper.values) === JSON.stringify(planned.values))) return proper.answer(rows);
     planned = proper;
     context = seen;
   }

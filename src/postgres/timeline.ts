@@ -36,8 +36,8 @@ export async function getTimeline(db: Queryable, query: Required<TimelineQuery>)
         stored.map((range) => range.to),
         tally.daysToCount(),
       ],
-      contextOf: (row) => settingsContext(row.settings, []),
-      answer: (row) => {
+      contextOf: ([row]) => settingsContext(row.settings, []),
+      answer: ([row]) => {
         for (const [grain, rows] of [['hour', row.hours], ['day', row.days]] as const) {
           tally.addRollups(
             grain,

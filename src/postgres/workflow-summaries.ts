@@ -25,8 +25,8 @@ export async function getWorkflowSummaries(db: Queryable, spansFrom: (hoursFrom:
         spans[0]?.from ?? null,
         spans.at(-1)?.to ?? null,
       ],
-      contextOf: (row) => settingsContext(row.settings, []),
-      answer: (row) => {
+      contextOf: ([row]) => settingsContext(row.settings, []),
+      answer: ([row]) => {
         const totals = new WorkflowSummaryTotals('list');
         for (const [workflowId, bucketStart, workflowName, success, error, durationCount, durationSum, histograms] of row.buckets as BucketRow[]) {
           totals.add({ workflowId, bucketStart, workflowName, success, error, durationCount, durationSum, histograms });
