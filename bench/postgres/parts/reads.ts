@@ -125,7 +125,7 @@ export async function withStepsParts(store: ExecutionStore, raw: Raw, total: num
     );
     const id = ids[0] as string;
     const trips = await roundTrips(() => store.getExecutionWithSteps(id), () => raw.executionWithSteps(id));
-    rows.push(row('5 execution with steps', `getExecutionWithSteps, ${name}`, measured, 2, `${trips} (the store reads both in one REPEATABLE READ snapshot: BEGIN and COMMIT around them)`));
+    rows.push(row('5 execution with steps', `getExecutionWithSteps, ${name}`, measured, 2, `${trips} (the store reads the execution and its steps in one statement, one snapshot)`));
   }
   return rows;
 }
