@@ -34,6 +34,9 @@ const NO_ROW: SettingsRow = {
 };
 
 export class SharedInsightSettings {
+  /** outliveDeletes once seen pinned in the database: it never changes after. */
+  private pinnedOutliveDeletes: boolean | undefined;
+
   /** The settings in force: the database's, the defaults where it has none. Read at every use: another instance may pin them. */
   async current(db: PostgresQueries): Promise<Required<InsightRetention>> {
     return retentionInForce(await this.row(db));
@@ -46,9 +49,14 @@ export class SharedInsightSettings {
    */
   async outliveDeletesForDelete(tx: PostgresQueries): Promise<boolean> {
     // Once pinned the setting never changes (pin refuses another value, setRetention does not touch it), so every
-    // delete after the first reads it without taking the row's lock: deletes of several instances do not queue on it.
+    // delete after the first reads it without taking the row's lock: deletes of several instances do not queue on it;
+    // and once this instance has seen it pinned, it does not read it again.
+    if (this.pinnedOutliveDeletes !== undefined) return this.pinnedOutliveDeletes;
     const pinned = (await this.row(tx)).outliveDeletes;
-    if (pinned !== null) return pinned;
+    if (pinned !== null) {
+      this.pinnedOutliveDeletes = pinned;
+      return pinned;
+    }
     // Pinning the default, unless another transaction pins a value first: the upsert keeps a value already there
     // (waiting for the row lock of an instance pinning now, then reading what it committed) and says what is in force.
     const [row] = await tx

@@ -41,7 +41,7 @@ import { getNodeStats } from './node-stats.js';
 import { pageRows } from './pages.js';
 import { EXECUTION_BY_ID, EXECUTION_WITH_STEPS, type ExecutionRow, rowsOf, STEPS_OF_EXECUTION, type StepRow } from './reads.js';
 import { markInterrupted, runningIdsStartedBefore } from './recovery.js';
-import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStartedBefore } from './retention.js';
+import { countMatching, deleteInBatches, type DoomedExecution, finishedOlderThanNewest, finishedStartedBefore } from './retention.js';
 import { rebuildRollups } from './rollup-rebuild.js';
 import { pruneRollups } from './rollup-retention.js';
 import { type DeletedSteps, missingExecution, randomShard, Rollups, toExecutionFacts, toStepFacts } from './rollups.js';
@@ -50,8 +50,9 @@ import { getExecutionStats } from './stats.js';
 import { getTimeline } from './timeline.js';
 import { type Transaction, Transactions } from './transactions.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
-import { addExecutionInsert, addStepInsert, updateWithFactsStatement } from './statements.js';
-import { addRollupUpserts, type ReturnedRollups } from './rollup-upsert.js';
+import { addExecutionInsert, addExecutionKeysCheck, addGuardedUpdate, addStepInsert, updateWithFactsStatement } from './statements.js';
+import { addRollupUpserts, removesFromNodes, type ReturnedRollups, type UpsertOptions } from './rollup-upsert.js';
+import { executionFactsAfter, KnownRows, stepAfter } from './known-rows.js';
 import { SqlStatement } from './sql-statement.js';
 
 type Args<K extends keyof HistoryBackend> = Parameters<HistoryBackend[K]>;
@@ -75,6 +76,8 @@ export class PostgresBackend implements HistoryBackend {
   private readonly rollups: Rollups;
   /** The insight settings every instance writing the database shares, kept in it. */
   private readonly settings = new SharedInsightSettings();
+  /** What this store last wrote in the rows a runtime changes next (see known-rows.ts). */
+  private readonly known = new KnownRows();
   private readonly ownsPool: boolean;
   private readonly name: string;
   private closed: Promise<void> | undefined;
@@ -110,9 +113,11 @@ export class PostgresBackend implements HistoryBackend {
   async createExecution(input: ValidExecution): Promise<string> {
     const what = 'createExecution';
     const row = this.executionRow(input, what);
+    const facts = row as unknown as ExecutionFacts;
     const changes = new RollupChanges();
-    changes.execution(row as unknown as ExecutionFacts, 1);
+    changes.execution(facts, 1);
     await this.writeOneStatement(what, changes, (statement) => addExecutionInsert(statement, row));
+    this.known.executions.set(row.id as string, factsOfExecution(facts));
     return row.id as string;
   }
 
@@ -121,8 +126,7 @@ export class PostgresBackend implements HistoryBackend {
     const values = executionValues(changes, this.encoding);
     // Its steps are counted under its workflow and start hour: if either moves, so do they.
     const movesSteps = values.workflowId !== undefined || values.startedAt !== undefined;
-    // Before: read with the row locked. After: the updated row answers its own facts (RETURNING), and only moved
-    // steps are read again.
+    if (await this.updateKnownExecution(id, values, what)) return;
     // The update answers the row's counted columns before and after it; only steps that move are read (and, before,
     // with their execution locked first, so that nothing changes them in between).
     const movedSteps = async (tx: Transaction, when: 'before' | 'after') => {
@@ -130,7 +134,43 @@ export class PostgresBackend implements HistoryBackend {
       if (when === 'before') await this.rollups.executionFacts(tx, [id], true);
       return this.rollups.stepFactsOfExecutions(tx, [id]);
     };
-    await this.updateById('workflow_executions', id, values, what, 'execution', (row) => ({ execution: [toExecutionFacts(row)], steps: [] }), movedSteps);
+    const after = await this.updateById('workflow_executions', id, values, what, 'execution', (row) => ({ execution: [toExecutionFacts(row)], steps: [] }), movedSteps);
+    if (after?.execution[0] !== undefined && !movesSteps) this.known.executions.set(id, after.execution[0]);
+  }
+
+  /**
+   * updateExecution of an execution this store knows (it created it, or last changed it): the update and its rollup
+   * changes in one statement, applied only if the row still holds what the store knows. False when it did not
+   * apply (then nothing was written).
+   */
+  private async updateKnownExecution(id: string, values: Record<string, unknown>, what: string): Promise<boolean> {
+    const before = this.known.executions.get(id);
+    const after = before === undefined ? undefined : executionFactsAfter(before, values);
+    if (before === undefined || after === undefined) return false;
+    const { set, derive } = this.updateSet(values, what);
+    const changes = new RollupChanges();
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      changes.execution(before, -1);
+      changes.execution(after, 1);
+    }
+    const expected: [string, unknown][] = [
+      ['workflow_id', before.workflowId],
+      ['workflow_name', before.workflowName],
+      ['trigger_type', before.triggerType],
+      ['status', before.status],
+      ['started_at', before.startedAt],
+      ['duration_ms', before.durationMs],
+    ];
+    const applied = await this.writeOneStatement(what, changes, (statement) => {
+      addGuardedUpdate(statement, 'workflow_executions', id, set, derive, expected);
+      return { guard: '(SELECT count(*) FROM u) = 1', answer: '(SELECT count(*) FROM u) AS applied' };
+    });
+    if (Number(applied.applied) === 1) {
+      this.known.executions.set(id, after);
+      return true;
+    }
+    this.known.executions.delete(id);
+    return false;
   }
 
   async getExecution(id: string): Promise<WorkflowExecution | null> {
@@ -163,18 +203,59 @@ export class PostgresBackend implements HistoryBackend {
 
   async addSteps(inputs: ValidStep[], what: string): Promise<string[]> {
     const rows = inputs.map((input) => this.stepRow(input, what));
-    await this.writeCounted(what, async (tx, changes) => {
+    let keys = await this.addStepsToKnownExecutions(rows, what);
+    if (keys === undefined) {
+      await this.writeCounted(what, async (tx, changes) => {
       // Where the steps are counted: their executions' workflow and start, read with a KEY SHARE lock (what the
       // foreign key takes anyway), so that an update moving an execution waits until these steps are counted.
-      const keys = await this.rollups.executionKeys(tx, [...new Set(rows.map((row) => row.executionId as string))], true);
+      const read = await this.rollups.executionKeys(tx, [...new Set(rows.map((row) => row.executionId as string))], true);
       for (const row of rows) {
-        const key = keys.get(row.executionId as string);
+        const key = read.get(row.executionId as string);
         if (key === undefined) throw missingExecution(what, row.executionId as string, undefined);
         changes.step(stepFactsOf(row, key), 1);
       }
+      keys = read;
       return (statement) => addStepInsert(statement, rows);
     });
+    }
+    for (const row of rows) this.rememberStep(row, keys?.get(row.executionId as string));
     return rows.map((row) => row.id as string);
+  }
+
+  /**
+   * addSteps to executions this store knows the key of (workflow and start: where their steps are counted): the
+   * steps and their rollup changes in one statement, applied only if every execution still has that key. False
+   * when it did not apply (then nothing was written).
+   */
+  private async addStepsToKnownExecutions(rows: Record<string, unknown>[], what: string): Promise<Map<string, ExecutionKey> | undefined> {
+    const keys = new Map<string, ExecutionKey & { id: string }>();
+    for (const row of rows) {
+      const id = row.executionId as string;
+      const known = this.known.executions.get(id);
+      if (known === undefined) return undefined;
+      keys.set(id, { id, workflowId: known.workflowId, startedAt: known.startedAt });
+    }
+    const changes = new RollupChanges();
+    for (const row of rows) changes.step(stepFactsOf(row, keys.get(row.executionId as string) as { workflowId: string; startedAt: number }), 1);
+    const applied = await this.writeOneStatement(what, changes, (statement) => {
+      const guard = addExecutionKeysCheck(statement, [...keys.values()]);
+      addStepInsert(statement, rows, guard);
+      return { guard, answer: '(SELECT n FROM chk) AS applied' };
+    });
+    if (Number(applied.applied) === keys.size) return keys;
+    for (const id of keys.keys()) this.known.executions.delete(id);
+    return undefined;
+  }
+
+  /** Remembers a step this store wrote, under its execution's key, for the update that comes next. */
+  private rememberStep(row: Record<string, unknown>, execution: ExecutionKey | undefined): void {
+    if (execution === undefined) return;
+    this.known.steps.set(row.id as string, {
+      executionId: row.executionId as string,
+      facts: stepFactsOf(row, execution),
+      startedAt: row.startedAt as number,
+      completedAt: (row.completedAt as number | null) ?? null,
+    });
   }
 
   async recordExecution(...[input, runSteps]: Args<'recordExecution'>): Promise<RecordedExecution> {
@@ -190,12 +271,56 @@ export class PostgresBackend implements HistoryBackend {
       addExecutionInsert(statement, execution);
       if (rows.length > 0) addStepInsert(statement, rows);
     });
+    this.known.executions.set(executionId, factsOfExecution(execution as unknown as ExecutionFacts));
+    // Steps still running are the ones a runtime changes next.
+    for (const row of rows) if (row.status === 'running') this.rememberStep(row, key);
     return { executionId, stepIds: rows.map((row) => row.id as string) };
   }
 
   async updateStep(...[id, changes]: Args<'updateStep'>): Promise<void> {
+    const what = 'updateStep';
     const values = stepValues(changes, this.encoding);
-    await this.updateById('execution_steps', id, values, 'updateStep', 'step', (row) => ({ execution: [], steps: [toStepFacts(row)] }));
+    if (await this.updateKnownStep(id, values, what)) return;
+    this.known.steps.delete(id);
+    await this.updateById('execution_steps', id, values, what, 'step', (row) => ({ execution: [], steps: [toStepFacts(row)] }));
+  }
+
+  /**
+   * updateStep of a step this store knows (it added it, or last changed it): as updateKnownExecution, the step also
+   * guarded by its execution's key (KEY SHARE: an execution moving its steps waits). Not for a change that takes a
+   * finished step out of a node row (its maximum or last error may need a recount): that goes the locking way.
+   */
+  private async updateKnownStep(id: string, values: Record<string, unknown>, what: string): Promise<boolean> {
+    const before = this.known.steps.get(id);
+    if (before === undefined) return false;
+    const { set, derive } = this.updateSet(values, what);
+    const after = stepAfter(before, set);
+    const changes = new RollupChanges();
+    if (JSON.stringify(before.facts) !== JSON.stringify(after.facts)) {
+      changes.step(before.facts, -1);
+      changes.step(after.facts, 1);
+    }
+    if (removesFromNodes(changes)) return false;
+    const { facts } = before;
+    const expected: [string, unknown][] = [
+      ['execution_id', before.executionId],
+      ['node_id', facts.nodeId],
+      ['node_type', facts.nodeType],
+      ['node_name', facts.nodeName],
+      ['status', facts.status],
+      ['duration_ms', facts.durationMs],
+      ['error_message', facts.errorMessage],
+      ['started_at', before.startedAt],
+      ['completed_at', before.completedAt],
+    ];
+    const applied = await this.writeOneStatement(what, changes, (statement) => {
+      const keyGuard = addExecutionKeysCheck(statement, [{ id: before.executionId, workflowId: facts.workflowId, startedAt: facts.executionStartedAt }]);
+      addGuardedUpdate(statement, 'execution_steps', id, set, derive, expected, keyGuard);
+      return { guard: '(SELECT count(*) FROM u) = 1', answer: '(SELECT count(*) FROM u) AS applied' };
+    });
+    if (Number(applied.applied) !== 1) return false;
+    this.known.steps.set(id, after);
+    return true;
   }
 
   async getStepsForExecution(executionId: string): Promise<ExecutionStep[]> {
@@ -363,16 +488,22 @@ export class PostgresBackend implements HistoryBackend {
 
   /**
    * What deleting these executions takes away from the totals (and, unless insights outlive deletes, from the
-   * rollups), to be written once they are deleted; locks the executions first. Call in the deleting transaction.
+   * rollups), to be written once they are deleted; locks the executions first (`locked`: already locked, with their
+   * facts). When insights outlive deletes, the steps are deleted here already (see deleteStepsSummarized). Call in
+   * the deleting transaction.
    */
-  private async countDoomed(tx: Transaction, ids: string[]): Promise<{ changes: RollupChanges; deletedSteps: DeletedSteps[] }> {
-    const doomed = await this.rollups.executionFacts(tx, ids, true);
+  private async countDoomed(tx: Transaction, ids: string[], locked?: DoomedExecution[]): Promise<{ changes: RollupChanges; deletedSteps: DeletedSteps[] }> {
+    const doomed = locked ?? (await this.rollups.lockedExecutions(tx, ids));
     if (doomed.length === 0) return { changes: new RollupChanges(), deletedSteps: [] };
     const outliveDeletes = await this.settings.outliveDeletesForDelete(tx.db);
     const changes = new RollupChanges(!outliveDeletes);
-    for (const facts of doomed) changes.execution(facts, -1);
-    if (outliveDeletes) return { changes, deletedSteps: await this.rollups.summarizeDoomedSteps(tx, ids) };
-    for (const facts of await this.rollups.stepFactsOfExecutions(tx, ids)) changes.step(facts, -1);
+    for (const { facts } of doomed) changes.execution(facts, -1);
+    const doomedIds = doomed.map(({ id }) => id);
+    if (outliveDeletes) {
+      const keys = new Map(doomed.map(({ id, facts }) => [id, { workflowId: facts.workflowId, startedAt: facts.startedAt }]));
+      return { changes, deletedSteps: await this.rollups.deleteStepsSummarized(tx, doomedIds, keys) };
+    }
+    for (const facts of await this.rollups.stepFactsOfExecutions(tx, doomedIds)) changes.step(facts, -1);
     return { changes, deletedSteps: [] };
   }
 
@@ -407,19 +538,35 @@ export class PostgresBackend implements HistoryBackend {
    * A write of new rows that only adds to the totals and rollups (counted in `changes` beforehand): the rows and
    * every rollup row they change go in one statement, which PostgreSQL commits by itself: one round trip.
    */
-  private async writeOneStatement(what: string, changes: RollupChanges, addRows: (statement: SqlStatement) => void): Promise<void> {
-    await this.guard(what, () =>
+  private async writeOneStatement(
+    what: string,
+    changes: RollupChanges,
+    addRows: (statement: SqlStatement) => UpsertOptions | void,
+  ): Promise<Record<string, unknown>> {
+    return this.guard(what, () =>
       this.transactions.statement(async (client) => {
         const statement = new SqlStatement();
-        addRows(statement);
+        const options = addRows(statement) ?? {};
         const shard = randomShard();
-        const select = addRollupUpserts(statement, changes, shard);
+        const select = addRollupUpserts(statement, changes, shard, options);
         const { rows } = await this.insertingRows(what, () => client.query(statement.text(select), statement.values));
-        // What is left is merging histogram lists grown long, which may as well wait for the next write to that row:
-        // once the rows are committed, the caller gets success.
-        await this.rollups.settle(client, rows[0] as ReturnedRollups, changes, shard).catch(() => undefined);
+        const answer = rows[0] as ReturnedRollups & Record<string, unknown>;
+        // What is left deletes rows left at zero and merges histogram lists grown long; either may as well wait for
+        // the next write to that row: once the rows are committed, the caller gets success.
+        await this.rollups.settle(client, answer, changes, shard).catch(() => undefined);
+        return answer;
       }),
     );
+  }
+
+  /** An update's values, with the duration when it can be derived here, and whether SQL derives it from the stored start. */
+  private updateSet(values: { startedAt?: number; completedAt?: number | null; durationMs?: number | null }, what: string) {
+    const { startedAt, completedAt, durationMs } = values;
+    const derive = completedAt != null && durationMs === undefined;
+    // With a new startedAt the duration is known here; without, SQL subtracts the stored one (no read first), and
+    // the duration CHECK rejects a completedAt before it.
+    const set = derive && startedAt !== undefined ? { ...values, durationMs: derivedDuration(startedAt, completedAt, what) } : values;
+    return { set: set as Record<string, unknown>, derive: derive && startedAt === undefined };
   }
 
   /** Runs an insert of steps, turning a step whose execution does not exist (its foreign key failed) into NOT_FOUND. */
@@ -449,8 +596,9 @@ export class PostgresBackend implements HistoryBackend {
         deleteInBatches(this.transactions.db, await selection(), {
           run: (selectIds, deleteRows) =>
             this.transactions.write(async (tx) => {
-              const ids = await selectIds(tx.db);
-              const doomed = await this.countDoomed(tx, ids);
+              const locked = await selectIds(tx.db);
+              const ids = locked.map(({ id }) => id);
+              const doomed = await this.countDoomed(tx, ids, locked);
               const batchDeleted = await deleteRows(tx.db, ids);
               await this.applyDoomed(tx, doomed);
               return batchDeleted;
@@ -485,13 +633,10 @@ export class PostgresBackend implements HistoryBackend {
     noun: string,
     factsOf: (row: Record<string, unknown>) => { execution: ExecutionFacts[]; steps: StepFacts[] },
     movedSteps: (tx: Transaction, when: 'before' | 'after') => Promise<StepFacts[]> = async () => [],
-  ): Promise<void> {
-    const { startedAt, completedAt, durationMs } = values;
-    const derive = completedAt != null && durationMs === undefined;
-    // With a new startedAt the duration is known here; without, SQL subtracts the stored one (no read first), and
-    // the duration CHECK rejects a completedAt before it.
-    const set = derive && startedAt !== undefined ? { ...values, durationMs: derivedDuration(startedAt, completedAt, what) } : values;
+  ): Promise<{ execution: ExecutionFacts[]; steps: StepFacts[] } | undefined> {
+    const { set, derive } = this.updateSet(values, what);
     let changed = 0;
+    let counted: { execution: ExecutionFacts[]; steps: StepFacts[] } | undefined;
     if (Object.keys(set).length === 0) {
       // Nothing to change still has to answer whether the row exists.
       const { rowCount } = await this.guard(what, () => this.pool.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]));
@@ -499,13 +644,14 @@ export class PostgresBackend implements HistoryBackend {
     } else {
       await this.writeCounted(what, async (tx, changes) => {
         const stepsBefore = await movedSteps(tx, 'before');
-        const { text, values: parameters } = updateWithFactsStatement(table, id, set, derive && startedAt === undefined);
+        const { text, values: parameters } = updateWithFactsStatement(table, id, set, derive);
         const { rows } = await tx.client.query(text, parameters);
         changed = rows.length;
         if (rows[0] === undefined) return;
         const before = factsOf(rows[0].before as Record<string, unknown>);
         const after = factsOf(rows[0].after as Record<string, unknown>);
         before.steps.push(...stepsBefore);
+        counted = factsOf(rows[0].after as Record<string, unknown>);
         after.steps.push(...(await movedSteps(tx, 'after')));
         if (JSON.stringify(before) === JSON.stringify(after)) return;
         for (const execution of before.execution) changes.execution(execution, -1);
@@ -515,7 +661,17 @@ export class PostgresBackend implements HistoryBackend {
       });
     }
     if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
+    return counted;
   }
+}
+
+/** Where an execution's steps are counted. */
+type ExecutionKey = { workflowId: string; startedAt: number };
+
+/** The counted columns alone, as the known rows keep them. */
+function factsOfExecution(facts: ExecutionFacts): ExecutionFacts {
+  const { workflowId, workflowName, triggerType, status, startedAt, durationMs } = facts;
+  return { workflowId, workflowName, triggerType, status, startedAt, durationMs };
 }
 
 

@@ -11,6 +11,13 @@ import { inByteOrder } from './byte-order.js';
 import type { PostgresQueries } from './connection.js';
 import { workflowExecutions as executions } from './schema.js';
 import type { CleanupOptions } from '../core/types.js';
+import type { ExecutionFacts } from '../core/rollup-changes.js';
+
+/** An execution a batch locked to delete, with what it counts in the totals and rollups. */
+export interface DoomedExecution {
+  id: string;
+  facts: ExecutionFacts;
+}
 import { FIRST_RETENTION_BATCH, nextRetentionBatchSize } from '../core/retention-batch-size.js';
 
 const finished = ne(executions.status, 'running');
@@ -19,11 +26,11 @@ const idInByteOrder = inByteOrder(executions.id);
 
 /**
  * How the caller runs one batch: in one write transaction of its own, `tx`, it calls selectIds(tx), which locks and
- * returns the batch's ids; counts what those executions take from the totals and rollups; calls deleteRows(tx, ids);
+ * returns the batch's executions with their counted columns; counts what those executions take from the totals and rollups; calls deleteRows(tx, ids);
  * writes the counts; and returns what deleteRows returned. Nothing is shared between batches but the caller's counts.
  */
 export interface RetentionBatch {
-  run(selectIds: (tx: PostgresQueries) => Promise<string[]>, deleteRows: (tx: PostgresQueries, ids: string[]) => Promise<number>): Promise<number>;
+  run(selectIds: (tx: PostgresQueries) => Promise<DoomedExecution[]>, deleteRows: (tx: PostgresQueries, ids: string[]) => Promise<number>): Promise<number>;
   /** Between two batches' transactions (nothing to do on PostgreSQL but what the caller wants, say a pause). */
   betweenBatches(): Promise<void>;
 }
@@ -106,13 +113,22 @@ export async function deleteInBatches(
  * byte by byte: the index on started_at gives it without sorting every matching row for each batch (an incremental
  * sort orders the ties); ordering by id alone sorted all of them, 0.4 s a batch with 500,000 to delete (measured).
  */
-async function lockBatch(tx: PostgresQueries, where: SQL | undefined, size: number, wait: boolean): Promise<string[]> {
+async function lockBatch(tx: PostgresQueries, where: SQL | undefined, size: number, wait: boolean): Promise<DoomedExecution[]> {
+  // The counted columns come with the lock: what the batch takes from the totals needs no second read.
   const query = tx
-    .select({ id: executions.id })
+    .select({
+      id: executions.id,
+      workflowId: executions.workflowId,
+      workflowName: executions.workflowName,
+      triggerType: executions.triggerType,
+      status: executions.status,
+      startedAt: executions.startedAt,
+      durationMs: executions.durationMs,
+    })
     .from(executions)
     .where(where)
     .orderBy(asc(executions.startedAt), asc(idInByteOrder))
     .limit(size);
   const rows = await (wait ? query.for('update') : query.for('update', { skipLocked: true }));
-  return rows.map((row) => row.id);
+  return rows.map(({ id, ...facts }) => ({ id, facts }));
 }

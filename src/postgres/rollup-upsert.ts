@@ -14,6 +14,7 @@
 //   exists (a change that only removes must not create its row).
 import { encodeHistogram } from '../core/histogram.js';
 import { packError } from '../core/last-error.js';
+import { compositeKey } from '../core/composite-key.js';
 import type { NodeRollupChange, RollupChanges } from '../core/rollup-changes.js';
 import { weekOf } from './rollup-weeks.js';
 import type { SqlStatement } from './sql-statement.js';
@@ -85,18 +86,45 @@ export function removesAnything(changes: RollupChanges): boolean {
 export const isRemoval = (change: NodeRollupChange) =>
   change.success < 0 || change.error < 0 || change.skipped < 0 || change.durationCount < 0 || change.removedMax !== null || change.removedLastError !== null;
 
+/** Whether the changes take anything from node rows: then a maximum or last error may need a recount, in a transaction. */
+export function removesFromNodes(changes: RollupChanges): boolean {
+  for (const change of changes.nodes.values()) if (isRemoval(change)) return true;
+  return false;
+}
+
+export interface UpsertOptions {
+  /** A condition every upsert waits for and needs (a guarded write's "the rows were as expected"). */
+  guard?: string;
+  /** More columns for the answering SELECT, e.g. `(SELECT n FROM chk) AS checked`. */
+  answer?: string;
+}
+
+
 /**
  * Adds the upserts of `changes` to `statement` (adding to shard `shard` of the sharded rows) and returns the SELECT
- * that ends it, answering one row of ReturnedRollups.
+ * that ends it, answering one row of ReturnedRollups (and the columns of `answer`).
  */
-export function addRollupUpserts(statement: SqlStatement, changes: RollupChanges, shard: number): string {
+export function addRollupUpserts(
+  statement: SqlStatement,
+  changes: RollupChanges,
+  shard: number,
+  { guard = 'true', answer }: UpsertOptions = {},
+): string {
   const removals = removesAnything(changes);
   const counts = [...changes.counts.values()].filter((change) => change.executions !== 0 || change.durationCount !== 0 || change.durationSum !== 0);
   const workflows = [...changes.workflows.values()];
-  const nodes = [...changes.nodes.values()];
+  const dayAndHours = [...changes.nodes.values()];
+  // Whether a change may only remove (then it must not create its row, which takes a lookup to know).
+  const workflowsOnlyRemoving = workflows.some((change) => change.workflowName === null);
+  const nodesOnlyRemoving = dayAndHours.some((change) => change.latest === null);
+  // A compacted week's weekly row follows its days. A write changes one day of a week per node, mostly: then the
+  // day's change is the week's, a row like the others (written if its week is compacted). Several days of one week
+  // are summed per node by SQL instead (addWeeklyChanges), which costs more to plan.
+  const weeks = weeklyRows(dayAndHours);
+  const nodes: (NodeRollupChange & { keptAt?: number })[] = weeks === undefined ? dayAndHours : [...dayAndHours, ...weeks];
   const shardParam = counts.length + workflows.length > 0 ? statement.param(shard, 'int4') : '';
   let previous: string | null = null;
-  const afterPrevious = () => (previous === null ? 'true' : `(SELECT count(*) FROM ${previous}) >= 0`);
+  const afterPrevious = () => `${guard} AND ${previous === null ? 'true' : `(SELECT count(*) FROM ${previous}) >= 0`}`;
   const returned = { counts: 'NULL::json', workflows: 'NULL::json', nodes: 'NULL::json' };
 
   if (workflows.length + nodes.length > 0) {
@@ -119,6 +147,7 @@ export function addRollupUpserts(statement: SqlStatement, changes: RollupChanges
          ${statement.param(counts.map((c) => c.status), 'text[]')}, ${statement.param(counts.map((c) => c.executions), 'int8[]')},
          ${statement.param(counts.map((c) => c.durationCount), 'int8[]')}, ${statement.param(counts.map((c) => c.durationSum), 'int8[]')})
          AS v(workflow_id, trigger_type, status, executions, duration_count, duration_sum)
+       WHERE ${guard}
        ORDER BY v.workflow_id COLLATE "C", v.trigger_type COLLATE "C", v.status COLLATE "C"
        ON CONFLICT (workflow_id, trigger_type, status, shard) DO UPDATE SET
          executions = c.executions + excluded.executions, duration_count = c.duration_count + excluded.duration_count,
@@ -146,7 +175,7 @@ export function addRollupUpserts(statement: SqlStatement, changes: RollupChanges
        WHERE v.bucket_start >= case when v.grain = 'hour' then kept.workflow_hours else kept.days end
          -- A change that only removes must not create the bucket it removes from (pruned, or never counted: history
          -- from before the rollups): an insert would hold negative counts. A bucket exists when any shard has its row.
-         AND (v.named OR EXISTS (SELECT 1 FROM workflow_rollups x WHERE x.grain = v.grain AND x.workflow_id = v.workflow_id AND x.bucket_start = v.bucket_start))
+         ${workflowsOnlyRemoving ? 'AND (v.named OR EXISTS (SELECT 1 FROM workflow_rollups x WHERE x.grain = v.grain AND x.workflow_id = v.workflow_id AND x.bucket_start = v.bucket_start))' : ''}
          AND ${afterPrevious()}
        ORDER BY v.grain COLLATE "C", v.workflow_id COLLATE "C", v.bucket_start
        ON CONFLICT (grain, workflow_id, bucket_start, shard) DO UPDATE SET
@@ -178,39 +207,28 @@ export function addRollupUpserts(statement: SqlStatement, changes: RollupChanges
          ${statement.param(nodes.map((c) => encodeHistogram(c.histogram)), 'text[]')},
          ${statement.param(nodes.map((c) => c.lastError?.message ?? null), 'text[]')}, ${statement.param(nodes.map((c) => c.lastError?.at ?? null), 'int8[]')},
          ${statement.param(nodes.map((c) => (c.lastError === null ? null : packError(c.lastError))), 'text[]')},
-         ${statement.param(nodes.map((c) => weekOf(c.bucketStart)), 'int8[]')})
+         ${statement.param(nodes.map((c) => weekOf(c.bucketStart)), 'int8[]')}, ${statement.param(nodes.map((c) => c.keptAt ?? c.bucketStart), 'int8[]')})
          WITH ORDINALITY AS v(grain, workflow_id, bucket_start, node_id, node_type, node_name, has_latest, success, error, skipped,
-           duration_count, duration_sum, duration_max, histogram, last_error_message, last_error_at, last_error_packed, week, i)
+           duration_count, duration_sum, duration_max, histogram, last_error_message, last_error_at, last_error_packed, week, kept_at, i)
        CROSS JOIN kept
-       WHERE v.bucket_start >= case when v.grain = 'hour' then kept.node_hours else kept.days end`,
+       WHERE v.kept_at >= case when v.grain = 'hour' then kept.node_hours else kept.days end AND ${guard}
+         ${weeks === undefined ? '' : "AND (v.grain <> 'week' OR EXISTS (SELECT 1 FROM compacted_weeks cw WHERE cw.week_start = v.bucket_start))"}`,
     );
-    // A compacted week's weekly row follows its days: the changes to its days, summed per node in the days' order
-    // (one upsert may change a row only once).
-    const ofLatestDay = (column: string) => `(array_agg(nv.${column} ORDER BY nv.i DESC) FILTER (WHERE nv.has_latest))[1]`;
-    const ofLastError = (column: string) => `(array_agg(nv.${column} ORDER BY nv.last_error_packed COLLATE "C" DESC NULLS LAST))[1]`;
+    const weeksSummed = weeks === undefined && dayAndHours.some((change) => change.grain === 'day');
+    if (weeksSummed) addWeeklyChanges(statement);
     const columns = `grain, workflow_id, bucket_start, node_id, node_type, node_name, has_latest, success, error, skipped, duration_count, duration_sum,
       duration_max, histogram, last_error_message, last_error_at`;
-    statement.with(
-      'nw',
-      `SELECT 'week'::text AS grain, nv.workflow_id, nv.week AS bucket_start, nv.node_id, coalesce(${ofLatestDay('node_type')}, '') AS node_type,
-         ${ofLatestDay('node_name')} AS node_name, bool_or(nv.has_latest) AS has_latest, sum(nv.success)::int8 AS success, sum(nv.error)::int8 AS error,
-         sum(nv.skipped)::int8 AS skipped, sum(nv.duration_count)::int8 AS duration_count, sum(nv.duration_sum)::int8 AS duration_sum,
-         max(nv.duration_max) AS duration_max, coalesce(string_agg(nullif(nv.histogram, ''), ',' ORDER BY nv.i), '') AS histogram,
-         ${ofLastError('last_error_message')} AS last_error_message, ${ofLastError('last_error_at')} AS last_error_at
-       FROM nv WHERE nv.grain = 'day' AND EXISTS (SELECT 1 FROM compacted_weeks cw WHERE cw.week_start = nv.week)
-       GROUP BY nv.workflow_id, nv.week, nv.node_id`,
-    );
     statement.with(
       'n',
       `INSERT INTO node_rollups AS r (grain, workflow_id, bucket_start, node_id, node_type, node_name, success, error, skipped,
          duration_count, duration_sum, duration_max, histogram, last_error_message, last_error_at)
        SELECT u.grain, u.workflow_id, u.bucket_start, u.node_id, u.node_type, u.node_name, u.success, u.error, u.skipped,
          u.duration_count, u.duration_sum, u.duration_max, u.histogram, u.last_error_message, u.last_error_at
-       FROM (SELECT ${columns} FROM nv UNION ALL SELECT ${columns} FROM nw) u
-       -- A change that only removes updates its row if there is one, never creates it.
-       WHERE (u.has_latest OR EXISTS (SELECT 1 FROM node_rollups x
-           WHERE x.grain = u.grain AND x.workflow_id = u.workflow_id AND x.bucket_start = u.bucket_start AND x.node_id = u.node_id))
-         AND ${afterPrevious()}
+       FROM (SELECT ${columns} FROM nv${weeksSummed ? ` UNION ALL SELECT ${columns} FROM nw` : ''}) u
+       WHERE ${afterPrevious()}
+         -- A change that only removes updates its row if there is one, never creates it.
+         ${nodesOnlyRemoving ? `AND (u.has_latest OR EXISTS (SELECT 1 FROM node_rollups x
+           WHERE x.grain = u.grain AND x.workflow_id = u.workflow_id AND x.bucket_start = u.bucket_start AND x.node_id = u.node_id))` : ''}
        ORDER BY u.grain COLLATE "C", u.workflow_id COLLATE "C", u.bucket_start, u.node_id COLLATE "C"
        ON CONFLICT (grain, workflow_id, bucket_start, node_id) DO UPDATE SET
          success = r.success + excluded.success, error = r.error + excluded.error, skipped = r.skipped + excluded.skipped,
@@ -230,5 +248,37 @@ export function addRollupUpserts(statement: SqlStatement, changes: RollupChanges
         'last_error_at', n.last_error_at, 'last_error_message', n.last_error_message, 'histogram', case when ${longList('n.histogram')} then n.histogram end))
       FROM n WHERE ${removals ? 'true' : longList('n.histogram')})`;
   }
-  return `SELECT ${returned.counts} AS counts, ${returned.workflows} AS workflows, ${returned.nodes} AS nodes`;
+  return `SELECT ${returned.counts} AS counts, ${returned.workflows} AS workflows, ${returned.nodes} AS nodes${answer === undefined ? '' : `, ${answer}`}`;
+}
+
+/**
+ * The weekly rows' changes when each week has the change of one day per node (the day's change, under the week,
+ * kept only if that day is); undefined when some week has two days changed, to be summed in SQL.
+ */
+function weeklyRows(changes: NodeRollupChange[]): (NodeRollupChange & { keptAt: number })[] | undefined {
+  const weeks = new Map<string, NodeRollupChange & { keptAt: number }>();
+  for (const change of changes) {
+    if (change.grain !== 'day') continue;
+    const week = { ...change, grain: 'week' as const, bucketStart: weekOf(change.bucketStart), keptAt: change.bucketStart };
+    const key = compositeKey(week.workflowId, week.nodeId, week.bucketStart);
+    if (weeks.has(key)) return undefined;
+    weeks.set(key, week);
+  }
+  return [...weeks.values()];
+}
+
+/** The CTE `nw`: the changes to days of compacted weeks, summed per weekly row (from `nv`). */
+function addWeeklyChanges(statement: SqlStatement): void {
+  const ofLatestDay = (column: string) => `(array_agg(nv.${column} ORDER BY nv.i DESC) FILTER (WHERE nv.has_latest))[1]`;
+  const ofLastError = (column: string) => `(array_agg(nv.${column} ORDER BY nv.last_error_packed COLLATE "C" DESC NULLS LAST))[1]`;
+  statement.with(
+    'nw',
+    `SELECT 'week'::text AS grain, nv.workflow_id, nv.week AS bucket_start, nv.node_id, coalesce(${ofLatestDay('node_type')}, '') AS node_type,
+       ${ofLatestDay('node_name')} AS node_name, bool_or(nv.has_latest) AS has_latest, sum(nv.success)::int8 AS success, sum(nv.error)::int8 AS error,
+       sum(nv.skipped)::int8 AS skipped, sum(nv.duration_count)::int8 AS duration_count, sum(nv.duration_sum)::int8 AS duration_sum,
+       max(nv.duration_max) AS duration_max, coalesce(string_agg(nullif(nv.histogram, ''), ',' ORDER BY nv.i), '') AS histogram,
+       ${ofLastError('last_error_message')} AS last_error_message, ${ofLastError('last_error_at')} AS last_error_at
+     FROM nv WHERE nv.grain = 'day' AND EXISTS (SELECT 1 FROM compacted_weeks cw WHERE cw.week_start = nv.week)
+     GROUP BY nv.workflow_id, nv.week, nv.node_id`,
+  );
 }

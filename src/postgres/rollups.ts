@@ -99,6 +99,17 @@ export class Rollups {
     return rows.map(toExecutionFacts);
   }
 
+  /** These executions with their facts, locked (they are about to go). */
+  async lockedExecutions(tx: Transaction, ids: string[]): Promise<{ id: string; facts: ExecutionFacts }[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await tx.client.query(
+      `SELECT id, workflow_id, workflow_name, trigger_type, status, started_at, duration_ms FROM workflow_executions
+       WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE`,
+      [ids],
+    );
+    return rows.map((row) => ({ id: row.id as string, facts: toExecutionFacts(row) }));
+  }
+
   async stepFactsOfExecutions(tx: Transaction, ids: string[]): Promise<StepFacts[]> {
     if (ids.length === 0) return [];
     const { rows } = await tx.client.query(`${STEP_FACTS} WHERE s.execution_id = ANY($1::text[])`, [ids]);
@@ -121,21 +132,23 @@ export class Rollups {
   }
 
   /**
-   * The maxima and last errors of these executions' steps per node rollup row (hours and days), read before they are
-   * deleted, for insights that outlive deletes; retireDeletedSteps writes them once the executions are gone.
+   * Deletes these executions' steps and answers their maxima and last errors per node rollup row (hours and days),
+   * for insights that outlive deletes; retireDeletedSteps writes them once the executions are gone.
    */
-  async summarizeDoomedSteps(tx: Transaction, executionIds: string[]): Promise<DeletedSteps[]> {
+  async deleteStepsSummarized(tx: Transaction, executionIds: string[], keys: Map<string, { workflowId: string; startedAt: number }>): Promise<DeletedSteps[]> {
     if (executionIds.length === 0) return [];
-    const keys = await this.executionKeys(tx, executionIds);
+    // The steps are deleted here, answering what they were, rather than read and then deleted by the cascade: one
+    // statement instead of two over the same rows. Their executions are locked: no step can be added meanwhile.
     const { rows } = await tx.client.query(
-      `SELECT execution_id, node_id, duration_ms,
+      `DELETE FROM execution_steps WHERE execution_id = ANY($1::text[])
+       RETURNING execution_id, node_id, status, duration_ms,
          case when status = 'error' then coalesce(completed_at, started_at) end AS error_at,
-         case when status = 'error' then error_message end AS error_message
-       FROM execution_steps WHERE execution_id = ANY($1::text[]) AND status <> 'running'`,
+         case when status = 'error' then error_message end AS error_message`,
       [executionIds],
     );
     const summaries = new Map<string, DeletedSteps>();
     for (const row of rows) {
+      if (row.status === 'running') continue; // not in the rollups
       const { workflowId, startedAt } = keys.get(row.execution_id as string) as { workflowId: string; startedAt: number };
       const durationMax = num(row.duration_ms);
       const error = row.error_at === null ? null : { at: Number(row.error_at), message: (row.error_message as string | null) ?? null };
@@ -170,10 +183,13 @@ export class Rollups {
     const emptied = rows.map((row) => candidates[Number(row.i) - 1] as (typeof candidates)[number]).sort(byKey(workflowKeyOf));
     const emptiedKeys = new Set(emptied.map(workflowKeyOf));
     if (emptied.length > 0) {
+      // Only rows that change are written: an update is a new row version and two index entries.
       await tx.client.query(
         `UPDATE node_rollups AS r SET deleted_duration_max = r.duration_max, deleted_last_error_at = r.last_error_at, deleted_last_error_message = r.last_error_message
          FROM unnest($1::text[], $2::text[], $3::int8[]) AS v(grain, workflow_id, bucket_start)
-         WHERE r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start`,
+         WHERE r.grain = v.grain AND r.workflow_id = v.workflow_id AND r.bucket_start = v.bucket_start
+           AND (r.deleted_duration_max IS DISTINCT FROM r.duration_max OR r.deleted_last_error_at IS DISTINCT FROM r.last_error_at
+             OR r.deleted_last_error_message IS DISTINCT FROM r.last_error_message)`,
         [emptied.map((bucket) => bucket.grain), emptied.map((bucket) => bucket.workflowId), emptied.map((bucket) => bucket.bucketStart)],
       );
     }

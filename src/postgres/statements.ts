@@ -43,17 +43,49 @@ export function updateStatement(
   storedStart = 'started_at',
 ): { text: string; values: unknown[] } {
   const parameters: unknown[] = [id];
+  const param = (value: unknown, type: string) => {
+    parameters.push(value);
+    return `$${parameters.length}::${type}`;
+  };
+  const assignments = assignmentsOf(values, param, durationFromStoredStart, storedStart);
+  return { text: `UPDATE ${table} SET ${assignments} WHERE id = $1 RETURNING ${COUNTED[table]}`, values: parameters };
+}
+
+/** `column = value, …` of an update, each value through `param`; see updateStatement for `durationFromStoredStart`. */
+function assignmentsOf(values: Record<string, unknown>, param: (value: unknown, type: string) => string, durationFromStoredStart: boolean, storedStart: string): string {
   const assignments = Object.entries(values).map(([key, value]) => {
     const column = COLUMN_OF[key];
     if (column === undefined) throw new Error(`updateStatement: no column for field ${key}`); // validation lets none through
-    parameters.push(value ?? null);
-    return `${column} = $${parameters.length}`;
+    return `${column} = ${param(value ?? null, TYPE_OF[column] ?? 'text')}`;
   });
-  if (durationFromStoredStart) {
-    const completedAt = parameters.indexOf(values.completedAt, 1) + 1;
-    assignments.push(`duration_ms = $${completedAt}::int8 - ${storedStart}`);
-  }
-  return { text: `UPDATE ${table} SET ${assignments.join(', ')} WHERE id = $1 RETURNING ${COUNTED[table]}`, values: parameters };
+  if (durationFromStoredStart) assignments.push(`duration_ms = ${param(values.completedAt, 'int8')} - ${storedStart}`);
+  return assignments.join(', ');
+}
+
+const TYPE_OF: Record<string, string> = { started_at: 'int8', completed_at: 'int8', duration_ms: 'int8', step_index: 'int4' };
+
+/**
+ * Adds, as the CTE `u`, an update of one row by id that changes it only while its counted columns are still
+ * `expected` (what this store last wrote there) and `guard` holds: `(SELECT count(*) FROM u) = 1` then says that the
+ * rollup changes computed from `expected` are the right ones, in the same statement.
+ */
+export function addGuardedUpdate(
+  statement: SqlStatement,
+  table: 'workflow_executions' | 'execution_steps',
+  id: string,
+  values: Record<string, unknown>,
+  durationFromStoredStart: boolean,
+  expected: [column: string, value: unknown][],
+  guard = 'true',
+): void {
+  const idParam = statement.param(id, 'text');
+  const assignments = assignmentsOf(values, (value, type) => statement.param(value, type), durationFromStoredStart, 'started_at');
+  const columns = expected.map(([column]) => column).join(', ');
+  const expectedValues = expected.map(([column, value]) => statement.param(value ?? null, TYPE_OF[column] ?? 'text')).join(', ');
+  statement.with(
+    'u',
+    `UPDATE ${table} SET ${assignments} WHERE id = ${idParam} AND (${columns}) IS NOT DISTINCT FROM (${expectedValues}) AND ${guard} RETURNING 1`,
+  );
 }
 
 const EXECUTION_COLUMNS: [field: string, column: string, type: string][] = [
@@ -93,10 +125,31 @@ export function addExecutionInsert(statement: SqlStatement, row: Record<string, 
   statement.with('e', `INSERT INTO workflow_executions (${EXECUTION_COLUMNS.map(([, column]) => column).join(', ')}) VALUES (${values.join(', ')})`);
 }
 
-/** Adds the insert of steps' rows (as stepInsertRow makes them; one array per column) to a statement, as the CTE `s`. */
-export function addStepInsert(statement: SqlStatement, rows: Record<string, unknown>[]): void {
+/**
+ * Adds the insert of steps' rows (as stepInsertRow makes them; one array per column) to a statement, as the CTE `s`;
+ * `guard`: a condition the insert needs.
+ */
+export function addStepInsert(statement: SqlStatement, rows: Record<string, unknown>[], guard = 'true'): void {
   const arrays = STEP_COLUMNS.map(([field, , type]) => statement.param(rows.map((row) => row[field] ?? null), `${type}[]`));
-  statement.with('s', `INSERT INTO execution_steps (${STEP_COLUMNS.map(([, column]) => column).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`);
+  statement.with('s', `INSERT INTO execution_steps (${STEP_COLUMNS.map(([, column]) => column).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) WHERE ${guard}`);
+}
+
+/**
+ * Adds, as the CTE `chk`, a count of the executions that still have these keys (workflow and start: where their steps
+ * are counted), locked against a move (KEY SHARE) until the statement commits. The count equal to the number of
+ * executions is the guard of a write that counted its steps under those keys.
+ */
+export function addExecutionKeysCheck(statement: SqlStatement, keys: { id: string; workflowId: string; startedAt: number }[]): string {
+  const sorted = [...keys].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  statement.with(
+    'chk',
+    `SELECT count(*) AS n FROM (SELECT 1 FROM workflow_executions e
+       JOIN unnest(${statement.param(sorted.map((key) => key.id), 'text[]')}, ${statement.param(sorted.map((key) => key.workflowId), 'text[]')},
+         ${statement.param(sorted.map((key) => key.startedAt), 'int8[]')}) AS k(id, workflow_id, started_at)
+         ON e.id = k.id AND e.workflow_id = k.workflow_id AND e.started_at = k.started_at
+       ORDER BY e.id COLLATE "C" FOR KEY SHARE OF e) AS x`,
+  );
+  return `(SELECT n FROM chk) = ${keys.length}`;
 }
 
 /** The counted columns of a row (as `before`, under the row lock) and as the update leaves it (`after`), as JSON objects. */
