@@ -5,11 +5,12 @@
 // reads as src/sqlite/timeline.ts, but a rollup bucket is the sum of its shard rows, and one that sums to no
 // finished execution does not exist (the shards of a bucket emptied by deletes may be left at +n and -n). The
 // buckets are added up by src/core/timeline-tally.ts, as on SQLite; this file reads what it asks for.
-// Everything the tally asks for is read by one statement (each part a JSON array): one snapshot without a
-// transaction, and one round trip however many edge hours a zone's days cut (India's +5:30 cuts one a day).
+// Everything the tally asks for is read by one statement: one snapshot without a transaction, and one round trip
+// however many edge hours a zone's days cut (India's +5:30 cuts one a day). A header row holds the settings and the
+// small parts as JSON; the rollup buckets follow as plain rows (their histograms as JSON cost more than their sums).
 import { ALL_WORKFLOWS } from '../core/constants.js';
 import { DAY, HOUR } from '../core/rollup-changes.js';
-import { type TimelineGrain, TimelineTally } from '../core/timeline-tally.js';
+import { type TimelineGrain, type TimelineRollup, TimelineTally } from '../core/timeline-tally.js';
 import type { TimelineEntry, TimelineQuery } from '../core/types.js';
 import { type Queryable, readPlanned, SETTINGS_COLUMN, settingsContext } from './insight-reads.js';
 
@@ -36,25 +37,41 @@ export async function getTimeline(db: Queryable, query: Required<TimelineQuery>)
         stored.map((range) => range.to),
         tally.daysToCount(),
       ],
-      contextOf: ([row]) => settingsContext(row.settings, []),
-      answer: ([row]) => {
-        for (const [grain, rows] of [['hour', row.hours], ['day', row.days]] as const) {
-          tally.addRollups(
-            grain,
-            (rows as RollupRow[]).map(([bucketStart, success, error, durationCount, durationSum, histograms]) => ({ bucketStart, success, error, durationCount, durationSum, histograms })),
-          );
+      rowMode: 'array',
+      contextOf: (rows) => settingsContext(headerOf(rows)[1], []),
+      answer: (rows) => {
+        const [, , running, stored, finished] = headerOf(rows);
+        const buckets: Record<TimelineGrain, TimelineRollup[]> = { hour: [], day: [] };
+        for (const [kind, , , , , bucketStart, success, error, durationCount, durationSum, histograms] of rows as TimelineRow[]) {
+          if (kind === HEADER) continue;
+          buckets[GRAINS[kind - 1] as TimelineGrain].push({
+            bucketStart: Number(bucketStart),
+            success: Number(success),
+            error: Number(error),
+            durationCount: Number(durationCount),
+            durationSum: Number(durationSum),
+            histograms,
+          });
         }
-        for (const [grain, hour, count] of row.running as [number, number, number][]) tally.addRunning(GRAINS[grain] as TimelineGrain, hour, count);
-        for (const [startedAt, status, durationMs] of row.stored as StoredRow[]) tally.addStoredExecution(startedAt, status, durationMs);
-        tally.markIncomplete(new Map(row.finished as [number, number][]));
+        tally.addRollups('hour', buckets.hour);
+        tally.addRollups('day', buckets.day);
+        for (const [grain, hour, count] of running) tally.addRunning(GRAINS[grain] as TimelineGrain, hour, count);
+        for (const [startedAt, status, durationMs] of stored) tally.addStoredExecution(startedAt, status, durationMs);
+        tally.markIncomplete(new Map(finished));
         return tally.entries();
       },
     };
   });
 }
 
+/** The header row (kind 0): the settings, then the running executions, stored rows and finished counts as JSON. */
+const HEADER = 0;
+type Header = [typeof HEADER, unknown, [number, number, number][], StoredRow[], [number, number][]];
+/** A rollup bucket's row: kind 1 (hourly) or 2 (daily), the header's columns empty, then the bucket (int8 and numeric as text). */
+type TimelineRow = [number, null, null, null, null, string, string, string, string, string, string];
+const headerOf = (rows: unknown[]) => rows.find((row) => (row as unknown[])[0] === HEADER) as Header;
+
 const GRAINS: TimelineGrain[] = ['hour', 'day'];
-type RollupRow = [number, number, number, number, number, string];
 type StoredRow = [number, Parameters<TimelineTally['addStoredExecution']>[1], number | null];
 
 /**
@@ -66,15 +83,11 @@ type StoredRow = [number, Parameters<TimelineTally['addStoredExecution']>[1], nu
  */
 function timelineStatement(ofWorkflow: string): string {
   /** A grain's rollup buckets, each summed over its shards; one summing to no finished execution does not exist. */
-  const rollups = (grain: TimelineGrain, from: string, to: string) => `(SELECT coalesce(json_agg(json_build_array(bucket_start, success, error,
-      duration_count, duration_sum, histograms) ORDER BY bucket_start), '[]') FROM (
-    SELECT bucket_start, sum(success) AS success, sum(error) AS error, sum(duration_count) AS duration_count,
-      sum(duration_sum) AS duration_sum, string_agg(histogram, ',') AS histograms
+  const rollups = (kind: number, grain: TimelineGrain, from: string, to: string) => `SELECT ${kind}, NULL, NULL, NULL, NULL, bucket_start,
+      sum(success), sum(error), sum(duration_count), sum(duration_sum), string_agg(histogram, ',')
     FROM workflow_rollups WHERE grain = '${grain}' AND workflow_id = $1 AND bucket_start >= ${from} AND bucket_start < ${to}
-    GROUP BY bucket_start HAVING sum(success) + sum(error) <> 0) AS buckets)`;
-  return `SELECT ${SETTINGS_COLUMN},
-    ${rollups('hour', '$2', '$3')} AS hours,
-    ${rollups('day', '$4', '$5')} AS days,
+    GROUP BY bucket_start HAVING sum(success) + sum(error) <> 0`;
+  return `SELECT ${HEADER} AS kind, ${SETTINGS_COLUMN},
     -- Running executions, which the rollups do not count: few, and their partial index holds their starts.
     (SELECT coalesce(json_agg(json_build_array(grain, hour, running)), '[]') FROM (
       SELECT r.grain, e.started_at / ${HOUR} AS hour, count(*) AS running
@@ -88,7 +101,10 @@ function timelineStatement(ofWorkflow: string): string {
         WHERE e.started_at >= r.from_ AND e.started_at < r.to_${ofWorkflow} OFFSET 0) AS e) AS stored,
     (SELECT coalesce(json_agg(json_build_array(d.day, (SELECT count(*) FROM workflow_executions e
         WHERE e.status <> 'running' AND e.started_at >= d.day AND e.started_at < d.day + ${DAY}${ofWorkflow}))), '[]')
-      FROM unnest($11::int8[]) AS d(day)) AS finished`;
+      FROM unnest($11::int8[]) AS d(day)) AS finished,
+    NULL::int8, NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric, NULL::text
+  UNION ALL ${rollups(1, 'hour', '$2', '$3')}
+  UNION ALL ${rollups(2, 'day', '$4', '$5')}`;
 }
 
 const TIMELINE_OF_ALL = timelineStatement('');
