@@ -1,8 +1,9 @@
 // One row per workflow for an overview screen: its latest run, and how it did over a time range. The numbers of
 // src/sqlite/workflow-summaries.ts, from sharded rollups and totals: a bucket is the sum of its shard rows, named by
 // the shard that last counted a named execution, and a bucket (or a total) that sums to nothing does not exist.
-// Everything is read by one statement, for all workflows at once (each part a JSON array): one snapshot without a
-// transaction, one round trip. Put together by src/core/workflow-summary-totals.ts, as on SQLite.
+// Everything is read by one statement, for all workflows at once: one snapshot without a transaction, one round trip.
+// A header row holds the settings and the small parts as JSON; the rollup buckets follow as plain rows (their
+// histograms as JSON cost more than their sums). Put together by src/core/workflow-summary-totals.ts, as on SQLite.
 import { ALL_WORKFLOWS } from '../core/constants.js';
 import type { RollupSpan } from '../core/rollup-spans.js';
 import type { WorkflowSummary } from '../core/types.js';
@@ -25,27 +26,44 @@ export async function getWorkflowSummaries(db: Queryable, spansFrom: (hoursFrom:
         spans[0]?.from ?? null,
         spans.at(-1)?.to ?? null,
       ],
-      contextOf: ([row]) => settingsContext(row.settings, []),
-      answer: ([row]) => {
+      rowMode: 'array',
+      contextOf: (rows) => settingsContext(headerOf(rows)[1], []),
+      answer: (rows) => {
+        const [, , stored, running, latestRuns] = headerOf(rows);
         const totals = new WorkflowSummaryTotals('list');
-        for (const [workflowId, bucketStart, workflowName, success, error, durationCount, durationSum, histograms] of row.buckets as BucketRow[]) {
-          totals.add({ workflowId, bucketStart, workflowName, success, error, durationCount, durationSum, histograms });
+        for (const [kind, , , , , workflowId, bucketStart, workflowName, success, error, durationCount, durationSum, histograms] of rows as BucketRow[]) {
+          if (kind === HEADER) continue;
+          totals.add({
+            workflowId,
+            bucketStart: Number(bucketStart),
+            workflowName,
+            success: Number(success),
+            error: Number(error),
+            durationCount: Number(durationCount),
+            durationSum: Number(durationSum),
+            histograms,
+          });
         }
-        const ids = totals.workflowIds(row.stored as string[]);
-        const latest = new Map((row.latest as LatestRow[]).map(([workflowId, id, status, startedAt, workflowName]) => [workflowId, { id, status, startedAt, workflowName }]));
-        const running = new Map(row.running as [string, number][]);
+        const ids = totals.workflowIds(stored);
+        const latest = new Map(latestRuns.map(([workflowId, id, status, startedAt, workflowName]) => [workflowId, { id, status, startedAt, workflowName }]));
+        const runningOf = new Map(running);
         return totals.summaries(
           ids,
           (workflowId) => latest.get(workflowId),
-          (workflowId) => running.get(workflowId) ?? 0,
+          (workflowId) => runningOf.get(workflowId) ?? 0,
         );
       },
     };
   });
 }
 
-type BucketRow = [string, number, string, number, number, number, number, string];
+/** The header row (kind 0): the settings, then the workflows with stored executions, running counts and latest runs as JSON. */
+const HEADER = 0;
 type LatestRow = [string, LatestRun['id'], LatestRun['status'], LatestRun['startedAt'], LatestRun['workflowName']];
+type Header = [typeof HEADER, unknown, string[], [string, number][], LatestRow[]];
+/** A bucket's row: kind 1, the header's columns empty, then the bucket (int8 and numeric as text). */
+type BucketRow = [number, null, null, null, null, string, string, string, string, string, string, string, string];
+const headerOf = (rows: unknown[]) => rows.find((row) => (row as unknown[])[0] === HEADER) as Header;
 
 /**
  * Parameters: $1–$3 the rollup spans' grains, first and last bucket starts (exclusive), $4–$5 where they begin and end
@@ -75,9 +93,7 @@ const SUMMARIES = `WITH buckets AS (
   ), stored AS (
     SELECT workflow_id FROM execution_counts GROUP BY workflow_id HAVING sum(executions) <> 0
   )
-  SELECT ${SETTINGS_COLUMN},
-    (SELECT coalesce(json_agg(json_build_array(workflow_id, bucket_start, workflow_name, success, error, duration_count,
-      duration_sum, histograms)), '[]') FROM buckets) AS buckets,
+  SELECT ${HEADER} AS kind, ${SETTINGS_COLUMN},
     (SELECT coalesce(json_agg(workflow_id), '[]') FROM stored) AS stored,
     (SELECT coalesce(json_agg(json_build_array(workflow_id, running)), '[]') FROM (
       SELECT workflow_id, count(*) AS running FROM workflow_executions
@@ -85,4 +101,7 @@ const SUMMARIES = `WITH buckets AS (
     (SELECT coalesce(json_agg(json_build_array(wanted.workflow_id, latest.id, latest.status, latest.started_at, latest.workflow_name)), '[]')
       FROM (SELECT workflow_id FROM buckets UNION SELECT workflow_id FROM stored) AS wanted
       CROSS JOIN LATERAL (SELECT id, status, started_at, workflow_name FROM workflow_executions e
-        WHERE e.workflow_id = wanted.workflow_id ORDER BY e.started_at DESC, e.id COLLATE "C" DESC LIMIT 1) AS latest) AS latest`;
+        WHERE e.workflow_id = wanted.workflow_id ORDER BY e.started_at DESC, e.id COLLATE "C" DESC LIMIT 1) AS latest) AS latest,
+    NULL, NULL::int8, NULL, NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric, NULL
+  UNION ALL
+  SELECT 1, NULL, NULL, NULL, NULL, workflow_id, bucket_start, workflow_name, success, error, duration_count, duration_sum, histograms FROM buckets`;
