@@ -45,6 +45,7 @@ import { countMatching, deleteInBatches, type DoomedExecution, finishedOlderThan
 import { rebuildRollups } from './rollup-rebuild.js';
 import { pruneRollups } from './rollup-retention.js';
 import { type DeletedSteps, missingExecution, randomShard, Rollups, toExecutionFacts, toStepFacts } from './rollups.js';
+import { foldNextDay } from './shard-folding.js';
 import { reclaimSpace } from './space.js';
 import { getExecutionStats } from './stats.js';
 import { getTimeline } from './timeline.js';
@@ -457,9 +458,13 @@ export class PostgresBackend implements HistoryBackend {
     return rowsOf<StepRow>(this.pool, STEPS_OF_EXECUTION, { id: executionId });
   }
 
-  /** Compacts the weeks that are due, each in a write transaction of its own. */
+  /**
+   * Compacts the weeks that are due, then folds the shards of the workflow buckets that are over (shard-folding.ts),
+   * each week and each day in a write transaction of its own.
+   */
   private async compactWeeks(progress = { weeks: 0 }, now = this.now()): Promise<void> {
     while ((await this.transactions.write((tx) => this.rollups.weeks.compactNext(tx, now))) !== null) progress.weeks++;
+    while ((await this.transactions.write((tx) => foldNextDay(tx, now))) !== null);
   }
 
   /** Compacts the weeks that are due, unless the disk is full: compaction is a speed-up that needs new pages. */

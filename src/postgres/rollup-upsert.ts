@@ -16,6 +16,7 @@ import { encodeHistogram } from '../core/histogram.js';
 import { packError } from '../core/last-error.js';
 import { compositeKey } from '../core/composite-key.js';
 import type { NodeRollupChange, RollupChanges } from '../core/rollup-changes.js';
+import { packedErrorText } from './packed-error.js';
 import { weekOf } from './rollup-weeks.js';
 import type { SqlStatement } from './sql-statement.js';
 
@@ -28,12 +29,9 @@ const APPEND_HISTOGRAM = `case when excluded.histogram = '' then r.histogram whe
 /** Whether a stored list has reached HISTOGRAM_PARTS parts. */
 const longList = (column: string) => `(length(${column}) - length(replace(${column}, ',', '')) >= ${HISTOGRAM_PARTS - 1})`;
 
-const newerError = `excluded.last_error_at is not null and ${packed('excluded')} > coalesce(${packed('r')}, '')`;
-function packed(table: string): string {
-  const at = `${table}.last_error_at`;
-  const message = `${table}.last_error_message`;
-  return `((case when ${at} is null then null else lpad((${at})::text, 16, '0') || case when ${message} is null then '0' else '1' || ${message} end end) collate "C")`;
-}
+// Most upserts carry no error: then nothing is packed.
+const newerError = `excluded.last_error_at is not null and ${packedErrorText('excluded.last_error_at', 'excluded.last_error_message')}
+  > coalesce(${packedErrorText('r.last_error_at', 'r.last_error_message')}, '')`;
 
 const MIN_INT8 = '(-9223372036854775808)::int8';
 
