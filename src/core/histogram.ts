@@ -180,6 +180,7 @@ export class DurationCounts {
     this.decode(list, isList);
   }
 
+  /** Adds a stored histogram, or a list of them separated by commas. */
   addStored(text: string): void {
     if (this.only === null && this.total === 0 && this.counts.length === 0) {
       this.only = text;
@@ -236,7 +237,9 @@ export class DurationCounts {
 
   /** The counts as stored text; `positiveOnly` leaves out buckets whose count is below zero. */
   encode(positiveOnly = false): string {
-    if (this.only !== null) return this.only;
+    // A text held alone is returned as it is, unless it is a list (then its parts are added up first).
+    if (this.only !== null && !this.only.includes(',')) return this.only;
+    this.flushOnly();
     const counts = this.counts;
     const floor = positiveOnly ? 1 : Number.NEGATIVE_INFINITY; // counts below it are left out (with 0 itself)
     let first = 0;

@@ -13,7 +13,7 @@ import { DAY, HOUR } from './rollup-changes.js';
 import { bucketBoundaries } from './timeline-buckets.js';
 import { planTimeline, type RowCheck, type TimelinePlan } from './timeline-plan.js';
 import type { ExecutionStatus, TimelineEntry, TimelineQuery } from './types.js';
-import { addRollupBucket, type HistogramText, type RollupCounts, type WorkflowRollupBucket } from './workflow-rollup-bucket.js';
+import { addRollupBucket, type RollupCounts, type WorkflowRollupBucket } from './workflow-rollup-bucket.js';
 
 /** The rollup grains a timeline reads. */
 export type TimelineGrain = 'hour' | 'day';
@@ -53,13 +53,11 @@ export class TimelineTally {
   /**
    * @param kept where the kept rollup rows begin.
    * @param outliveDeletes whether the rollups count deleted executions, which the stored rows then lack.
-   * @param histogramText how the backend's rollup buckets hold their histograms.
    */
   constructor(
     query: Required<TimelineQuery>,
     kept: KeptRollups,
     private readonly outliveDeletes: boolean,
-    private readonly histogramText: HistogramText,
   ) {
     const boundaries = bucketBoundaries(query);
     this.boundaries = boundaries;
@@ -91,7 +89,7 @@ export class TimelineTally {
     for (const row of rows) byStart.set(row.bucketStart, row);
     for (const start of grain === 'day' ? this.plan.days : this.plan.hours) {
       const row = byStart.get(start);
-      if (row !== undefined) addRollupBucket(this.bucketAt(start), row, this.histogramText);
+      if (row !== undefined) addRollupBucket(this.bucketAt(start), row);
     }
   }
 

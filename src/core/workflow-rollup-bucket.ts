@@ -1,8 +1,7 @@
 // A workflow rollup bucket as the readers that add buckets up (timelines, workflow summaries) take it from a
-// backend, and how they add it. SQLite keeps a bucket in one row with one histogram; PostgreSQL spreads it over shard
-// rows, which its query sums, listing their histograms separated by commas. Everything else about adding buckets up
-// is the same, so the readers take the bucket in this one shape and are told which of the two ways its histogram
-// text comes.
+// backend, and how they add it. SQLite keeps a bucket in one row with one histogram; PostgreSQL may spread it over
+// shard rows, which its query sums, listing their histograms separated by commas (and a row's histogram may itself
+// be such a list). A histogram text is read the same way either way.
 import type { DurationCounts } from './histogram.js';
 
 /** What a workflow rollup bucket counts of the executions that finished in it. */
@@ -14,22 +13,16 @@ export interface RollupCounts {
 }
 
 export interface WorkflowRollupBucket extends RollupCounts {
-  /** The bucket's durations: one stored histogram, or several separated by commas (see HistogramText). */
+  /** The bucket's durations: one stored histogram, or several separated by commas. */
   histograms: string;
 }
 
-/**
- * How a backend's `histograms` text is read: 'one' stored histogram per bucket (kept as text while it is all a
- * DurationCounts holds, which spares an hourly timeline an array per bucket), or a comma-separated 'list'.
- */
-export type HistogramText = 'one' | 'list';
-
 /** Adds a bucket's counts and durations to a sum of buckets (a timeline bucket, a workflow's totals). */
-export function addRollupBucket(sum: RollupCounts & { durations: DurationCounts }, bucket: WorkflowRollupBucket, text: HistogramText): void {
+export function addRollupBucket(sum: RollupCounts & { durations: DurationCounts }, bucket: WorkflowRollupBucket): void {
   sum.success += bucket.success;
   sum.error += bucket.error;
   sum.durationCount += bucket.durationCount;
   sum.durationSum += bucket.durationSum;
-  if (text === 'one') sum.durations.addStored(bucket.histograms);
-  else sum.durations.addStoredList(bucket.histograms);
+  // Kept as text while it is all the sum holds: an hourly timeline then needs no array per bucket.
+  sum.durations.addStored(bucket.histograms);
 }

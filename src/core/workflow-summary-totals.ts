@@ -5,7 +5,7 @@
 // workflows in one query each, a round trip costing more there).
 import { DurationCounts } from './histogram.js';
 import type { ExecutionStatus, WorkflowSummary } from './types.js';
-import { addRollupBucket, type HistogramText, type RollupCounts, type WorkflowRollupBucket } from './workflow-rollup-bucket.js';
+import { addRollupBucket, type RollupCounts, type WorkflowRollupBucket } from './workflow-rollup-bucket.js';
 
 /** A workflow rollup bucket in the range, as the summaries read it. */
 export interface SummaryRollup extends WorkflowRollupBucket {
@@ -31,9 +31,6 @@ interface Totals extends RollupCounts {
 export class WorkflowSummaryTotals {
   private readonly totals = new Map<string, Totals>();
 
-  /** @param histogramText how the backend's rollup buckets hold their histograms. */
-  constructor(private readonly histogramText: HistogramText) {}
-
   add(row: SummaryRollup): void {
     let workflow = this.totals.get(row.workflowId);
     if (workflow === undefined) {
@@ -44,7 +41,7 @@ export class WorkflowSummaryTotals {
       workflow.latestBucket = row.bucketStart;
       workflow.workflowName = row.workflowName;
     }
-    addRollupBucket(workflow, row, this.histogramText);
+    addRollupBucket(workflow, row);
   }
 
   /**

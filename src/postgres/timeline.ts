@@ -17,7 +17,7 @@ import { type Queryable, readPlanned, SETTINGS_COLUMN, settingsContext } from '.
 /** The timeline of `query`, in one statement (two when another instance pruned the rollups since the last one). */
 export async function getTimeline(db: Queryable, query: Required<TimelineQuery>): Promise<TimelineEntry[]> {
   return readPlanned(db, (context) => {
-    const tally = new TimelineTally(query, context.kept, context.outliveDeletes, 'list');
+    const tally = new TimelineTally(query, context.kept, context.outliveDeletes);
     const hours = tally.rollupRange('hour');
     const days = tally.rollupRange('day');
     const running = GRAINS.flatMap((grain) => tally.runningRanges(grain).map((range) => ({ ...range, grain })));

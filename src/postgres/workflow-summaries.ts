@@ -30,7 +30,7 @@ export async function getWorkflowSummaries(db: Queryable, spansFrom: (hoursFrom:
       contextOf: (rows) => settingsContext(headerOf(rows)[1], []),
       answer: (rows) => {
         const [, , stored, running, latestRuns] = headerOf(rows);
-        const totals = new WorkflowSummaryTotals('list');
+        const totals = new WorkflowSummaryTotals();
         for (const [kind, , , , , workflowId, bucketStart, workflowName, success, error, durationCount, durationSum, histograms] of rows as BucketRow[]) {
           if (kind === HEADER) continue;
           totals.add({

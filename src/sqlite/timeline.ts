@@ -86,7 +86,7 @@ export class Timelines {
    * @param outliveDeletes whether the rollups count deleted executions, which the stored rows then lack.
    */
   get(query: Required<TimelineQuery>, kept: KeptRollups, outliveDeletes: boolean): TimelineEntry[] {
-    const tally = new TimelineTally(query, kept, outliveDeletes, 'one');
+    const tally = new TimelineTally(query, kept, outliveDeletes);
     const workflowId = query.workflowId ?? ALL_WORKFLOWS;
     const rollupsOf = (grain: TimelineGrain): TimelineRollup[] => {
       const range = tally.rollupRange(grain);

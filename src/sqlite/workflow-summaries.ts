@@ -9,7 +9,7 @@ import type { WorkflowSummary } from '../core/types.js';
 import { WorkflowSummaryTotals } from '../core/workflow-summary-totals.js';
 
 export function getWorkflowSummaries(db: HistoryDatabase, spans: RollupSpan[]): WorkflowSummary[] {
-  const totals = new WorkflowSummaryTotals('one');
+  const totals = new WorkflowSummaryTotals();
   const rows =
     spans.length === 0
       ? []
