@@ -35,13 +35,6 @@ export interface RetentionBatch {
   betweenBatches(): Promise<void>;
 }
 
-/**
- * The first batch's size. Deleting an execution with its steps and insight bookkeeping costs a server about three
- * times what it costs SQLite (a first batch of SQLite's 200 held its rows 149 ms in the medium benchmark, against a
- * 60 ms aim), so the first batch is a quarter of that, and the sizing (src/core/retention-batch-size.ts) grows it.
- */
-const FIRST_BATCH = FIRST_RETENTION_BATCH / 4;
-
 /** Finished executions (of one workflow, or of all) that started before `cutoff` (ms since epoch). */
 export function finishedStartedBefore(cutoff: number, workflowId: string | undefined): SQL | undefined {
   return and(finished, lt(executions.startedAt, cutoff), workflowId === undefined ? undefined : eq(executions.workflowId, workflowId));
@@ -86,7 +79,7 @@ export async function deleteInBatches(
 ): Promise<number> {
   if (where === null) return 0;
   let deleted = 0;
-  let batchSize = FIRST_BATCH;
+  let batchSize = FIRST_RETENTION_BATCH;
   let waitForLocked = false;
   for (;;) {
     const started = performance.now();
