@@ -1,20 +1,19 @@
 // Faults on PostgreSQL: a writer killed with SIGKILL mid-batch, the server stopped and started again under load, and
-// random sequences of calls (against a model) and random input (a compact fuzz of what PostgreSQL stores differently
-// from SQLite). Processes load the built package (dist/), as in tests/crash.test.ts.
+// random input (a compact fuzz of what PostgreSQL stores differently from SQLite). Processes load the built package
+// (dist/), as in tests/crash.test.ts. The model test (random sequences of calls against a model) runs on PostgreSQL
+// as on SQLite in tests/model.test.ts.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { Client } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { type ExecutionStore, ExecutionStoreError, openExecutionStore } from '../src/index.js';
-import type { ExecutionStats, ExecutionStep, ExecutionWithSteps, WorkflowExecution } from '../src/core/types.js';
-import { INTERRUPTED_EXECUTION_MESSAGE, INTERRUPTED_STEP_MESSAGE } from '../src/sqlite/recovery.js';
 import { T0, newExecution, newStep, track } from './factories.js';
 import { findPostgresBinaries } from './postgres/binaries.js';
 import { databaseUrl } from './postgres/database-url.js';
 import { storedAndRecounted } from './postgres/recount.js';
 import { runAsServerUser } from './postgres/server-user.js';
-import { clonePostgresDatabase, dropPostgresDatabase, freshPostgresUrl, postgresSkipReason } from './postgres/test-database.js';
+import { freshPostgresUrl, postgresSkipReason } from './postgres/test-database.js';
 import { startThrowawayPostgres } from './postgres/throwaway-server.js';
 
 const fixture = (name: string) => new URL(`./fixtures/postgres/${name}`, import.meta.url).pathname;
@@ -253,223 +252,6 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL: the server stoppe
       }
     },
   );
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-// The model test on PostgreSQL: random sequences of calls against the store and against a plain in-memory model of
-// what it promises (as tests/model.test.ts does on SQLite, whose definitions are not exported). Insights do not
-// outlive deletes here, so that after every sequence the totals and rollups must equal a recount of the rows.
-
-const NOW = 2000;
-const WORKFLOWS = ['wf-a', 'wf-b', 'wf-c'] as const;
-const TRIGGERS = ['webhook', 'schedule', 'manual'] as const;
-
-interface Model {
-  executions: Map<string, WorkflowExecution>;
-  steps: Map<string, ExecutionStep>;
-}
-type Command = fc.AsyncCommand<Model, { store: ExecutionStore }>;
-
-/** Drops undefined and null fields: the store returns absent optional fields, never null. */
-function present<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined && field !== null)) as T;
-}
-function withDuration<T extends { startedAt: number; completedAt?: number; durationMs?: number }>(row: T): T {
-  return row.completedAt !== undefined && row.durationMs === undefined ? { ...row, durationMs: row.completedAt - row.startedAt } : row;
-}
-const sortedIds = (map: Map<string, unknown>) => [...map.keys()].sort();
-const pick = (map: Map<string, unknown>, index: number) => sortedIds(map)[index % map.size] as string;
-const stepsOf = (model: Model, executionId: string) =>
-  [...model.steps.values()].filter((step) => step.executionId === executionId).sort((a, b) => a.stepIndex - b.stepIndex || (a.id < b.id ? -1 : 1));
-function deleteWithSteps(model: Model, id: string) {
-  model.executions.delete(id);
-  for (const step of [...model.steps.values()]) if (step.executionId === id) model.steps.delete(step.id);
-}
-/** Newest first, ties by id, as the store pages. */
-const newestFirst = (rows: WorkflowExecution[]) => [...rows].sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
-
-function modelStats(model: Model, workflowId?: string): ExecutionStats {
-  const rows = [...model.executions.values()].filter((row) => workflowId === undefined || row.workflowId === workflowId);
-  const count = (status: string) => rows.filter((row) => row.status === status).length;
-  const durations = rows.flatMap((row) => (row.durationMs === undefined ? [] : [row.durationMs])).sort((a, b) => a - b);
-  const rank = (percent: number) => durations[Math.max(1, Math.ceil((percent * durations.length) / 100)) - 1] ?? null;
-  const starts = rows.map((row) => row.startedAt);
-  const finished = count('success') + count('error');
-  return {
-    total: rows.length,
-    running: count('running'),
-    success: count('success'),
-    error: count('error'),
-    successRate: finished === 0 ? null : count('success') / finished,
-    avgDurationMs: durations.length === 0 ? null : durations.reduce((sum, value) => sum + value, 0) / durations.length,
-    minDurationMs: durations[0] ?? null,
-    maxDurationMs: durations.at(-1) ?? null,
-    p50DurationMs: rank(50),
-    p95DurationMs: rank(95),
-    firstStartedAt: starts.length === 0 ? null : Math.min(...starts),
-    lastStartedAt: starts.length === 0 ? null : Math.max(...starts),
-  };
-}
-
-const time = fc.integer({ min: 0, max: 1200 });
-const payload = fc.option(fc.record({ n: fc.integer(), tag: fc.constantFrom('a', 'b') }), { nil: undefined });
-const newExecutionInput = fc
-  .record({
-    workflowId: fc.constantFrom(...WORKFLOWS),
-    triggerType: fc.constantFrom(...TRIGGERS),
-    startedAt: time,
-    end: fc.oneof(
-      fc.record({ status: fc.constant('running' as const) }),
-      fc.record({ status: fc.constantFrom('success' as const, 'error' as const), took: fc.option(fc.nat(300), { nil: undefined }) }),
-    ),
-    triggerData: payload,
-    errorMessage: fc.option(fc.constantFrom('boom', 'HTTP 500'), { nil: undefined }),
-  })
-  .map(({ end, ...fields }) =>
-    present({
-      ...fields,
-      workflowName: `Workflow ${fields.workflowId}`,
-      status: end.status,
-      completedAt: 'took' in end && end.took !== undefined ? fields.startedAt + end.took : undefined,
-    }));
-const runStep = (stepIndex: number) =>
-  fc
-    .record({
-      nodeId: fc.constantFrom('http', 'code', 'if'),
-      startedAt: time,
-      status: fc.constantFrom('running' as const, 'success' as const, 'error' as const, 'skipped' as const),
-      took: fc.option(fc.nat(100), { nil: undefined }),
-      errorMessage: fc.option(fc.constantFrom('timeout', 'HTTP 502'), { nil: undefined }),
-      outputData: payload,
-    })
-    .map(({ took, ...fields }) =>
-      present({ ...fields, nodeType: `${fields.nodeId}-type`, stepIndex, completedAt: took === undefined ? undefined : fields.startedAt + took }));
-
-const commands: fc.Arbitrary<Command>[] = [
-  newExecutionInput.map((input): Command => ({
-    check: () => true,
-    async run(model, real) {
-      const id = await real.store.createExecution(input);
-      model.executions.set(id, withDuration({ ...input, id }));
-    },
-    toString: () => `createExecution(${JSON.stringify(input)})`,
-  })),
-  fc
-    .tuple(newExecutionInput, fc.integer({ min: 0, max: 4 }))
-    .chain(([input, count]) => fc.tuple(fc.constant(input), fc.tuple(...Array.from({ length: count }, (_, i) => runStep(i)))))
-    .map(([input, runSteps]): Command => ({
-      check: () => true,
-      async run(model, real) {
-        const { executionId, stepIds } = await real.store.recordExecution(input, runSteps);
-        model.executions.set(executionId, withDuration({ ...input, id: executionId }));
-        runSteps.forEach((step, i) => model.steps.set(stepIds[i]!, withDuration({ ...step, id: stepIds[i]!, executionId })));
-      },
-      toString: () => `recordExecution(${JSON.stringify(input)}, ${JSON.stringify(runSteps)})`,
-    })),
-  fc.tuple(fc.nat(), runStep(0), fc.nat(5)).map(([which, step, stepIndex]): Command => ({
-    check: (model) => model.executions.size > 0,
-    async run(model, real) {
-      const input = { ...step, stepIndex, executionId: pick(model.executions, which) };
-      const id = await real.store.addStep(input);
-      model.steps.set(id, withDuration({ ...input, id }));
-    },
-    toString: () => `addStep(#${which}, ${JSON.stringify(step)})`,
-  })),
-  fc.tuple(fc.nat(), fc.constantFrom('success' as const, 'error' as const), fc.nat(500)).map(([which, status, took]): Command => ({
-    check: (model) => model.executions.size > 0,
-    async run(model, real) {
-      const id = pick(model.executions, which);
-      const { durationMs: _, ...current } = model.executions.get(id)!;
-      await real.store.updateExecution(id, { status, completedAt: current.startedAt + took });
-      model.executions.set(id, withDuration({ ...current, status, completedAt: current.startedAt + took }));
-    },
-    toString: () => `updateExecution(#${which}, ${status}, +${took})`,
-  })),
-  fc.tuple(fc.nat(), fc.constantFrom('success' as const, 'error' as const, 'skipped' as const), fc.nat(100)).map(([which, status, took]): Command => ({
-    check: (model) => model.steps.size > 0,
-    async run(model, real) {
-      const id = pick(model.steps, which);
-      const { durationMs: _, ...current } = model.steps.get(id)!;
-      await real.store.updateStep(id, { status, completedAt: current.startedAt + took });
-      model.steps.set(id, withDuration({ ...current, status, completedAt: current.startedAt + took }));
-    },
-    toString: () => `updateStep(#${which}, ${status}, +${took})`,
-  })),
-  fc.nat().map((which): Command => ({
-    check: (model) => model.executions.size > 0,
-    async run(model, real) {
-      const id = pick(model.executions, which);
-      expect(await real.store.deleteExecution(id)).toBe(true);
-      deleteWithSteps(model, id);
-    },
-    toString: () => `deleteExecution(#${which})`,
-  })),
-  fc.integer({ min: 800, max: 2000 }).map((maxAge): Command => ({
-    check: () => true,
-    async run(model, real) {
-      const doomed = [...model.executions.values()].filter((row) => row.status !== 'running' && row.startedAt < NOW - maxAge);
-      expect(await real.store.cleanupOldExecutions(maxAge)).toBe(doomed.length);
-      for (const row of doomed) deleteWithSteps(model, row.id);
-    },
-    toString: () => `cleanupOldExecutions(${maxAge})`,
-  })),
-  fc.tuple(fc.nat(5), fc.option(fc.constantFrom(...WORKFLOWS), { nil: undefined })).map(([keep, workflowId]): Command => ({
-    check: () => true,
-    async run(model, real) {
-      const scope = [...model.executions.values()].filter((row) => workflowId === undefined || row.workflowId === workflowId);
-      const doomed = newestFirst(scope).slice(keep).filter((row) => row.status !== 'running');
-      expect(await real.store.cleanupByCount(keep, workflowId)).toBe(doomed.length);
-      for (const row of doomed) deleteWithSteps(model, row.id);
-    },
-    toString: () => `cleanupByCount(${keep}, ${workflowId})`,
-  })),
-  time.map((startedBefore): Command => ({
-    check: () => true,
-    async run(model, real) {
-      const interrupted = [...model.executions.values()].filter((row) => row.status === 'running' && row.startedAt < startedBefore);
-      let steps = 0;
-      for (const row of interrupted) {
-        const own = stepsOf(model, row.id);
-        const lastHeard = Math.max(row.startedAt, ...own.map((step) => step.completedAt ?? step.startedAt));
-        model.executions.set(row.id, { ...row, status: 'error', errorMessage: INTERRUPTED_EXECUTION_MESSAGE, completedAt: lastHeard, durationMs: lastHeard - row.startedAt });
-        for (const step of own.filter((step) => step.status === 'running')) {
-          model.steps.set(step.id, { ...step, status: 'error', errorMessage: INTERRUPTED_STEP_MESSAGE });
-          steps++;
-        }
-      }
-      expect(await real.store.recoverInterruptedExecutions({ startedBefore })).toEqual({ executions: interrupted.length, steps });
-    },
-    toString: () => `recoverInterruptedExecutions(${startedBefore})`,
-  })),
-];
-
-describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL: the store against a model of it', () => {
-  it('answers as the model does after random sequences of calls, and its totals and rollups equal a recount (20 runs)', { timeout: 150_000 }, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 30 }), async (sequence) => {
-        const url = await clonePostgresDatabase();
-        const store = await openExecutionStore(url, { now: () => NOW, insights: { outliveDeletes: false } });
-        try {
-          const model: Model = { executions: new Map(), steps: new Map() };
-          await fc.asyncModelRun(() => ({ model, real: { store } }), sequence);
-          for (const id of sortedIds(model.executions)) {
-            const execution = model.executions.get(id)!;
-            expect(await store.getExecutionWithSteps(id)).toEqual({ ...execution, steps: stepsOf(model, id) } satisfies ExecutionWithSteps);
-          }
-          expect(await store.queryExecutions({ limit: 1000 })).toEqual(newestFirst([...model.executions.values()]));
-          for (const workflowId of [undefined, ...WORKFLOWS]) {
-            expect(await store.getExecutionStats(workflowId), `stats of ${workflowId ?? 'all'}`).toEqual(modelStats(model, workflowId));
-          }
-          const { stored, recounted } = await storedAndRecounted(url);
-          expect(stored).toEqual(recounted);
-        } finally {
-          await store.close();
-          await dropPostgresDatabase(url);
-        }
-      }),
-      { numRuns: 20 },
-    );
-  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
