@@ -1,7 +1,7 @@
 // Part 11, PostgreSQL only: several runtime instances recording at once on one database, which a SQLite file serves
 // one writer at a time. Child processes (bench/postgres/writer.ts), each with its own store and pool, record realistic
-// runs with recordExecution for a fixed time; the figure is steps per second, all processes together, with 4 processes
-// against 1. The raw side does the same with hand-written transactions (no rollups, so no shared rows to queue on),
+// runs with recordExecution for a fixed time; the figures are steps per second, all processes together, and the p99
+// of one call, for 1, 2, 4 and 8 processes, and 4 processes against 1. The raw side does the same with hand-written transactions (no rollups, so no shared rows to queue on),
 // which shows what the machine and the server allow: on this machine's 2 cores, 4 writers and the server's backends
 // share the CPUs.
 import { spawn } from 'node:child_process';
@@ -72,13 +72,11 @@ async function record(url: string, mode: 'store' | 'raw', processes: number, dur
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
+/** How many processes record at once, each count measured on both sides. */
+const PROCESS_COUNTS = [1, 2, 4, 8] as const;
+
 export async function concurrencyPart(url: string, durationMs: number, rounds: number, log: (message: string) => void): Promise<Row[]> {
-  const configurations = [
-    ['store', 1],
-    ['raw', 1],
-    ['store', 4],
-    ['raw', 4],
-  ] as const;
+  const configurations = PROCESS_COUNTS.flatMap((processes) => [['store', processes], ['raw', processes]] as const);
   const results = new Map<string, Measured[]>(configurations.map(([mode, processes]) => [`${mode}${processes}`, []]));
   for (let round = 0; round < rounds; round++) {
     // Each round in another order, so that neither side always follows the other.
@@ -97,43 +95,35 @@ export async function concurrencyPart(url: string, durationMs: number, rounds: n
   const failed = (key: string) => `${failures(key)} failed${firstFailure(key) ? ` (first: ${firstFailure(key)})` : ''}`;
   const part = '11 concurrent writers';
   const span = `${rounds} round(s) of ${(durationMs / 1000).toFixed(0)} s, mean`;
-  const store1 = rate('store1');
-  const store4 = rate('store4');
-  const raw1 = rate('raw1');
-  const raw4 = rate('raw4');
-  return [
-    {
+  const rows: Row[] = PROCESS_COUNTS.map((processes) => {
+    const store = rate(`store${processes}`);
+    const raw = rate(`raw${processes}`);
+    return {
       part,
-      name: 'recordExecution, 1 process, steps/s (higher is better)',
-      store: store1,
-      raw: raw1,
-      ratio: store1 / raw1,
+      name:
+        processes === 1
+          ? 'recordExecution, 1 process, steps/s (higher is better)'
+          : `recordExecution, ${processes} processes at once, steps/s all together (higher is better)`,
+      store,
+      raw,
+      ratio: store / raw,
       target: Number.NaN,
       higherIsBetter: true,
-      pass: failures('store1') === 0,
-      note: `no ratio target (reported); pass: no write failed; ${span}; store ${latency('store1')}, ${failed('store1')}; raw ${latency('raw1')}`,
-    },
-    {
-      part,
-      name: 'recordExecution, 4 processes at once, steps/s all together (higher is better)',
-      store: store4,
-      raw: raw4,
-      ratio: store4 / raw4,
-      target: Number.NaN,
-      higherIsBetter: true,
-      pass: failures('store4') === 0,
-      note: `no ratio target (reported); pass: no write failed; ${span}; store ${latency('store4')}, ${failed('store4')}; raw ${latency('raw4')}`,
-    },
-    {
-      part,
-      name: '4 processes against 1: steps/s of 4 / steps/s of 1',
-      store: store4 / store1,
-      raw: raw4 / raw1,
-      ratio: store4 / store1 / (raw4 / raw1),
-      target: Number.NaN,
-      higherIsBetter: true,
-      pass: true,
-      note: 'no target (reported); store column: the store\'s 4/1, raw column: the raw side\'s 4/1 on the same machine (2 cores shared by the writers and the server)',
-    },
-  ];
+      pass: failures(`store${processes}`) === 0,
+      note: `no ratio target (reported); pass: no write failed; ${span}; store ${latency(`store${processes}`)}, ${failed(`store${processes}`)}; raw ${latency(`raw${processes}`)}`,
+    };
+  });
+  const [store1, raw1, store4, raw4] = [rate('store1'), rate('raw1'), rate('store4'), rate('raw4')];
+  rows.push({
+    part,
+    name: '4 processes against 1: steps/s of 4 / steps/s of 1',
+    store: store4 / store1,
+    raw: raw4 / raw1,
+    ratio: store4 / store1 / (raw4 / raw1),
+    target: Number.NaN,
+    higherIsBetter: true,
+    pass: true,
+    note: "no target (reported); store column: the store's 4/1, raw column: the raw side's 4/1 on the same machine (2 cores shared by the writers and the server)",
+  });
+  return rows;
 }
