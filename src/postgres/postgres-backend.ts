@@ -498,7 +498,7 @@ export class PostgresBackend implements HistoryBackend {
    * the deleting transaction.
    */
   private async countDoomed(tx: Transaction, ids: string[], locked?: DoomedExecution[]): Promise<{ changes: RollupChanges; deletedSteps: DeletedSteps[] }> {
-    const doomed = locked ?? (await this.rollups.lockedExecutions(tx, ids));
+    const doomed = locked ?? (await this.rollups.executionFacts(tx, ids, true));
     if (doomed.length === 0) return { changes: new RollupChanges(), deletedSteps: [] };
     const outliveDeletes = await this.settings.outliveDeletesForDelete(tx.db);
     const changes = new RollupChanges(!outliveDeletes);
@@ -518,7 +518,7 @@ export class PostgresBackend implements HistoryBackend {
   }
 
   private async countFacts(tx: Transaction, changes: RollupChanges, ids: string[], sign: 1 | -1): Promise<void> {
-    for (const facts of await this.rollups.executionFacts(tx, ids)) changes.execution(facts, sign);
+    for (const { facts } of await this.rollups.executionFacts(tx, ids)) changes.execution(facts, sign);
     for (const facts of await this.rollups.stepFactsOfExecutions(tx, ids)) changes.step(facts, sign);
   }
 

@@ -39,7 +39,7 @@ const workflowKeyOf = (change: { grain: string; workflowId: string; bucketStart:
 const nodeKeyOf = (change: { grain: string; workflowId: string; bucketStart: number; nodeId: string }) =>
   compositeKey(change.grain, change.workflowId, change.bucketStart, change.nodeId);
 
-const EXECUTION_FACTS = `SELECT workflow_id, workflow_name, trigger_type, status, started_at, duration_ms FROM workflow_executions`;
+const EXECUTION_FACTS = `SELECT id, workflow_id, workflow_name, trigger_type, status, started_at, duration_ms FROM workflow_executions`;
 /** A step's StepFacts, from the steps joined to their executions. */
 const STEP_FACTS = `SELECT e.workflow_id, e.started_at, s.node_id, s.node_type, s.node_name, s.status, s.duration_ms, s.error_message,
   coalesce(s.completed_at, s.started_at) AS at
@@ -89,24 +89,9 @@ export class Rollups {
   }
 
   /** The facts of these executions; `lock` takes their row locks first (they are about to change or go). */
-  async executionFacts(tx: Transaction, ids: string[], lock = false): Promise<ExecutionFacts[]> {
+  async executionFacts(tx: Transaction, ids: string[], lock = false): Promise<{ id: string; facts: ExecutionFacts }[]> {
     if (ids.length === 0) return [];
-    const sorted = [...ids].sort();
-    const { rows } = await tx.client.query(
-      `${EXECUTION_FACTS} WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C"${lock ? ' FOR UPDATE' : ''}`,
-      [sorted],
-    );
-    return rows.map(toExecutionFacts);
-  }
-
-  /** These executions with their facts, locked (they are about to go). */
-  async lockedExecutions(tx: Transaction, ids: string[]): Promise<{ id: string; facts: ExecutionFacts }[]> {
-    if (ids.length === 0) return [];
-    const { rows } = await tx.client.query(
-      `SELECT id, workflow_id, workflow_name, trigger_type, status, started_at, duration_ms FROM workflow_executions
-       WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE`,
-      [ids],
-    );
+    const { rows } = await tx.client.query(`${EXECUTION_FACTS} WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C"${lock ? ' FOR UPDATE' : ''}`, [ids]);
     return rows.map((row) => ({ id: row.id as string, facts: toExecutionFacts(row) }));
   }
 
@@ -114,12 +99,6 @@ export class Rollups {
     if (ids.length === 0) return [];
     const { rows } = await tx.client.query(`${STEP_FACTS} WHERE s.execution_id = ANY($1::text[])`, [ids]);
     return rows.map(toStepFacts);
-  }
-
-  /** One step's facts; `lock` takes the step's row lock first (it is about to change). */
-  async stepFacts(tx: Transaction, id: string, lock = false): Promise<StepFacts | undefined> {
-    const { rows } = await tx.client.query(`${STEP_FACTS} WHERE s.id = $1${lock ? ' FOR UPDATE OF s' : ''}`, [id]);
-    return rows[0] === undefined ? undefined : toStepFacts(rows[0]);
   }
 
   /** The workflow and start of executions: where their steps are counted; `keyShare` locks them against moves. */

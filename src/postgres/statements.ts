@@ -24,38 +24,15 @@ const COLUMN_OF: Record<string, string> = {
   outputData: 'output_data',
 };
 
-/** The columns of an updated row that the totals and rollups count (src/postgres/rollups.ts reads them as facts). */
-const COUNTED = {
-  workflow_executions: 'workflow_id, workflow_name, trigger_type, status, started_at, duration_ms',
-  execution_steps: 'node_id, node_type, node_name, status, duration_ms, error_message, coalesce(completed_at, started_at) AS at',
-};
-
 /**
- * An UPDATE of one row by id, setting the given (validated) fields and answering the row's counted columns as they
- * are after it. With `durationFromStoredStart`, duration_ms
- * becomes completed_at minus the stored started_at, computed in SQL so that no read is needed first.
+ * `column = value, …` of an update of the given (validated) fields, each value through `param`. With
+ * `durationFromStoredStart`, duration_ms becomes completed_at minus the stored start (`storedStart`), computed in SQL
+ * so that no read is needed first.
  */
-export function updateStatement(
-  table: 'workflow_executions' | 'execution_steps',
-  id: string,
-  values: Record<string, unknown>,
-  durationFromStoredStart: boolean,
-  storedStart = 'started_at',
-): { text: string; values: unknown[] } {
-  const parameters: unknown[] = [id];
-  const param = (value: unknown, type: string) => {
-    parameters.push(value);
-    return `$${parameters.length}::${type}`;
-  };
-  const assignments = assignmentsOf(values, param, durationFromStoredStart, storedStart);
-  return { text: `UPDATE ${table} SET ${assignments} WHERE id = $1 RETURNING ${COUNTED[table]}`, values: parameters };
-}
-
-/** `column = value, …` of an update, each value through `param`; see updateStatement for `durationFromStoredStart`. */
 function assignmentsOf(values: Record<string, unknown>, param: (value: unknown, type: string) => string, durationFromStoredStart: boolean, storedStart: string): string {
   const assignments = Object.entries(values).map(([key, value]) => {
     const column = COLUMN_OF[key];
-    if (column === undefined) throw new Error(`updateStatement: no column for field ${key}`); // validation lets none through
+    if (column === undefined) throw new Error(`update: no column for field ${key}`); // validation lets none through
     return `${column} = ${param(value ?? null, TYPE_OF[column] ?? 'text')}`;
   });
   if (durationFromStoredStart) assignments.push(`duration_ms = ${param(values.completedAt, 'int8')} - ${storedStart}`);
@@ -192,9 +169,13 @@ export function updateWithFactsStatement(
   values: Record<string, unknown>,
   durationFromStoredStart: boolean,
 ): { text: string; values: unknown[] } {
-  const { text, values: parameters } = updateStatement(table, id, values, durationFromStoredStart, 't.started_at');
+  const parameters: unknown[] = [id];
+  const param = (value: unknown, type: string) => {
+    parameters.push(value);
+    return `$${parameters.length}::${type}`;
+  };
+  const set = assignmentsOf(values, param, durationFromStoredStart, 't.started_at');
   const counted = COUNTED_BEFORE_AFTER[table];
-  const set = text.slice(text.indexOf(' SET ') + 5, text.indexOf(' WHERE id = $1'));
   return {
     text: `UPDATE ${table} AS t SET ${set} FROM (${counted.locked}) AS old WHERE t.id = old.id
       RETURNING ${counted.before('old')} AS before, ${counted.after('t')} AS after`,

@@ -27,39 +27,25 @@ export class Transactions {
   }
 
   /** A READ COMMITTED write transaction; rows read to be changed are locked by the work itself (FOR UPDATE). */
-  async write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.run('BEGIN', work);
-      } catch (error) {
-        const code = postgresErrorCode(error);
-        if (attempt >= ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
-        await sleep(Math.random() * 10 * attempt); // apart, so that the two do not collide again
-      }
-    }
+  write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return retried(() => this.run('BEGIN', work));
   }
 
   /**
    * A write of one statement, which PostgreSQL commits (or rolls back) whole by itself: no BEGIN and COMMIT around
    * it, two round trips fewer. Run again as `write` does when it loses a deadlock.
    */
-  async statement<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await withClient(this.pool, async (client, broken) => {
-          try {
-            return await work(client);
-          } catch (error) {
-            if (isUnreachable(error)) broken(error as Error);
-            throw error;
-          }
-        });
-      } catch (error) {
-        const code = postgresErrorCode(error);
-        if (attempt >= ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
-        await sleep(Math.random() * 10 * attempt);
-      }
-    }
+  statement<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return retried(() =>
+      withClient(this.pool, async (client, broken) => {
+        try {
+          return await work(client);
+        } catch (error) {
+          if (isUnreachable(error)) broken(error as Error);
+          throw error;
+        }
+      }),
+    );
   }
 
   /** One snapshot for reads that take several statements, so that an execution and its steps agree. */
@@ -83,5 +69,18 @@ export class Transactions {
         throw error;
       }
     });
+  }
+}
+
+/** Runs `attempt` again while it fails with a deadlock or serialization failure, up to ATTEMPTS times. */
+async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const code = postgresErrorCode(error);
+      if (tries >= ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
+      await sleep(Math.random() * 10 * tries); // apart, so that the two do not collide again
+    }
   }
 }
