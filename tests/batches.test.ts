@@ -73,6 +73,7 @@ forEachBackend((backend) => {
       expect(await store.getExecutionWithSteps(executionId)).toEqual({
         ...execution,
         id: executionId,
+        instanceId: store.instanceId,
         durationMs: 300,
         steps: [
           { ...steps[0], executionId, id: stepIds[0], durationMs: 100 },

@@ -20,7 +20,9 @@ forEachBackend((backend) => {
         triggerData: { body: { orderId: 42 } },
         status: 'running',
         startedAt: T0,
+        instanceId: store.instanceId,
       });
+      expect((await store.getExecution(first))?.instanceId).toBe(store.instanceId);
     });
 
     it('returns absent optional fields, never null', async () => {
@@ -30,7 +32,7 @@ forEachBackend((backend) => {
 
       expect(Object.values(execution ?? {})).not.toContain(null);
       expect(Object.keys(execution ?? {}).sort()).toEqual(
-        ['id', 'startedAt', 'status', 'triggerType', 'workflowId', 'workflowName'].sort(),
+        ['id', 'instanceId', 'startedAt', 'status', 'triggerType', 'workflowId', 'workflowName'].sort(),
       );
     });
 
@@ -48,6 +50,7 @@ forEachBackend((backend) => {
       expect(await store.getExecution(id)).toEqual({
         ...newExecution(),
         id,
+        instanceId: store.instanceId,
         status: 'error',
         completedAt: T0 + 1234,
         durationMs: 1234,
@@ -77,7 +80,7 @@ forEachBackend((backend) => {
       const store = await backend.open();
       const id = await store.createExecution(newExecution({ errorMessage: 'transient' }));
       await store.updateExecution(id, { errorMessage: null, status: 'success' });
-      expect(await store.getExecution(id)).toEqual({ ...newExecution(), id, status: 'success' });
+      expect(await store.getExecution(id)).toEqual({ ...newExecution(), id, instanceId: store.instanceId, status: 'success' });
     });
 
     it('rejects a completedAt before startedAt without writing anything', async () => {
@@ -92,7 +95,7 @@ forEachBackend((backend) => {
         code: 'VALIDATION',
         message: 'createExecution: invalid input: completedAt (' + (T0 - 1) + ') is before startedAt (' + T0 + '); expected completedAt >= startedAt',
       });
-      expect(await store.getExecution(id)).toEqual({ ...newExecution(), id });
+      expect(await store.getExecution(id)).toEqual({ ...newExecution(), id, instanceId: store.instanceId });
       expect(await store.queryExecutions()).toHaveLength(1);
     });
 

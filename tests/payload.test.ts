@@ -230,7 +230,7 @@ describe('payloads', () => {
     sqlite.prepare('UPDATE workflow_executions SET trigger_data = ? WHERE id = ?').run('{"body": {"orderId": 4', bad);
 
     const [newest, oldest] = await store.queryExecutions();
-    expect(oldest).toEqual({ ...newExecution({ startedAt: T0 }), id: good });
+    expect(oldest).toEqual({ ...newExecution({ startedAt: T0 }), id: good, instanceId: store.instanceId });
     expect(newest?.id).toBe(bad);
     expect(newest?.triggerData).toMatchObject({ __unreadable: true, preview: '{"body": {"orderId": 4' });
   });

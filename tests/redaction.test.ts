@@ -24,6 +24,7 @@ forEachBackend((backend) => {
       expect(await store.getExecution(id)).toEqual({
         ...newExecution(),
         id,
+        instanceId: store.instanceId,
         triggerData: {
           headers: { Authorization: REDACTED, 'X-API-Key': REDACTED, 'content-type': 'application/json', Cookie: REDACTED },
           body: { user: { email: 'ada@example.test', password: REDACTED, auth: REDACTED } },

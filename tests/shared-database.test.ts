@@ -47,6 +47,7 @@ forEachBackend((backend) => {
       expect({ ...stored, id: undefined, steps: stored?.steps.map((step) => ({ ...step, id: undefined })) }).toEqual({
         ...newExecution({ status: 'error', startedAt: T0 + 2 * HOUR, completedAt: T0 + 2 * HOUR + 90, errorMessage: 'HTTP 502' }),
         id: undefined,
+        instanceId: a.instanceId,
         durationMs: 90,
         steps: [
           { ...newStep(run, { nodeId: 'fetch', stepIndex: 0, status: 'error', startedAt: T0, completedAt: T0 + 2 * HOUR + 35, errorMessage: 'HTTP 502' }), id: undefined, durationMs: 2 * HOUR + 35 },

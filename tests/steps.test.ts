@@ -37,6 +37,7 @@ forEachBackend((backend) => {
       expect(withSteps).toEqual({
         ...newExecution(),
         id: executionId,
+        instanceId: store.instanceId,
         status: 'error',
         completedAt: T0 + 900,
         durationMs: 900,
@@ -59,7 +60,7 @@ forEachBackend((backend) => {
     it('returns an execution without steps with an empty steps list', async () => {
       const store = await backend.open();
       const executionId = await store.createExecution(newExecution());
-      expect(await store.getExecutionWithSteps(executionId)).toEqual({ ...newExecution(), id: executionId, steps: [] });
+      expect(await store.getExecutionWithSteps(executionId)).toEqual({ ...newExecution(), id: executionId, instanceId: store.instanceId, steps: [] });
     });
 
     it('throws NOT_FOUND for a step of an unknown execution and writes nothing', async () => {

@@ -117,6 +117,7 @@ forEachBackend((backend) => {
       expect(await store.getExecutionWithSteps(executionId)).toEqual({
         ...newExecution(),
         id: executionId,
+        instanceId: store.instanceId,
         steps: [{ ...newStep(executionId), id: stepId }],
       });
     });
@@ -214,7 +215,7 @@ forEachBackend((backend) => {
         store.updateExecution(executionId, loose({ metadata: value })),
         `updateExecution: invalid input: metadata: ${expected} ${got}`,
       );
-      expect(await store.getExecutionWithSteps(executionId)).toEqual({ ...newExecution(), id: executionId, steps: [] });
+      expect(await store.getExecutionWithSteps(executionId)).toEqual({ ...newExecution(), id: executionId, instanceId: store.instanceId, steps: [] });
       expect(await rowCounts(store, executionId)).toEqual({ executions: 1, steps: 0 });
     });
 
@@ -278,7 +279,12 @@ forEachBackend((backend) => {
         await expectValidation(store.addStep(newStep(executionId, { [field]: nul })), `addStep: invalid input: ${nulProblem(field)}`);
       }
       await expectValidation(store.findExecutionIds(nul), `findExecutionIds: invalid input: ${nulProblem('prefix')}`);
-      expect(await store.getExecutionWithSteps(executionId)).toEqual({ ...newExecution({ triggerData: { body: nul } }), id: executionId, steps: [] });
+      expect(await store.getExecutionWithSteps(executionId)).toEqual({
+        ...newExecution({ triggerData: { body: nul } }),
+        id: executionId,
+        instanceId: store.instanceId,
+        steps: [],
+      });
     });
 
     it.each(texts)('rejects %s in every text field of executions and steps', async (_name, text, where) => {
@@ -312,6 +318,7 @@ forEachBackend((backend) => {
       expect(await store.getExecutionWithSteps(executionId)).toEqual({
         ...newExecution(),
         id: executionId,
+        instanceId: store.instanceId,
         steps: [{ ...newStep(executionId), id: stepId }],
       });
     });
@@ -353,6 +360,7 @@ forEachBackend((backend) => {
       expect(stored).toEqual({
         ...newExecution({ ...texts, status: 'error' }),
         id,
+        instanceId: store.instanceId,
         steps: [{ ...newStep(id, { nodeName: 'Fetch 📦', nodeId: 'node-🔑', errorMessage: '💥' }), id: stored?.steps[0]?.id }],
       });
       expect(await store.findExecutionIds(id.slice(0, 8))).toEqual([id]);
@@ -502,6 +510,7 @@ forEachBackend((backend) => {
       expect(await store.getExecutionWithSteps(executionId)).toEqual({
         ...newExecution({ status: 'error', errorMessage: 'upstream timed out' }),
         id: executionId,
+        instanceId: store.instanceId,
         completedAt: T0 + 50,
         durationMs: 50,
         steps: [{ ...newStep(executionId), id: stepId, completedAt: T0 + 20, durationMs: 20 }],
