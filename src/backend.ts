@@ -8,6 +8,7 @@ import type {
   ExecutionStats,
   ExecutionStep,
   ExecutionWithSteps,
+  HistoryInstance,
   InsightSettings,
   NodeStats,
   RebuildOptions,
@@ -57,8 +58,15 @@ export interface HistoryBackend {
   cleanupOldExecutions(maxAgeMs: number, options: Valid<typeof oldExecutionsCleanupOptionsSchema>): Promise<number>;
   cleanupByCount(maxCount: number, workflowId: string | undefined, options: Valid<typeof cleanupOptionsSchema>): Promise<number>;
   findExecutionIds(prefix: string, limit: number): Promise<string[]>;
-  /** Executions started before `startedBefore` (default: now) that are still running. */
+  /**
+   * Running executions that started before `startedBefore`; without it, the running executions of instances that
+   * are gone (never this store's own).
+   */
   recoverInterruptedExecutions(startedBefore: number | undefined): Promise<RecoveredExecutions>;
+  /** The id recorded on the executions this backend creates. */
+  readonly instanceId: string;
+  /** The instances that have written executions, most recently heard of first. */
+  getInstances(): Promise<HistoryInstance[]>;
   reclaimSpace(): Promise<ReclaimedSpace>;
   getExecutionStats(filter: NonNullable<Valid<typeof executionStatsQuerySchema>>): Promise<ExecutionStats>;
   getNodeStats(request: Valid<typeof nodeStatsQuerySchema>): Promise<NodeStats[]>;

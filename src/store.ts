@@ -8,6 +8,7 @@ import { databaseUrlProblem, resolveDatabasePath } from './core/database-path.js
 import { isPostgresUrl } from './core/postgres-url.js';
 import { callerCallback, ExecutionStoreError } from './core/errors.js';
 import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './core/payload.js';
+import { instanceIdentity } from './core/instance.js';
 import { DEFAULT_REDACT_KEYS, Redactor } from './core/redaction.js';
 import type {
   CleanupOptions,
@@ -24,6 +25,7 @@ import type {
   ExecutionStep,
   ExecutionStoreOptions,
   ExecutionWithSteps,
+  HistoryInstance,
   InsightRetentionChange,
   InsightSettings,
   NewExecution,
@@ -219,12 +221,26 @@ export class ExecutionStore {
   /**
    * Marks executions left 'running' by a process that died: they become 'error' with a message saying the run was
    * interrupted, ending when they were last heard of, and so do their 'running' steps. Finished executions are never
-   * touched. Call it at start-up, before this process starts executions; with several processes on one file, pass
-   * startedBefore (see the README).
+   * touched. Without options, only the executions of instances that are gone (unheard of for longer than their
+   * lease) are marked, never a live instance's: call it at start-up and on a timer, from any instance. With
+   * `startedBefore`, every running execution that started before then is marked, whoever runs it.
    */
   async recoverInterruptedExecutions(options?: RecoveryOptions): Promise<RecoveredExecutions> {
     const valid = validate(recoveryOptionsSchema, options, 'recoverInterruptedExecutions', 'options');
     return this.backend.recoverInterruptedExecutions(valid?.startedBefore);
+  }
+
+  /**
+   * The store instances that have written executions: their host and pid, when they were last heard of, whether
+   * they are alive or gone, and how many executions each still holds running. Most recently heard of first.
+   */
+  async getInstances(): Promise<HistoryInstance[]> {
+    return this.backend.getInstances();
+  }
+
+  /** This store's instance id: what it records on the executions it creates. */
+  get instanceId(): string {
+    return this.backend.instanceId;
   }
 
   /**
@@ -393,6 +409,7 @@ function storeSettings(options: ExecutionStoreOptions | undefined, what: string)
     },
     now: checkedClock(valid?.now ?? Date.now),
     insights: valid?.insights,
+    instance: instanceIdentity(valid?.instance),
   };
 }
 

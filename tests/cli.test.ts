@@ -2,6 +2,7 @@
 // the waterfall's bars, paging, pruning, and each mistake a user can make.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -345,10 +346,12 @@ describe('prune, recover, export, migrate, doctor, demo', () => {
     expect(cli(['--db', file, 'prune', '--older-than', '50m']).stdout).toMatch(/^Deleted 1 executions started more than 50 minutes ago\.\nFile size: \d+ KB → \d+ KB\n$/);
   });
 
-  it('recover marks runs older than --older-than; export writes one execution; migrate and doctor report', async () => {
+  it('recover marks the runs of gone instances, or those older than --older-than; export writes one execution; migrate and doctor report', async () => {
     const { file, ids } = await fixture();
+    // The fixture's store, closed a moment ago, is within its lease: its run is not a gone instance's.
+    expect(cli(['--db', file, 'recover']).stdout).toBe('No instance that is gone holds a running execution.\n');
     expect(cli(['--db', file, 'recover', '--older-than', '3h']).stdout).toBe('No execution that started more than 3h ago is still running.\n');
-    expect(cli(['--db', file, 'recover']).stdout).toBe('Marked 1 interrupted executions (and 1 of their steps) as errors.\n');
+    expect(cli(['--db', file, 'recover', '--older-than', '1h']).stdout).toBe('Marked 1 interrupted executions (and 1 of their steps) as errors.\n');
     const out = join(tempDir(), 'bug-report.json');
     const prefix = shortIds([ids.ok, ids.failed, ids.running, ids.report], 13)[1] as string;
     const exported = cli(['--db', file, 'export', prefix, '--out', out], { COLUMNS: '300' });
@@ -367,27 +370,60 @@ describe('prune, recover, export, migrate, doctor, demo', () => {
     const doctor = JSON.parse(cli(['--db', file, 'doctor', '--json']).stdout);
     expect(doctor).toMatchObject({
       ok: true, file, journalMode: 'wal', autoVacuum: 'incremental', integrity: ['ok'],
-      migrations: { applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups', '0003_insight_settings'], pending: [] },
+      migrations: { applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups', '0003_insight_settings', '0004_instances'], pending: [] },
       rows: { executions: 4, steps: 8, running: 0, staleRunning: 0 },
       insights: { outliveDeletes: true, hourlyDays: 35, dailyDays: 365, pinned: [] },
     });
     expect(doctor.checks.map((check: { name: string; level: string }) => `${check.name} ${check.level}`)).toEqual([
-      'file ok', 'wal ok', 'pages ok', 'integrity ok', 'journal ok', 'auto_vacuum ok', 'migrations ok', 'rows ok', 'insights ok',
+      'file ok', 'wal ok', 'pages ok', 'integrity ok', 'journal ok', 'auto_vacuum ok', 'migrations ok', 'rows ok', 'insights ok', 'instances ok',
     ]);
+  });
+
+  it('instances lists who writes and what each holds running; doctor and recover deal with a gone one', async () => {
+    const file = join(tempDir(), 'history.db');
+    const gone = await openExecutionStore(file, { instance: { id: 'worker-gone', leaseMs: 1_000 } });
+    const lost = await gone.createExecution(newExecution({ startedAt: T0 }));
+    await gone.createExecution(newExecution({ startedAt: T0 + 1, status: 'success', completedAt: T0 + 2 }));
+    await gone.close(); // its heartbeat stops, as when its process dies
+    const alive = track(await openExecutionStore(file, { instance: { id: 'worker-alive', leaseMs: 60_000 } }));
+    await alive.createExecution(newExecution({ startedAt: T0 + 5 }));
+    const deadline = Date.now() + 10_000;
+    while ((await alive.getInstances()).find((instance) => instance.id === 'worker-gone')?.state !== 'gone') {
+      if (Date.now() > deadline) throw new Error('worker-gone did not count as gone within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    const listed = cli(['--db', file, 'instances'], { COLUMNS: '120' });
+    expect(listed.status).toBe(0);
+    const lines = listed.stdout.split('\n');
+    expect(lines[0]).toMatch(/^INSTANCE\s+STATE\s+RUNNING\s+LAST HEARD\s+LEASE\s+HOST\s+PID\s+STARTED$/);
+    expect(lines[1]).toMatch(new RegExp(`^worker-alive\\s+alive\\s+1\\s+\\d+(ms|s) ago\\s+1m\\s+${hostname()}\\s+${process.pid}\\s`));
+    expect(lines[2]).toMatch(new RegExp(`^worker-gone\\s+gone\\s+1\\s+\\d+(ms|s) ago\\s+1s\\s+${hostname()}\\s+${process.pid}\\s`));
+    expect(lines.slice(3)).toEqual(['1 gone instance(s) still hold 1 running executions: mark them with "execution-history recover".', '']);
+    expect(JSON.parse(cli(['--db', file, '--json', 'instances']).stdout)).toEqual(await alive.getInstances().then((all) => all.map((one) => ({ ...one, current: false, heardAt: expect.any(Number), silentMs: expect.any(Number) }))));
+
+    const doctor = cli(['--db', file, 'doctor'], { COLUMNS: '300' });
+    expect(doctor.status).toBe(0); // a warning, not a problem
+    expect(doctor.stdout).toMatch(new RegExp(`! instances +1 alive, 1 gone; 1 gone with 1 executions still running: worker-gone \\(${hostname()}, pid ${process.pid}, silent \\d+(ms|s), 1 running\\)`));
+    expect(doctor.stdout).toContain('→ mark them as interrupted: "execution-history recover" (a runtime calls recoverInterruptedExecutions() on a timer)');
+
+    expect(cli(['--db', file, 'recover']).stdout).toBe('Marked 1 interrupted executions (and 0 of their steps) as errors.\n');
+    expect(await alive.getExecution(lost)).toMatchObject({ status: 'error', instanceId: 'worker-gone' });
+    expect(cli(['--db', file, 'doctor']).stdout).toMatch(/✓ instances +1 alive, 1 gone\n/);
   });
 
   it('migrate creates a new database; doctor finds a damaged file and pending migrations, exit 1 with advice', async () => {
     const dir = tempDir();
     const fresh = join(dir, 'new', 'history.db');
     expect(cli(['--db', fresh, 'migrate', '--json']).stdout).toBe(
-      `${JSON.stringify({ file: fresh, created: true, applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups', '0003_insight_settings'], pending: [] }, null, 2)}\n`,
+      `${JSON.stringify({ file: fresh, created: true, applied: ['0000_initial', '0001_insights', '0002_weekly_node_rollups', '0003_insight_settings', '0004_instances'], pending: [] }, null, 2)}\n`,
     );
     const old = new Database(fresh);
     old.exec('DELETE FROM "__drizzle_migrations" WHERE created_at = (SELECT max(created_at) FROM "__drizzle_migrations")');
     old.close();
     const pending = cli(['--db', fresh, 'doctor']);
     expect(pending.status).toBe(1);
-    expect(pending.stdout).toContain('✗ migrations   1 pending: 0003_insight_settings');
+    expect(pending.stdout).toContain('✗ migrations   1 pending: 0004_instances');
     expect(pending.stdout).toContain('✓ insights     outliveDeletes true (default), hourlyDays 35 (default), dailyDays 365 (default)');
     expect(pending.stdout).toContain('→ apply them: "execution-history migrate"');
     expect(pending.stderr).toBe('error: 1 problem(s) found; see above.\n');
@@ -419,7 +455,7 @@ describe('prune, recover, export, migrate, doctor, demo', () => {
 it('--help lists every command', () => {
   const help = cli(['--help']);
   expect(help.status).toBe(0);
-  for (const command of ['list', 'show', 'stats', 'errors', 'prune', 'recover', 'export', 'doctor', 'migrate', 'demo']) {
+  for (const command of ['list', 'show', 'stats', 'errors', 'prune', 'recover', 'instances', 'export', 'doctor', 'migrate', 'demo']) {
     expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   }
 });

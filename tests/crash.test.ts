@@ -56,10 +56,11 @@ describe(`a writer killed with SIGKILL at random moments (${KILLS} times)`, () =
       const lost = [...committed].filter(([id, call]) => !byId.has(id) || (call.finished && byId.get(id)?.steps !== call.steps));
       expect(lost, `after kill ${kill + 1}`).toEqual([]);
 
-      // What the runtime does at start-up: whatever was running is marked, and nothing else.
+      // What a runtime that alone writes the file does at start-up: whatever was running is marked, and nothing
+      // else. (Recovery by the dead writer's lease, with other writers alive: tests/owned-runs.test.ts.)
       const running = rows.filter((row) => row.status === 'running').length;
       const store = await openExecutionStore(file);
-      const recovered = await store.recoverInterruptedExecutions();
+      const recovered = await store.recoverInterruptedExecutions({ startedBefore: Date.now() + 1 });
       expect(recovered.executions).toBe(running);
       expect(await store.queryExecutions({ status: 'running' })).toEqual([]);
       store.close();

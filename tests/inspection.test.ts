@@ -1,6 +1,7 @@
 // inspectExecutionHistory: a history file as it is, read without changing anything.
 import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { inspectExecutionHistory, openExecutionStore } from '../src/index.js';
@@ -15,7 +16,7 @@ const tags = (JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.
 describe('inspectExecutionHistory', () => {
   it('describes a file the store wrote: pages, integrity, modes, migrations, rows and insight settings', async () => {
     const file = join(tempDir(), 'history.db');
-    const store = await openExecutionStore(file, { insights: { hourlyDays: 10 } });
+    const store = await openExecutionStore(file, { insights: { hourlyDays: 10 }, instance: { id: 'worker-1', leaseMs: 5_000 } });
     await store.recordExecution(newExecution({ status: 'success', startedAt: T0, completedAt: T0 + 5 }), [newRunStep(), newRunStep({ stepIndex: 1 })]);
     await store.createExecution(newExecution({ status: 'running', startedAt: T0 + 1000 }));
     await store.createExecution(newExecution({ status: 'running', startedAt: T0 + 9000 }));
@@ -35,6 +36,20 @@ describe('inspectExecutionHistory', () => {
       migrations: { applied: tags, pending: [] },
       rows: { executions: 3, steps: 2, running: 2, runningSince: 1 },
       insights: { outliveDeletes: true, hourlyDays: 10, dailyDays: 365, pinned: ['hourlyDays'] },
+      instances: [
+        {
+          id: 'worker-1',
+          host: hostname(),
+          pid: process.pid,
+          startedAt: expect.any(Number),
+          heardAt: expect.any(Number),
+          leaseMs: 5_000,
+          silentMs: expect.any(Number),
+          state: 'alive', // closed just now: gone once its lease has passed
+          runningExecutions: 2,
+          current: false,
+        },
+      ],
     });
   });
 

@@ -54,6 +54,7 @@ describe('migrations', () => {
       ...newExecution({ status: 'success', completedAt: T0 + 10 }),
       id: executionId,
       durationMs: 10,
+      instanceId: first.instanceId,
       steps: [{ ...newStep(executionId, { status: 'success', completedAt: T0 + 5 }), id: stepId, durationMs: 5 }],
     });
     second.close();
@@ -119,9 +120,11 @@ describe('migrations', () => {
       const sqlite = new Database(old);
       applyMigrations(sqlite, before0003);
       sqlite.exec(`ATTACH '${current}' AS current`);
-      for (const table of ['workflow_executions', 'execution_steps', 'execution_counts', 'workflow_rollups']) sqlite.exec(`INSERT INTO ${table} SELECT * FROM current.${table}`);
-      const nodeColumns = (sqlite.prepare("SELECT name FROM pragma_table_info('node_rollups')").pluck().all() as string[]).join(', ');
-      sqlite.exec(`INSERT INTO node_rollups SELECT ${nodeColumns} FROM current.node_rollups`);
+      // The columns the old schema has (later migrations add more).
+      const columnsOf = (table: string) => (sqlite.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[]).join(', ');
+      for (const table of ['workflow_executions', 'execution_steps', 'execution_counts', 'workflow_rollups', 'node_rollups']) {
+        sqlite.exec(`INSERT INTO ${table} SELECT ${columnsOf(table)} FROM current.${table}`);
+      }
       sqlite.exec('DETACH current');
       age(sqlite);
       sqlite.close();

@@ -130,7 +130,7 @@ const commands: fc.Arbitrary<Command>[] = [
     check: () => true,
     async run(model, real) {
       const id = await real.store.createExecution(input);
-      model.executions.set(id, withDuration({ ...input, id }));
+      model.executions.set(id, withDuration({ ...input, id, instanceId: real.store.instanceId }));
       expect(await real.store.getExecution(id)).toEqual(model.executions.get(id));
     },
     toString: () => `createExecution(${JSON.stringify(input)})`,
@@ -140,7 +140,7 @@ const commands: fc.Arbitrary<Command>[] = [
     check: () => true,
     async run(model, real) {
       const { executionId, stepIds } = await real.store.recordExecution(input, runSteps);
-      model.executions.set(executionId, withDuration({ ...input, id: executionId }));
+      model.executions.set(executionId, withDuration({ ...input, id: executionId, instanceId: real.store.instanceId }));
       runSteps.forEach((step, i) => model.steps.set(stepIds[i]!, withDuration({ ...step, id: stepIds[i]!, executionId })));
     },
     toString: () => `recordExecution(${JSON.stringify(input)}, ${JSON.stringify(runSteps)})`,

@@ -5,6 +5,8 @@ import { T0, newExecution, newStep } from './factories.js';
 
 forEachBackend((backend) => {
   describe('recoverInterruptedExecutions', () => {
+    // Given a time, recovery marks whatever was running before it, whoever runs it: what a history that one process
+    // alone writes does at start-up. (Without one, only gone instances' runs: tests/instances.test.ts.)
     it('marks running executions and their running steps as interrupted, and touches nothing else', async () => {
       const store = await backend.open({ now: () => T0 + 10_000 });
       const interrupted = await store.createExecution(newExecution({ startedAt: T0 }));
@@ -17,11 +19,12 @@ forEachBackend((backend) => {
       await store.addStep(newStep(succeeded, { stepIndex: 0 }));
       const finishedBefore = await Promise.all([succeeded, failed].map((id) => store.getExecutionWithSteps(id)));
 
-      expect(await store.recoverInterruptedExecutions()).toEqual({ executions: 2, steps: 1 });
+      expect(await store.recoverInterruptedExecutions({ startedBefore: T0 + 10_000 })).toEqual({ executions: 2, steps: 1 });
 
       expect(await store.getExecutionWithSteps(interrupted)).toEqual({
         ...newExecution({ startedAt: T0 }),
         id: interrupted,
+        instanceId: store.instanceId,
         status: 'error',
         errorMessage: INTERRUPTED_EXECUTION_MESSAGE,
         completedAt: T0 + 60, // when it was last heard of: its last step's start
@@ -34,13 +37,14 @@ forEachBackend((backend) => {
       expect(await store.getExecution(silent)).toEqual({
         ...newExecution({ startedAt: T0 + 100 }),
         id: silent,
+        instanceId: store.instanceId,
         status: 'error',
         errorMessage: INTERRUPTED_EXECUTION_MESSAGE,
         completedAt: T0 + 100,
         durationMs: 0,
       });
       expect(await Promise.all([succeeded, failed].map((id) => store.getExecutionWithSteps(id)))).toEqual(finishedBefore);
-      expect(await store.recoverInterruptedExecutions()).toEqual({ executions: 0, steps: 0 });
+      expect(await store.recoverInterruptedExecutions({ startedBefore: T0 + 10_000 })).toEqual({ executions: 0, steps: 0 });
     });
 
     it('leaves executions that started at or after startedBefore running', async () => {

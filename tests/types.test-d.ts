@@ -56,8 +56,9 @@ describe('public types', () => {
     expectTypeOf<WorkflowExecution['startedAt']>().toEqualTypeOf<number>();
   });
 
-  it('createExecution takes everything but the id', () => {
-    expectTypeOf<ExecutionStore['createExecution']>().parameter(0).toEqualTypeOf<Omit<WorkflowExecution, 'id'>>();
+  it('createExecution takes everything but the id and the instance, which the store adds', () => {
+    expectTypeOf<ExecutionStore['createExecution']>().parameter(0).toEqualTypeOf<Omit<WorkflowExecution, 'id' | 'instanceId'>>();
+    expectTypeOf<ExecutionChanges>().not.toHaveProperty('instanceId');
     expectTypeOf<ExecutionStore['addStep']>().parameter(0).toEqualTypeOf<Omit<ExecutionStep, 'id'>>();
   });
 

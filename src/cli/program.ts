@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerErrors } from './commands/errors.js';
 import { registerExport } from './commands/export.js';
+import { registerInstances } from './commands/instances.js';
 import { registerList } from './commands/list.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPrune } from './commands/prune.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: Io): Command {
   registerErrors(program, io, run);
   registerPrune(program, run);
   registerRecover(program, run);
+  registerInstances(program, run);
   registerExport(program, run);
   registerDoctor(program, run);
   registerMigrate(program, run);

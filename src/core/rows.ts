@@ -11,7 +11,7 @@ type StepRow = Row<Omit<ExecutionStep, 'inputData' | 'outputData'>> & { inputDat
 
 /** Every column of each table, in the tables' order (what an insert that names them all binds). */
 const EXECUTION_COLUMNS = [
-  'id', 'workflowId', 'workflowName', 'triggerType', 'triggerData', 'status', 'startedAt', 'completedAt', 'durationMs', 'errorMessage', 'errorStack', 'metadata',
+  'id', 'workflowId', 'workflowName', 'triggerType', 'triggerData', 'status', 'startedAt', 'completedAt', 'durationMs', 'errorMessage', 'errorStack', 'metadata', 'instanceId',
 ] as const satisfies readonly (keyof WorkflowExecution)[];
 const STEP_COLUMNS = [
   'id', 'executionId', 'nodeId', 'nodeType', 'nodeName', 'stepIndex', 'startedAt', 'completedAt', 'durationMs', 'status', 'inputData', 'outputData', 'errorMessage',

@@ -24,6 +24,11 @@ export interface WorkflowExecution {
   errorMessage?: string;
   errorStack?: string;
   metadata?: JsonObject;
+  /**
+   * The store instance that created it (ExecutionStoreOptions.instance): what recovery asks about before marking
+   * it interrupted. Absent on executions recorded before instances existed.
+   */
+  instanceId?: string;
 }
 
 export interface ExecutionStep {
@@ -43,7 +48,8 @@ export interface ExecutionStep {
   errorMessage?: string;
 }
 
-export type NewExecution = Omit<WorkflowExecution, 'id'>;
+/** The store adds the id and its own instance. */
+export type NewExecution = Omit<WorkflowExecution, 'id' | 'instanceId'>;
 export type NewStep = Omit<ExecutionStep, 'id'>;
 /** Fields to change; `null` clears an optional field. */
 export type ExecutionChanges = Changes<NewExecution>;
@@ -127,10 +133,31 @@ export interface OldExecutionsCleanupOptions extends CleanupOptions {
 
 export interface RecoveryOptions {
   /**
-   * Only executions that started before this time (ms since the epoch) are marked. Default: now, which is right
-   * when one process writes the file. See the README on several processes.
+   * Marks every running execution that started before this time (ms since the epoch), whoever runs it: for
+   * executions recorded before instances existed, or a history that one process alone writes. Left out, only the
+   * executions of instances that are gone (unheard of for longer than their lease) are marked.
    */
   startedBefore?: number;
+}
+
+/** A store instance that has written executions, as `getInstances()` lists it. */
+export interface HistoryInstance {
+  id: string;
+  host: string;
+  pid: number;
+  /** When it first wrote, ms since the epoch (the database's clock). */
+  startedAt: number;
+  /** Its last heartbeat, ms since the epoch (the database's clock). */
+  heardAt: number;
+  /** Its lease: unheard of for longer, it is gone. */
+  leaseMs: number;
+  /** How long since its last heartbeat, by the database's clock. */
+  silentMs: number;
+  state: 'alive' | 'gone';
+  /** Executions it created that are still 'running'. */
+  runningExecutions: number;
+  /** Whether it is the instance of the store that listed it. */
+  current: boolean;
 }
 
 export interface RecoveredExecutions {
@@ -322,6 +349,22 @@ export interface ExecutionStoreOptions {
   insights?: InsightRetention;
   /** PostgreSQL: the pool the store opens for a URL (a pool handed in is used as it is). */
   postgres?: PostgresOptions;
+  /** Who this store is among the processes sharing the history, and how long it may go unheard of. */
+  instance?: InstanceOptions;
+}
+
+export interface InstanceOptions {
+  /**
+   * Recorded on every execution the store creates. Default: an id drawn once per process (shared by its stores).
+   * Give one only if it is unique among running processes: a process that starts with an id another process held
+   * takes over, and marks what that one left running as interrupted.
+   */
+  id?: string;
+  /**
+   * How long the instance may go unheard of before it counts as gone and recovery marks its running executions as
+   * interrupted, in ms. It sends a heartbeat every leaseMs / 6. Default 60000, at least 1000.
+   */
+  leaseMs?: number;
 }
 
 export interface PostgresOptions {
@@ -399,6 +442,8 @@ interface InspectedHistory {
   };
   /** The insight settings in force for the database; null for one from before they were kept in it. */
   insights: InsightSettings | null;
+  /** The instances that have written executions (as getInstances lists them); null for a database from before instances. */
+  instances: HistoryInstance[] | null;
 }
 
 export interface PostgresInspection extends InspectedHistory {

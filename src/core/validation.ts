@@ -5,6 +5,7 @@
 import { types } from 'node:util';
 import { z } from 'zod';
 import { ExecutionStoreError } from './errors.js';
+import { MIN_LEASE_MS } from './instance.js';
 import { DEFAULT_PAGE_SIZE, EXECUTION_STATUSES, MAX_PAGE_SIZE, STEP_STATUSES, TRIGGER_TYPES } from './constants.js';
 import type { JsonObject } from './types.js';
 
@@ -337,6 +338,12 @@ export const optionsSchema = z
       .optional(),
     redactKeys: z
       .array(z.union([z.string().min(1), z.instanceof(RegExp)], 'expected a non-empty string or a RegExp'), 'expected an array of strings and RegExps')
+      .optional(),
+    instance: z
+      .strictObject({
+        id: nonEmpty(z.string()).max(200, 'expected at most 200 characters').optional(),
+        leaseMs: z.int('expected an integer').min(MIN_LEASE_MS, `expected at least ${MIN_LEASE_MS} ms`).optional(),
+      })
       .optional(),
     postgres: z
       .strictObject({

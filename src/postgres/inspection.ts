@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
+import { listInstances } from './instances.js';
 import { ExecutionStoreError } from '../core/errors.js';
 import { insightSettingsInForce } from '../core/insight-settings-in-force.js';
 import { findMigrationsFolder } from '../core/migrations-folder.js';
@@ -66,6 +67,7 @@ async function inspect(client: PoolClient, runningSince: number | undefined, dat
       runningSince: runningSince === undefined ? null : await count("workflow_executions WHERE status = 'running' AND started_at < $1", [runningSince]),
     },
     insights: (await exists('insight_settings')) ? await insightSettingsOf(client) : null,
+    instances: (await exists('history_instances')) ? await listInstances(client, '') : null,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { ExecutionStoreError } from '../core/errors.js';
 import { findMigrationsFolder } from '../core/migrations-folder.js';
 import { postgresUrlWithoutPassword } from '../core/postgres-url.js';
+import type { InstanceIdentity } from '../core/instance.js';
 import type { Encoding } from '../core/rows.js';
 import type { ExecutionStoreOptions, PostgresOptions } from '../core/types.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE, DEFAULT_QUERY_TIMEOUT_MS, ignoreIdleErrors, openPool } from './connection.js';
@@ -18,6 +19,7 @@ export interface PostgresOpenSettings {
   now: () => number;
   insights: ExecutionStoreOptions['insights'];
   postgres: PostgresOptions;
+  instance: InstanceIdentity;
 }
 
 /** A backend on a URL's database (through a pool of its own) or on a pool handed in; applies pending migrations. */

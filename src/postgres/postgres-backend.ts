@@ -3,6 +3,7 @@
 // instances write one database at once, so rows about to change are locked before their facts are read, and
 // rollup rows are written in one fixed order (src/postgres/rollups.ts).
 import { v7 as uuidv7 } from 'uuid';
+import type { SQL } from 'drizzle-orm';
 import type { Pool } from 'pg';
 import type { HistoryBackend, PageRequest } from '../backend.js';
 import { CallbackFailure, callerCallback, ExecutionStoreError } from '../core/errors.js';
@@ -27,6 +28,7 @@ import type {
   ReclaimedSpace,
   RecordedExecution,
   RecoveredExecutions,
+  HistoryInstance,
   TimelineEntry,
   TimelineQuery,
   WorkflowExecution,
@@ -40,7 +42,10 @@ import { SharedInsightSettings } from './insight-settings.js';
 import { getNodeStats } from './node-stats.js';
 import { pageRows } from './pages.js';
 import { EXECUTION_BY_ID, EXECUTION_WITH_STEPS, type ExecutionRow, rowsOf, STEPS_OF_EXECUTION, type StepRow } from './reads.js';
-import { markInterrupted, runningIdsStartedBefore } from './recovery.js';
+import { lockInterrupted, markInterrupted, runningStartedBefore } from './recovery.js';
+import { beat, listInstances, registerInstance, runningOfGoneInstances, runningOfInstance } from './instances.js';
+import { Heartbeat } from '../core/heartbeat.js';
+import type { InstanceIdentity } from '../core/instance.js';
 import { countMatching, deleteInBatches, type DoomedExecution, finishedOlderThanNewest, finishedStartedBefore } from './retention.js';
 import { rebuildRollups } from './rollup-rebuild.js';
 import { pruneRollups } from './rollup-retention.js';
@@ -56,7 +61,7 @@ import { addRollupUpserts, removesFromNodes, type ReturnedRollups, type UpsertOp
 import { executionFactsAfter, KnownRows, stepAfter } from './known-rows.js';
 import { SqlStatement } from './sql-statement.js';
 
-type Args<K extends keyof HistoryBackend> = Parameters<HistoryBackend[K]>;
+type Args<K extends keyof HistoryBackend> = HistoryBackend[K] extends (...args: infer A) => unknown ? A : never;
 
 export interface PostgresBackendSettings {
   /** Redacts and serialises what is written. */
@@ -68,6 +73,8 @@ export interface PostgresBackendSettings {
   ownsPool: boolean;
   /** How the database is named in messages: its URL without the password. */
   name: string;
+  /** Who this store is: recorded on its executions, kept current by its heartbeat. */
+  instance: InstanceIdentity;
 }
 
 export class PostgresBackend implements HistoryBackend {
@@ -82,12 +89,19 @@ export class PostgresBackend implements HistoryBackend {
   private readonly ownsPool: boolean;
   private readonly name: string;
   private closed: Promise<void> | undefined;
+  private readonly instance: InstanceIdentity;
+  /** Started once the instance's row is written, before its first execution: a store that only reads has none. */
+  private readonly heartbeat: Heartbeat;
+  /** The instance's registration, once it has been asked for (cleared when it failed, to be tried again). */
+  private registration: Promise<void> | undefined;
 
   /** Takes a pool on a migrated database (see openPostgresBackend). */
   private constructor(
     private readonly pool: Pool,
-    { encoding, now, ownsPool, name }: PostgresBackendSettings,
+    { encoding, now, ownsPool, name, instance }: PostgresBackendSettings,
   ) {
+    this.instance = instance;
+    this.heartbeat = new Heartbeat(() => beat(pool, instance), instance.heartbeatMs);
     this.encoding = encoding;
     this.now = now;
     this.ownsPool = ownsPool;
@@ -117,6 +131,7 @@ export class PostgresBackend implements HistoryBackend {
     const facts = row as unknown as ExecutionFacts;
     const changes = new RollupChanges();
     changes.execution(facts, 1);
+    await this.registered(what);
     await this.writeOneStatement(what, changes, (statement) => addExecutionInsert(statement, row));
     this.known.executions.set(row.id as string, factsOfExecution(facts));
     return row.id as string;
@@ -268,6 +283,7 @@ export class PostgresBackend implements HistoryBackend {
     changes.execution(execution as unknown as ExecutionFacts, 1);
     const key = { workflowId: execution.workflowId as string, startedAt: execution.startedAt as number };
     for (const row of rows) changes.step(stepFactsOf(row, key), 1);
+    await this.registered(what);
     await this.writeOneStatement(what, changes, (statement) => {
       addExecutionInsert(statement, execution);
       if (rows.length > 0) addStepInsert(statement, rows);
@@ -349,16 +365,21 @@ export class PostgresBackend implements HistoryBackend {
     return this.guard('findExecutionIds', () => executionIdsStartingWith(this.transactions.db, prefix, limit));
   }
 
-  async recoverInterruptedExecutions(startedBeforeOption: number | undefined): Promise<RecoveredExecutions> {
-    const startedBefore = startedBeforeOption ?? this.now();
+  async recoverInterruptedExecutions(startedBefore: number | undefined): Promise<RecoveredExecutions> {
+    const scope = startedBefore === undefined ? runningOfGoneInstances(this.instance.id) : runningStartedBefore(startedBefore);
     let recovered: RecoveredExecutions = { executions: 0, steps: 0 };
     await this.writeCounted('recoverInterruptedExecutions', async (tx, changes) => {
-      const ids = await runningIdsStartedBefore(tx.db, startedBefore); // locked: another instance recovering waits
-      await this.countFacts(tx, changes, ids, -1);
-      recovered = await markInterrupted(tx.db, startedBefore, ids); // exactly those counted out above
-      await this.countFacts(tx, changes, ids, 1);
+      recovered = await this.markInterruptedCounted(tx, changes, scope);
     });
     return recovered;
+  }
+
+  get instanceId(): string {
+    return this.instance.id;
+  }
+
+  async getInstances(): Promise<HistoryInstance[]> {
+    return this.guard('getInstances', () => listInstances(this.pool, this.instance.id));
   }
 
   async reclaimSpace(): Promise<ReclaimedSpace> {
@@ -431,6 +452,7 @@ export class PostgresBackend implements HistoryBackend {
   }
 
   close(): Promise<void> {
+    this.heartbeat.stop();
     // A pool the caller handed in is theirs to end; the store only stops using it.
     this.closed ??= this.ownsPool ? this.pool.end() : Promise.resolve();
     return this.closed;
@@ -483,7 +505,7 @@ export class PostgresBackend implements HistoryBackend {
 
   private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return executionInsertRow(input, { id: uuidv7(), durationMs }, this.encoding);
+    return executionInsertRow(input, { id: uuidv7(), durationMs, instanceId: this.instance.id }, this.encoding);
   }
 
   private stepRow(input: ValidStep, what: string): Record<string, unknown> {
@@ -515,6 +537,32 @@ export class PostgresBackend implements HistoryBackend {
   private async applyDoomed(tx: Transaction, { changes, deletedSteps }: Awaited<ReturnType<PostgresBackend['countDoomed']>>): Promise<void> {
     await this.rollups.apply(tx, changes);
     await this.rollups.retireDeletedSteps(tx, deletedSteps);
+  }
+
+  /** Marks what `scope` selects as interrupted, with the rollups' changes (the executions counted out, then in). */
+  private async markInterruptedCounted(tx: Transaction, changes: RollupChanges, scope: SQL): Promise<RecoveredExecutions> {
+    const ids = await lockInterrupted(tx.db, scope); // locked: another instance recovering waits
+    await this.countFacts(tx, changes, ids, -1);
+    const recovered = await markInterrupted(tx.db, ids); // exactly those counted out above
+    await this.countFacts(tx, changes, ids, 1);
+    return recovered;
+  }
+
+  /**
+   * Before the store's first execution: registers its instance (taking over, as InstanceOptions.id says, what a
+   * previous holder of the id left running) and starts the heartbeat. One transaction, once per store.
+   */
+  private registered(what: string): Promise<void> {
+    this.registration ??= this.writeCounted(what, async (tx, changes) => {
+      if (await registerInstance(tx, this.instance)) await this.markInterruptedCounted(tx, changes, runningOfInstance(this.instance.id));
+    }).then(
+      () => this.heartbeat.start(),
+      (error: unknown) => {
+        this.registration = undefined;
+        throw error;
+      },
+    );
+    return this.registration;
   }
 
   private async countFacts(tx: Transaction, changes: RollupChanges, ids: string[], sign: 1 | -1): Promise<void> {

@@ -7,33 +7,32 @@ import { inByteOrder } from './byte-order.js';
 import type { PostgresQueries } from './connection.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 
-const runningSince = (startedBefore: number) => and(eq(executions.status, 'running'), lt(executions.startedAt, startedBefore));
+/** Executions 'running' since before `startedBefore`, whoever runs them: recovery's scope when given a time. */
+export function runningStartedBefore(startedBefore: number): SQL {
+  return and(eq(executions.status, 'running'), lt(executions.startedAt, startedBefore)) as SQL;
+}
 
 /**
- * The ids of the executions 'running' since before `startedBefore`, locked (FOR UPDATE) until the transaction ends, in
- * byte order of their ids so that two instances recovering at once lock them in the same order. The backend counts
- * these executions out of the totals before markInterrupted and back in after; another instance recovering at the
- * same time waits for the locks and then finds them no longer running, so none is counted twice.
+ * The ids of the executions a recovery scope selects (runningStartedBefore, or an instance's:
+ * src/postgres/instances.ts), locked (FOR UPDATE) until the transaction ends, in byte order of their ids so that
+ * two instances recovering at once lock them in the same order. The backend counts these executions out of the
+ * totals before markInterrupted and back in after; another instance recovering at the same time waits for the
+ * locks and then finds them no longer running (PostgreSQL checks the row again once it has waited), so none is
+ * counted twice.
  */
-export async function runningIdsStartedBefore(tx: PostgresQueries, startedBefore: number): Promise<string[]> {
-  const rows = await tx
-    .select({ id: executions.id })
-    .from(executions)
-    .where(runningSince(startedBefore))
-    .orderBy(inByteOrder(executions.id))
-    .for('update');
+export async function lockInterrupted(tx: PostgresQueries, scope: SQL): Promise<string[]> {
+  const rows = await tx.select({ id: executions.id }).from(executions).where(scope).orderBy(inByteOrder(executions.id)).for('update');
   return rows.map((row) => row.id);
 }
 
 /**
- * Executions 'running' since before `startedBefore` become 'error', and so do their 'running' steps. Call it inside
- * one write transaction, so that a crash half-way leaves nothing half-marked. `ids`, the executions
- * runningIdsStartedBefore locked, limits it to those: an execution another instance creates already old and
- * running between the two calls is left for the next recovery instead of being marked without being counted.
+ * The executions lockInterrupted locked become 'error', and so do their 'running' steps. Call it in the same write
+ * transaction, so that a crash half-way leaves nothing half-marked. Limited to those ids: an execution that becomes
+ * one to recover between the two calls is left for the next recovery instead of being marked without being counted.
  */
-export async function markInterrupted(tx: PostgresQueries, startedBefore: number, ids?: readonly string[]): Promise<RecoveredExecutions> {
-  if (ids !== undefined && ids.length === 0) return { executions: 0, steps: 0 };
-  const interrupted: SQL | undefined = and(runningSince(startedBefore), ids === undefined ? undefined : inArray(executions.id, [...ids]));
+export async function markInterrupted(tx: PostgresQueries, ids: readonly string[]): Promise<RecoveredExecutions> {
+  if (ids.length === 0) return { executions: 0, steps: 0 };
+  const interrupted: SQL | undefined = and(eq(executions.status, 'running'), inArray(executions.id, [...ids]));
   const stepsMarked = await tx
     .update(steps)
     .set({ status: 'error', errorMessage: INTERRUPTED_STEP_MESSAGE })

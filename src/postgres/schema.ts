@@ -37,6 +37,8 @@ export const workflowExecutions = pgTable(
     errorMessage: text('error_message'),
     errorStack: text('error_stack'),
     metadata: text('metadata'),
+    /** The store instance (see history_instances) that created it; NULL for executions from before instances. */
+    instanceId: text('instance_id'),
   },
   (table) => [
     check('workflow_executions_status_check', sql`${table.status} in (${oneOf(EXECUTION_STATUSES)})`),
@@ -54,6 +56,9 @@ export const workflowExecutions = pgTable(
     index('workflow_executions_duration_idx').on(durationSortKey(table.durationMs)),
     // The same for one workflow: its slowest executions.
     index('workflow_executions_workflow_duration_idx').on(table.workflowId, durationSortKey(table.durationMs)),
+    // The running executions of each instance: what recovery looks up for the instances that are gone, and what
+    // `instances` counts. A few rows among millions, so a partial index stays small.
+    index('workflow_executions_running_instance_idx').on(table.instanceId).where(sql`${table.status} = 'running'`),
     // The stats' exact percentiles, minimum and maximum (src/postgres/stats.ts), walked on the plain column of the
     // finished executions: an index-only scan, which the sort-key indexes above cannot give (PostgreSQL reads the
     // column of an expression from the table).
@@ -197,6 +202,28 @@ export const insightSettings = pgTable(
   },
   (table) => [check('insight_settings_one_row', sql`${table.id} = 1`)],
 );
+
+/**
+ * The store instances that have written executions, one row each, kept current by the instance's heartbeat while it
+ * is open: what recovery asks before marking a running execution as interrupted. Times are the database's clock
+ * (every instance reads the same one), so instances whose clocks disagree are judged alike.
+ */
+export const historyInstances = pgTable('history_instances', {
+  id: text('id').primaryKey(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  /**
+   * Which process holds the id now (a token each process draws once): a process that starts with an id a previous
+   * process held takes over what that one left running.
+   */
+  incarnation: text('incarnation').notNull(),
+  /** When the instance first wrote (ms since the epoch, the database's clock). */
+  startedAt: millis('started_at').notNull(),
+  /** Its last heartbeat (ms, the database's clock). */
+  heardAt: millis('heard_at').notNull(),
+  /** How long after heardAt it counts as gone: its own lease, so that instances with other settings are judged by theirs. */
+  leaseMs: millis('lease_ms').notNull(),
+});
 
 export const workflowExecutionsRelations = relations(workflowExecutions, ({ many }) => ({
   steps: many(executionSteps),

@@ -78,6 +78,7 @@ const EXECUTION_COLUMNS: [field: string, column: string, type: string][] = [
   ['errorMessage', 'error_message', 'text'],
   ['errorStack', 'error_stack', 'text'],
   ['metadata', 'metadata', 'text'],
+  ['instanceId', 'instance_id', 'text'],
 ];
 
 const STEP_COLUMNS: [field: string, column: string, type: string][] = [

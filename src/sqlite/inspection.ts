@@ -3,6 +3,7 @@
 // insight settings it holds. What `doctor` reports and `migrate` compares.
 import { insightSettingsInForce } from '../core/insight-settings-in-force.js';
 import type { InspectionOptions, InsightSettings, SqliteInspection } from '../core/types.js';
+import { instancesIn } from './instances.js';
 import { migrationState } from './migration-state.js';
 import { readOnly } from './read-only.js';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -34,6 +35,7 @@ export function inspectSqliteFile(file: string, { integrity = 'full', runningSin
           runningSince === undefined ? null : count("SELECT count(*) FROM workflow_executions WHERE status = 'running' AND started_at < ?", runningSince),
       },
       insights: hasTable('insight_settings') ? insightSettingsOf(sqlite) : null,
+      instances: instancesIn(sqlite),
     };
   });
 }

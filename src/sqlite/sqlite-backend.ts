@@ -1,6 +1,7 @@
 // The SQLite backend: everything the store does in a SQLite file, behind the HistoryBackend seam. Synchronous
 // inside (prepared statements, BEGIN IMMEDIATE transactions), asynchronous at the seam.
 import type BetterSqlite3 from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { HistoryBackend, PageRequest } from '../backend.js';
 import { CallbackFailure, callerCallback, ExecutionStoreError } from '../core/errors.js';
@@ -23,12 +24,15 @@ import type {
   ReclaimedSpace,
   RecordedExecution,
   RecoveredExecutions,
+  HistoryInstance,
   TimelineEntry,
   TimelineQuery,
   WorkflowExecution,
   WorkflowSummary,
 } from '../core/types.js';
 import type { ValidExecution, ValidStep } from '../core/validation.js';
+import { Heartbeat } from '../core/heartbeat.js';
+import type { InstanceIdentity } from '../core/instance.js';
 import { type HistoryDatabase, prepareDatabase } from './connection.js';
 import { sqliteErrorCode, toStoreError } from './driver-errors.js';
 import { getErrorGroups } from './error-groups.js';
@@ -36,7 +40,8 @@ import { executionIdsStartingWith } from './id-prefix.js';
 import { SharedInsightSettings } from './insight-settings.js';
 import { getNodeStats } from './node-stats.js';
 import { PageQueries } from './pages.js';
-import { markInterrupted } from './recovery.js';
+import { interruptedIds, markInterrupted, runningStartedBefore } from './recovery.js';
+import { InstanceRows, runningOfGoneInstances, runningOfInstance } from './instances.js';
 import { countMatching, deleteInBatches, finishedOlderThanNewest, finishedStartedBefore, type RetentionBatch } from './retention.js';
 import { rebuildRollups } from './rollup-rebuild.js';
 import { pruneRollups } from './rollup-retention.js';
@@ -51,7 +56,7 @@ import { Timelines } from './timeline.js';
 import { WalLimit } from './wal.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
 
-type Args<K extends keyof HistoryBackend> = Parameters<HistoryBackend[K]>;
+type Args<K extends keyof HistoryBackend> = HistoryBackend[K] extends (...args: infer A) => unknown ? A : never;
 
 export interface SqliteBackendSettings {
   /** Redacts and serialises what is written. */
@@ -61,6 +66,8 @@ export interface SqliteBackendSettings {
   busyTimeoutMs: number;
   walLimitBytes: number;
   insights: ExecutionStoreOptions['insights'];
+  /** Who this store is: recorded on its executions, kept current by its heartbeat. */
+  instance: InstanceIdentity;
 }
 
 export class SqliteBackend implements HistoryBackend {
@@ -80,15 +87,23 @@ export class SqliteBackend implements HistoryBackend {
   private readonly inWriteTransaction: <T>(work: () => T) => T;
   /** One snapshot for reads that take several statements, so an execution and its steps agree. */
   private readonly inReadTransaction: <T>(work: () => T) => T;
+  private readonly instance: InstanceIdentity;
+  private readonly instanceRows: InstanceRows;
+  /** Started once the instance's row is written, with its first execution: a store that only reads has none. */
+  private readonly heartbeat: Heartbeat;
+  private registered = false;
 
   /** Sets the connection's pragmas and applies pending migrations. */
   constructor(
     private readonly sqlite: BetterSqlite3.Database,
-    { encoding, now, busyTimeoutMs, walLimitBytes, insights }: SqliteBackendSettings,
+    { encoding, now, busyTimeoutMs, walLimitBytes, insights, instance }: SqliteBackendSettings,
   ) {
     this.encoding = encoding;
     this.now = now;
+    this.instance = instance;
     this.db = this.guard('opening the execution history', () => prepareDatabase(sqlite, busyTimeoutMs));
+    this.instanceRows = new InstanceRows(sqlite, instance, busyTimeoutMs);
+    this.heartbeat = new Heartbeat(() => this.instanceRows.beat(), instance.heartbeatMs);
     this.wal = new WalLimit(sqlite, walLimitBytes, busyTimeoutMs);
     this.statements = prepareStatements(this.db, sqlite);
     this.pages = new PageQueries(this.db);
@@ -114,7 +129,7 @@ export class SqliteBackend implements HistoryBackend {
   async createExecution(input: ValidExecution): Promise<string> {
     const what = 'createExecution';
     const row = this.executionRow(input, what);
-    this.writeCounted(what, 1, (changes) => {
+    this.writeOwned(what, 1, (changes) => {
       this.statements.insertExecution.run(row);
       changes.execution(row as unknown as ExecutionFacts, 1);
     });
@@ -172,7 +187,7 @@ export class SqliteBackend implements HistoryBackend {
     const execution = this.executionRow(input, what);
     const executionId = execution.id as string;
     const rows = runSteps.map((step) => this.stepRow({ ...step, executionId } as ValidStep, what));
-    this.writeCounted(what, rows.length + 1, (changes) => {
+    this.writeOwned(what, rows.length + 1, (changes) => {
       this.statements.insertExecution.run(execution);
       changes.execution(execution as unknown as ExecutionFacts, 1);
       this.insertSteps(rows, what, changes, { workflowId: execution.workflowId as string, startedAt: execution.startedAt as number });
@@ -209,16 +224,21 @@ export class SqliteBackend implements HistoryBackend {
     return this.guard('findExecutionIds', () => executionIdsStartingWith(this.db, prefix, limit));
   }
 
-  async recoverInterruptedExecutions(startedBeforeOption: number | undefined): Promise<RecoveredExecutions> {
-    const startedBefore = startedBeforeOption ?? this.now();
+  async recoverInterruptedExecutions(startedBefore: number | undefined): Promise<RecoveredExecutions> {
+    const scope = startedBefore === undefined ? runningOfGoneInstances(this.instance.id) : runningStartedBefore(startedBefore);
     let recovered: RecoveredExecutions = { executions: 0, steps: 0 };
     this.writeCounted('recoverInterruptedExecutions', 0, (changes) => {
-      const ids = this.statements.interruptedIds.all({ startedBefore }).map((row) => row.id);
-      this.countFacts(changes, ids, -1);
-      recovered = markInterrupted(this.db, startedBefore);
-      this.countFacts(changes, ids, 1);
+      recovered = this.markInterruptedCounted(changes, scope);
     });
     return recovered;
+  }
+
+  get instanceId(): string {
+    return this.instance.id;
+  }
+
+  async getInstances(): Promise<HistoryInstance[]> {
+    return this.guard('getInstances', () => this.instanceRows.listed(this.instance.id));
   }
 
   async reclaimSpace(): Promise<ReclaimedSpace> {
@@ -304,6 +324,7 @@ export class SqliteBackend implements HistoryBackend {
   }
 
   async close(): Promise<void> {
+    this.heartbeat.stop();
     this.sqlite.close();
   }
 
@@ -347,7 +368,7 @@ export class SqliteBackend implements HistoryBackend {
   /** A validated execution → the full row to insert, with a new id and derived duration. */
   private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return executionInsertRow(input, { id: uuidv7(), durationMs }, this.encoding);
+    return executionInsertRow(input, { id: uuidv7(), durationMs, instanceId: this.instance.id }, this.encoding);
   }
 
   /** A validated step → the full row to insert, with a new id and derived duration. */
@@ -413,6 +434,31 @@ export class SqliteBackend implements HistoryBackend {
   private countFacts(changes: RollupChanges, ids: string[], sign: 1 | -1): void {
     for (const facts of this.rollups.executionFacts(ids)) changes.execution(facts, sign);
     for (const facts of this.rollups.stepFactsOfExecutions(ids)) changes.step(facts, sign);
+  }
+
+  /** Marks what `scope` selects as interrupted, with the rollups' changes (the executions counted out, then in). */
+  private markInterruptedCounted(changes: RollupChanges, scope: SQL): RecoveredExecutions {
+    const ids = interruptedIds(this.db, scope);
+    this.countFacts(changes, ids, -1);
+    const recovered = markInterrupted(this.db, scope);
+    this.countFacts(changes, ids, 1);
+    return recovered;
+  }
+
+  /**
+   * A counted write that creates executions: the first one also registers the store's instance in its transaction
+   * (taking over, as InstanceOptions.id says, what a previous holder of the id left running) and starts the heartbeat.
+   */
+  private writeOwned(what: string, rows: number, work: (changes: RollupChanges) => void): void {
+    const registering = !this.registered;
+    this.writeCounted(what, rows, (changes) => {
+      if (registering && this.instanceRows.register()) this.markInterruptedCounted(changes, runningOfInstance(this.instance.id));
+      work(changes);
+    });
+    if (registering) {
+      this.registered = true;
+      this.heartbeat.start();
+    }
   }
 
   /** A write transaction whose rows are counted in the totals and rollups by the same transaction. */

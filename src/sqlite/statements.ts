@@ -1,7 +1,7 @@
 // The store's hot statements, prepared once per connection. Drizzle builds SQL text on every call of its query
 // builder, and better-sqlite3 compiles it again; prepared, a query costs about what a hand-written statement does.
 import type BetterSqlite3 from 'better-sqlite3';
-import { and, asc, eq, getTableColumns, lt, Param, Placeholder, sql } from 'drizzle-orm';
+import { asc, eq, getTableColumns, Param, Placeholder, sql } from 'drizzle-orm';
 import type { HistoryDatabase } from './connection.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 
@@ -66,12 +66,6 @@ export function prepareStatements(db: HistoryDatabase, sqlite: BetterSqlite3.Dat
       .from(steps)
       .where(eq(steps.executionId, sql.placeholder('executionId')))
       .orderBy(asc(steps.stepIndex), asc(steps.id))
-      .prepare(),
-    /** What recovery will mark: executions left running since before a time. */
-    interruptedIds: db
-      .select({ id: executions.id })
-      .from(executions)
-      .where(and(eq(executions.status, 'running'), lt(executions.startedAt, sql.placeholder('startedBefore'))))
       .prepare(),
     deleteExecution: db
       .delete(executions)

@@ -3,7 +3,8 @@
 // rows waiting for a vacuum. For both: migrations, row counts and insight settings. Exit 1 when something is wrong,
 // each problem with what to do.
 import { isPostgresUrl, postgresUrlWithoutPassword } from '../../core/postgres-url.js';
-import type { HistoryInspection, SqliteInspection } from '../../core/types.js';
+import ms from 'ms';
+import type { HistoryInspection, HistoryInstance, SqliteInspection } from '../../core/types.js';
 import { inspectExecutionHistory } from '../../inspect.js';
 import { DEFAULT_WAL_LIMIT_BYTES } from '../../sqlite/wal.js';
 import { CliError, EXIT } from '../cli-error.js';
@@ -138,6 +139,22 @@ function examineSqliteFile(inspection: SqliteInspection): Examined {
   return { checks, facts: { pageSize, pageCount, freePages, journalMode, autoVacuum, integrity, ...shared.facts } };
 }
 
+/** The instances: a warning for each that is gone but still owns running executions (nobody will finish them). */
+function instancesCheck(instances: HistoryInstance[]): Check {
+  const alive = instances.filter((instance) => instance.state === 'alive').length;
+  const orphaning = instances.filter((instance) => instance.state === 'gone' && instance.runningExecutions > 0);
+  const counted = `${alive} alive, ${instances.length - alive} gone`;
+  if (orphaning.length === 0) return { name: 'instances', level: 'ok', detail: counted };
+  const runs = orphaning.reduce((sum, instance) => sum + instance.runningExecutions, 0);
+  const named = orphaning.map((instance) => `${instance.id} (${instance.host}, pid ${instance.pid}, silent ${ms(instance.silentMs)}, ${instance.runningExecutions} running)`);
+  return {
+    name: 'instances',
+    level: 'warning',
+    detail: `${counted}; ${orphaning.length} gone with ${runs} executions still running: ${named.join('; ')}`,
+    advice: 'mark them as interrupted: "execution-history recover" (a runtime calls recoverInterruptedExecutions() on a timer)',
+  };
+}
+
 /** What every backend's inspection says the same way: migrations, rows, insight settings, executions left running. */
 function examineHistory(inspection: HistoryInspection): Examined {
   const { migrations, insights } = inspection;
@@ -154,13 +171,15 @@ function examineHistory(inspection: HistoryInspection): Examined {
     const shown = (name: (typeof insights.pinned)[number]) => `${name} ${insights[name]} (${insights.pinned.includes(name) ? holder : 'default'})`;
     checks.push({ name: 'insights', level: 'ok', detail: (['outliveDeletes', 'hourlyDays', 'dailyDays'] as const).map(shown).join(', ') });
   }
+  if (inspection.instances !== null) checks.push(instancesCheck(inspection.instances));
   if (rows.staleRunning > 0) {
     checks.push({
       name: 'interrupted',
       level: 'warning',
       detail: `${rows.staleRunning} executions have been running for more than an hour`,
-      advice: 'if their process died, mark them: "execution-history recover"',
+      advice: 'a long run is fine; if their process died, mark them: "execution-history recover --older-than 1h"',
     });
   }
-  return { checks, facts: { migrations, rows, ...(insights === null ? {} : { insights }) } };
+  const instances = inspection.instances ?? undefined;
+  return { checks, facts: { migrations, rows, ...(insights === null ? {} : { insights }), ...(instances === undefined ? {} : { instances }) } };
 }

@@ -6,7 +6,7 @@ import type { Run } from './shared.js';
 export function registerRecover(program: Command, run: Run): void {
   program
     .command('recover')
-    .description("mark executions left 'running' by a crashed process as interrupted")
-    .option('--older-than <duration>', 'only those that started longer ago than this', parseDuration, 3_600_000)
+    .description("mark executions left 'running' by instances that are gone (unheard of for longer than their lease) as interrupted")
+    .option('--older-than <duration>', 'instead: every running execution that started longer ago than this, whoever runs it (for runs recorded before instances)', parseDuration)
     .action(run(async () => (await import('../actions/recover.js')).recover));
 }
