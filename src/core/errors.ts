@@ -47,6 +47,7 @@ export function callerCallback<T>(callback: ((value: T) => void) | undefined): (
     try {
       callback(value);
     } catch (error) {
+      if (error instanceof CallbackFailure) throw error; // a callback wrapped twice
       throw new CallbackFailure(error);
     }
   };

@@ -152,6 +152,19 @@ export class RollupChanges {
     }
   }
 
+  /** Takes whole groups of executions out of the totals (a dropped day partition's, summed by SQL). */
+  removeTotals(total: CountChange): void {
+    const countKey = compositeKey(total.workflowId, total.triggerType, total.status);
+    const found = this.counts.get(countKey);
+    if (found === undefined) {
+      this.counts.set(countKey, { ...total, executions: -total.executions, durationCount: -total.durationCount, durationSum: -total.durationSum });
+      return;
+    }
+    found.executions -= total.executions;
+    found.durationCount -= total.durationCount;
+    found.durationSum -= total.durationSum;
+  }
+
   private countTotal(facts: ExecutionFacts, sign: 1 | -1): void {
     const countKey = compositeKey(facts.workflowId, facts.triggerType, facts.status);
     let total = this.counts.get(countKey);

@@ -7,17 +7,16 @@ import { workflowExecutions as executions } from './schema.js';
 const startsWith = (prefix: string) => `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
 
 /**
- * Ids starting with `prefix`, in byte order (as on SQLite), at most `limit`: a range on the text_pattern_ops index of
- * the ids, whatever the database's collation, read in order. LIKE with a fixed prefix becomes that range (and is
- * case-sensitive, like SQLite's range on the primary key); ~<~ is the index's own order, bytes compared as COLLATE
- * "C" compares them, so the first `limit` entries are the answer, where ORDER BY id COLLATE "C" sorted every match.
+ * Ids starting with `prefix`, in byte order (as on SQLite), at most `limit`. The id column compares bytes (COLLATE
+ * "C"), so LIKE with a fixed prefix is a range on the primary key read in order; `id >= prefix` says the same for
+ * partition pruning, which skips the days before the prefix (the table is partitioned by id: src/postgres/partitions.ts).
  */
 export async function executionIdsStartingWith(db: PostgresQueries, prefix: string, limit: number): Promise<string[]> {
   const rows = await db
     .select({ id: executions.id })
     .from(executions)
-    .where(sql`${executions.id} like ${startsWith(prefix)}`)
-    .orderBy(sql`${executions.id} using ~<~`)
+    .where(sql`${executions.id} >= ${prefix} and ${executions.id} like ${startsWith(prefix)}`)
+    .orderBy(executions.id)
     .limit(limit);
   return rows.map((row) => row.id);
 }

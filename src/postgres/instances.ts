@@ -34,7 +34,8 @@ export function runningOfInstance(id: string): SQL {
 const UPSERT = `INSERT INTO history_instances (id, host, pid, incarnation, started_at, heard_at, lease_ms)
   VALUES ($1, $2, $3, $4, ${NOW}, ${NOW}, $5)
   ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, incarnation = excluded.incarnation,
-    heard_at = excluded.heard_at, lease_ms = greatest(history_instances.lease_ms, excluded.lease_ms),
+    heard_at = excluded.heard_at,
+    lease_ms = CASE WHEN history_instances.incarnation = excluded.incarnation THEN greatest(history_instances.lease_ms, excluded.lease_ms) ELSE excluded.lease_ms END,
     started_at = CASE WHEN history_instances.incarnation = excluded.incarnation THEN history_instances.started_at ELSE excluded.started_at END`;
 
 const PRUNE_GONE = `DELETE FROM history_instances i WHERE i.heard_at < ${NOW} - ${GONE_INSTANCES_KEPT_MS}

@@ -2,7 +2,7 @@
 // same bookkeeping as the SQLite backend (src/sqlite/sqlite-backend.ts), in transactions on a pool: several
 // instances write one database at once, so rows about to change are locked before their facts are read, and
 // rollup rows are written in one fixed order (src/postgres/rollups.ts).
-import { v7 as uuidv7 } from 'uuid';
+import { idAt, stepIdOf } from '../core/time-ordered-id.js';
 import type { SQL } from 'drizzle-orm';
 import type { Pool } from 'pg';
 import type { HistoryBackend, PageRequest } from '../backend.js';
@@ -45,6 +45,8 @@ import { EXECUTION_BY_ID, EXECUTION_WITH_STEPS, type ExecutionRow, rowsOf, STEPS
 import { lockInterrupted, markInterrupted, runningStartedBefore } from './recovery.js';
 import { beat, listInstances, registerInstance, runningOfGoneInstances, runningOfInstance } from './instances.js';
 import { Heartbeat } from '../core/heartbeat.js';
+import { DAY_MS, DAYS_AHEAD, ensureDays, ensureDaysAround } from './partitions.js';
+import { dropDaysBefore } from './day-retention.js';
 import type { InstanceIdentity } from '../core/instance.js';
 import { countMatching, deleteInBatches, type DoomedExecution, finishedOlderThanNewest, finishedStartedBefore } from './retention.js';
 import { rebuildRollups } from './rollup-rebuild.js';
@@ -61,6 +63,7 @@ import { addRollupUpserts, removesFromNodes, type ReturnedRollups, type UpsertOp
 import { executionFactsAfter, KnownRows, stepAfter } from './known-rows.js';
 import { SqlStatement } from './sql-statement.js';
 
+type CleanupProgressCallback = (progress: { deleted: number; batchDeleted: number; batchMs: number }) => void;
 type Args<K extends keyof HistoryBackend> = HistoryBackend[K] extends (...args: infer A) => unknown ? A : never;
 
 export interface PostgresBackendSettings {
@@ -92,6 +95,9 @@ export class PostgresBackend implements HistoryBackend {
   private readonly instance: InstanceIdentity;
   /** Started once the instance's row is written, before its first execution: a store that only reads has none. */
   private readonly heartbeat: Heartbeat;
+  /** Until when the day partitions are made, and the making of them under way. */
+  private daysMadeUntil = 0;
+  private makingDays: Promise<unknown> | undefined;
   /** The instance's registration, once it has been asked for (cleared when it failed, to be tried again). */
   private registration: Promise<void> | undefined;
 
@@ -106,7 +112,7 @@ export class PostgresBackend implements HistoryBackend {
     this.now = now;
     this.ownsPool = ownsPool;
     this.name = name;
-    this.transactions = new Transactions(pool);
+    this.transactions = new Transactions(pool, (ms) => ensureDays(pool, ms, ms));
     this.rollups = new Rollups(
       async (tx) => this.now() - (await this.settings.current(tx.db)).dailyDays * DAY,
       (tx) => this.settings.kept(tx.db),
@@ -122,7 +128,24 @@ export class PostgresBackend implements HistoryBackend {
         backend.transactions.write((tx) => backend.settings.pin(tx.db, insights, 'ExecutionStore', settings.name)),
       );
     }
+    await backend.guard('ExecutionStore', () => backend.keepDaysAhead());
     return backend;
+  }
+
+  /**
+   * Makes the partitions of the days ahead (src/postgres/partitions.ts) when the ones made do not reach three days
+   * ahead any more: at open, and from writes, which do not wait for it (a write that finds its day missing makes it).
+   */
+  private keepDaysAhead(): Promise<unknown> {
+    if (Date.now() + 3 * DAY_MS < this.daysMadeUntil) return Promise.resolve();
+    this.makingDays ??= ensureDaysAround(this.pool, Date.now())
+      .then(() => {
+        this.daysMadeUntil = Date.now() + DAYS_AHEAD * DAY_MS;
+      })
+      .finally(() => {
+        this.makingDays = undefined;
+      });
+    return this.makingDays;
   }
 
   async createExecution(input: ValidExecution): Promise<string> {
@@ -132,6 +155,7 @@ export class PostgresBackend implements HistoryBackend {
     const changes = new RollupChanges();
     changes.execution(facts, 1);
     await this.registered(what);
+    this.keepDaysAhead().catch(() => undefined);
     await this.writeOneStatement(what, changes, (statement) => addExecutionInsert(statement, row));
     this.known.executions.set(row.id as string, factsOfExecution(facts));
     return row.id as string;
@@ -284,6 +308,7 @@ export class PostgresBackend implements HistoryBackend {
     const key = { workflowId: execution.workflowId as string, startedAt: execution.startedAt as number };
     for (const row of rows) changes.step(stepFactsOf(row, key), 1);
     await this.registered(what);
+    this.keepDaysAhead().catch(() => undefined);
     await this.writeOneStatement(what, changes, (statement) => {
       addExecutionInsert(statement, execution);
       if (rows.length > 0) addStepInsert(statement, rows);
@@ -346,9 +371,31 @@ export class PostgresBackend implements HistoryBackend {
 
   async cleanupOldExecutions(...[maxAgeMs, settings]: Args<'cleanupOldExecutions'>): Promise<number> {
     const what = 'cleanupOldExecutions';
-    const where = finishedStartedBefore(this.now() - maxAgeMs, settings?.workflowId);
+    const cut = this.now() - maxAgeMs;
+    const where = finishedStartedBefore(cut, settings?.workflowId);
     if (settings?.dryRun) return this.guard(what, () => countMatching(this.transactions.db, where));
-    return this.cleanUp(what, async () => where, settings?.onProgress);
+    // Whole days first (src/postgres/day-retention.ts), then what is left in batches.
+    const onProgress = callerCallback(settings?.onProgress);
+    const dropped = settings?.workflowId === undefined ? await this.dropDays(what, cut, onProgress) : 0;
+    const rest = await this.cleanUp(what, async () => where, onProgress && ((progress) => onProgress({ ...progress, deleted: dropped + progress.deleted })));
+    return dropped + rest;
+  }
+
+  /** Drops the day partitions wholly before `cut`, when insights outlive deletes; how many executions went. */
+  private async dropDays(what: string, cut: number, onProgress: CleanupProgressCallback | undefined): Promise<number> {
+    let dropped = 0;
+    return this.guard(
+      what,
+      async () => {
+        await this.keepDaysAhead();
+        const outliveDeletes = () => this.settings.outliveDeletesForDelete(this.transactions.db);
+        return dropDaysBefore(this.pool, cut, this.rollups, outliveDeletes, (day) => {
+          dropped += day.executions;
+          onProgress?.({ deleted: dropped, batchDeleted: day.executions, batchMs: day.ms });
+        });
+      },
+      () => (dropped === 0 ? undefined : `this call had dropped ${dropped} executions in whole days, each committed with what it took from the totals; calling ${what} again goes on from there`),
+    );
   }
 
   async cleanupByCount(...[maxCount, workflowId, settings]: Args<'cleanupByCount'>): Promise<number> {
@@ -505,19 +552,19 @@ export class PostgresBackend implements HistoryBackend {
 
   private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return executionInsertRow(input, { id: uuidv7(), durationMs, instanceId: this.instance.id }, this.encoding);
+    return executionInsertRow(input, { id: idAt(input.startedAt), durationMs, instanceId: this.instance.id }, this.encoding);
   }
 
   private stepRow(input: ValidStep, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return stepInsertRow(input, { id: uuidv7(), durationMs }, this.encoding);
+    return stepInsertRow(input, { id: stepIdOf(input.executionId, input.startedAt), durationMs }, this.encoding);
   }
 
   /**
    * What deleting these executions takes away from the totals (and, unless insights outlive deletes, from the
    * rollups), to be written once they are deleted; locks the executions first (`locked`: already locked, with their
-   * facts). When insights outlive deletes, the steps are deleted here already (see deleteStepsSummarized). Call in
-   * the deleting transaction.
+   * facts), and deletes their steps (when insights outlive deletes, answering what they were: deleteStepsSummarized).
+   * Call in the deleting transaction.
    */
   private async countDoomed(tx: Transaction, ids: string[], locked?: DoomedExecution[]): Promise<{ changes: RollupChanges; deletedSteps: DeletedSteps[] }> {
     const doomed = locked ?? (await this.rollups.executionFacts(tx, ids, true));
@@ -531,6 +578,8 @@ export class PostgresBackend implements HistoryBackend {
       return { changes, deletedSteps: await this.rollups.deleteStepsSummarized(tx, doomedIds, keys) };
     }
     for (const facts of await this.rollups.stepFactsOfExecutions(tx, doomedIds)) changes.step(facts, -1);
+    // No foreign key cascades (the tables are partitioned): the steps go here, their executions locked above.
+    await tx.client.query('DELETE FROM execution_steps WHERE execution_id = ANY($1::text[])', [doomedIds]);
     return { changes, deletedSteps: [] };
   }
 

@@ -37,7 +37,7 @@ const TYPES: CustomTypesConfig = { getTypeParser: (oid: number) => (oid === INT8
 
 // A column of another type would arrive as its text: fail on loading, not with wrong values.
 for (const column of [...Object.values(getTableColumns(executions)), ...Object.values(getTableColumns(steps))]) {
-  if (!['text', 'bigint', 'integer'].includes(column.getSQLType())) {
+  if (!['text', 'text COLLATE "C"', 'bigint', 'integer'].includes(column.getSQLType())) {
     throw new Error(`src/postgres/reads.ts parses only text, bigint and integer columns; ${column.name} is ${column.getSQLType()}`);
   }
 }

@@ -10,17 +10,15 @@ import { mergeHistogramList } from '../core/histogram.js';
 import { isLaterError, packError, unpackError } from '../core/last-error.js';
 import type { KeptRollups } from '../core/kept-rollups.js';
 import {
-  bucketStartOf,
   type ExecutionFacts,
   GRAIN_SIZE,
-  GRAINS,
   type Grain,
   type NodeRollupChange,
   type RollupChanges,
   type StepFacts,
 } from '../core/rollup-changes.js';
 import { compositeKey } from '../core/composite-key.js';
-import type { DeletedSteps } from '../core/deleted-steps.js';
+import { type DeletedSteps, DeletedStepsSummary } from '../core/deleted-steps.js';
 
 export type { DeletedSteps };
 import { packedErrorText } from './packed-error.js';
@@ -125,39 +123,38 @@ export class Rollups {
          case when status = 'error' then error_message end AS error_message`,
       [executionIds],
     );
-    const summaries = new Map<string, DeletedSteps>();
+    const summary = new DeletedStepsSummary();
     for (const row of rows) {
       if (row.status === 'running') continue; // not in the rollups
       const { workflowId, startedAt } = keys.get(row.execution_id as string) as { workflowId: string; startedAt: number };
-      const durationMax = num(row.duration_ms);
       const error = row.error_at === null ? null : { at: Number(row.error_at), message: (row.error_message as string | null) ?? null };
-      for (const [grain, size] of GRAINS) {
-        const summary = { grain, workflowId, bucketStart: bucketStartOf(startedAt, size), nodeId: row.node_id as string, durationMax, lastError: error };
-        const key = nodeKeyOf(summary);
-        const found = summaries.get(key);
-        if (found === undefined) {
-          summaries.set(key, summary);
-          continue;
-        }
-        if (durationMax !== null && (found.durationMax === null || durationMax > found.durationMax)) found.durationMax = durationMax;
-        if (error !== null && isLaterError(error, found.lastError)) found.lastError = error;
-      }
+      summary.add(workflowId, startedAt, row.node_id as string, num(row.duration_ms), error);
     }
-    return [...summaries.values()];
+    return summary.all;
   }
 
-  /** Keeps the summaries of deleted steps in their node rollup rows; call in the deleting transaction, after the delete. */
-  async retireDeletedSteps(tx: Transaction, summaries: DeletedSteps[]): Promise<void> {
+  /**
+   * Keeps the summaries of deleted steps in their node rollup rows; call in the deleting transaction, after the delete,
+   * or before it with `goingIds`: the range of ids of a day partition about to be detached, whose executions count
+   * as gone already.
+   */
+  async retireDeletedSteps(tx: Transaction, summaries: DeletedSteps[], goingIds?: { from: string | null; to: string }): Promise<void> {
     if (summaries.length === 0) return;
     // A bucket of a workflow with no execution stored any more: every step its node rows count is a deleted one, so
     // what the deleted steps were is what the rows say. One statement for all such buckets.
     const buckets = new Map<string, { grain: Grain; workflowId: string; bucketStart: number }>();
     for (const summary of summaries) buckets.set(workflowKeyOf(summary), summary);
     const candidates = [...buckets.values()];
+    const going = goingIds === undefined ? '' : ` AND NOT (e.id >= coalesce($4, '') AND e.id < $5)`;
     const { rows } = await tx.client.query(
       `SELECT v.i FROM unnest($1::text[], $2::int8[], $3::int8[]) WITH ORDINALITY AS v(workflow_id, from_ms, to_ms, i)
-       WHERE NOT EXISTS (SELECT 1 FROM workflow_executions e WHERE e.workflow_id = v.workflow_id AND e.started_at >= v.from_ms AND e.started_at < v.to_ms)`,
-      [candidates.map((bucket) => bucket.workflowId), candidates.map((bucket) => bucket.bucketStart), candidates.map((bucket) => bucket.bucketStart + GRAIN_SIZE[bucket.grain])],
+       WHERE NOT EXISTS (SELECT 1 FROM workflow_executions e WHERE e.workflow_id = v.workflow_id AND e.started_at >= v.from_ms AND e.started_at < v.to_ms${going})`,
+      [
+        candidates.map((bucket) => bucket.workflowId),
+        candidates.map((bucket) => bucket.bucketStart),
+        candidates.map((bucket) => bucket.bucketStart + GRAIN_SIZE[bucket.grain]),
+        ...(goingIds === undefined ? [] : [goingIds.from, goingIds.to]),
+      ],
     );
     const emptied = rows.map((row) => candidates[Number(row.i) - 1] as (typeof candidates)[number]).sort(byKey(workflowKeyOf));
     const emptiedKeys = new Set(emptied.map(workflowKeyOf));

@@ -4,13 +4,23 @@
 // - payloads are text holding the JSON the store wrote, so they round-trip byte for byte as on SQLite (jsonb would
 //   reorder and de-duplicate keys and refuses "\u0000");
 // - workflow_rollups and execution_counts have a `shard` in their key: several instances writing at once add to
-//   their own shard's row instead of queueing behind one row lock (readers sum the shards).
+//   their own shard's row instead of queueing behind one row lock (readers sum the shards);
+// - workflow_executions and execution_steps are partitioned by day of their ids (which hold the run's start), and
+//   compare ids byte by byte. Drizzle has no words for partitions: migration 0004 makes the tables partitioned, and
+//   src/postgres/partitions.ts keeps their days.
 // Its one import from the project is the domain's constants, which import nothing: drizzle-kit loads this file.
 import { relations, sql } from 'drizzle-orm';
-import { type AnyPgColumn, bigint, boolean, check, foreignKey, index, integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, boolean, check, customType, index, integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
 import { EXECUTION_STATUSES, INSIGHT_GRAINS, STEP_STATUSES, TRIGGER_TYPES } from '../core/constants.js';
 
 const millis = (name: string) => bigint(name, { mode: 'number' });
+
+/**
+ * Ids, compared byte by byte (COLLATE "C") whatever the database's collation: the order uuids sort in everywhere
+ * else, the order of the partition bounds (src/postgres/partitions.ts), and what LIKE 'prefix%' reads as a range
+ * of the primary key.
+ */
+const byteOrderedText = customType<{ data: string; driverData: string }>({ dataType: () => 'text COLLATE "C"' });
 
 /**
  * What executions are sorted by for "slowest first": the duration, with running executions (no duration yet) as -1,
@@ -25,7 +35,7 @@ const oneOf = (values: readonly string[]) => sql.raw(values.map((value) => `'${v
 export const workflowExecutions = pgTable(
   'workflow_executions',
   {
-    id: text('id').primaryKey(),
+    id: byteOrderedText('id').primaryKey(),
     workflowId: text('workflow_id').notNull(),
     workflowName: text('workflow_name').notNull(),
     triggerType: text('trigger_type', { enum: TRIGGER_TYPES }).notNull(),
@@ -68,17 +78,14 @@ export const workflowExecutions = pgTable(
     // The running executions alone, for recovery at start-up: a few rows among millions, so a partial index stays
     // small and is all recovery reads.
     index('workflow_executions_running_idx').on(table.startedAt).where(sql`${table.status} = 'running'`),
-    // Ids by prefix (a terminal user types the first characters): text_pattern_ops serves LIKE 'prefix%' whatever
-    // the database's collation; the primary key's index does only under the C collation.
-    index('workflow_executions_id_prefix_idx').using('btree', sql`${table.id} text_pattern_ops`),
   ],
 );
 
 export const executionSteps = pgTable(
   'execution_steps',
   {
-    id: text('id').primaryKey(),
-    executionId: text('execution_id').notNull(),
+    id: byteOrderedText('id').primaryKey(),
+    executionId: byteOrderedText('execution_id').notNull(),
     nodeId: text('node_id').notNull(),
     nodeType: text('node_type').notNull(),
     nodeName: text('node_name'),
@@ -92,8 +99,9 @@ export const executionSteps = pgTable(
     errorMessage: text('error_message'),
   },
   (table) => [
-    // History must not depend on the workflow still existing, but a step never outlives its execution.
-    foreignKey({ columns: [table.executionId], foreignColumns: [workflowExecutions.id] }).onDelete('cascade'),
+    // No foreign key to the execution: the tables are partitioned by day (src/postgres/partitions.ts), and a key
+    // between partitioned tables would make dropping a day lock every partition of both. The store keeps it: a step
+    // is added only to an execution it has locked (KEY SHARE), and deleting an execution deletes its steps first.
     check('execution_steps_status_check', sql`${table.status} in (${oneOf(STEP_STATUSES)})`),
     check('execution_steps_duration_check', sql`${table.durationMs} >= 0`),
     // An execution's steps in order; also what the cascading delete looks steps up by.

@@ -1,11 +1,16 @@
 // Transactions on the pool: a pooled client per transaction, with Drizzle over that client for the query builder and
 // the client itself for the hand-written statements. A write that loses a deadlock or a serialization race is run
-// again from the start (PostgreSQL aborted all of it), a few times, before its error reaches the caller.
+// again from the start (PostgreSQL aborted all of it), a few times, before its error reaches the caller; so is a
+// write that found no partition for its row, once the day's partition is made (src/postgres/partitions.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { Pool, PoolClient } from 'pg';
 import { withClient } from './connection.js';
 import { isUnreachable, postgresErrorCode } from './driver-errors.js';
+import { missingPartitionTime } from './partitions.js';
+
+/** Makes the day partition of a time (ms) that a write found none for. */
+export type MakeDay = (ms: number) => Promise<unknown>;
 
 export interface Transaction {
   /** The query builder, bound to this transaction's connection. */
@@ -22,13 +27,16 @@ export class Transactions {
   /** The query builder on the pool, for a read of one statement: no transaction needed. */
   readonly db: NodePgDatabase;
 
-  constructor(private readonly pool: Pool) {
+  constructor(
+    private readonly pool: Pool,
+    private readonly makeDay?: MakeDay,
+  ) {
     this.db = drizzle({ client: pool });
   }
 
   /** A READ COMMITTED write transaction; rows read to be changed are locked by the work itself (FOR UPDATE). */
   write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return retried(() => this.run('BEGIN', work));
+    return retried(() => this.run('BEGIN', work), this.makeDay);
   }
 
   /**
@@ -36,7 +44,8 @@ export class Transactions {
    * it, two round trips fewer. Run again as `write` does when it loses a deadlock.
    */
   statement<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return retried(() =>
+    return retried(
+      () =>
       withClient(this.pool, async (client, broken) => {
         try {
           return await work(client);
@@ -45,6 +54,7 @@ export class Transactions {
           throw error;
         }
       }),
+      this.makeDay,
     );
   }
 
@@ -72,12 +82,20 @@ export class Transactions {
   }
 }
 
-/** Runs `attempt` again while it fails with a deadlock or serialization failure, up to ATTEMPTS times. */
-async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+/**
+ * Runs `attempt` again while it fails with a deadlock or serialization failure, up to ATTEMPTS times; and, with
+ * `makeDay`, once a missing day partition is made.
+ */
+async function retried<T>(attempt: () => Promise<T>, makeDay?: MakeDay): Promise<T> {
   for (let tries = 1; ; tries++) {
     try {
       return await attempt();
     } catch (error) {
+      const missingDay = makeDay === undefined ? undefined : missingPartitionTime(error);
+      if (missingDay !== undefined && tries < ATTEMPTS) {
+        await makeDay?.(missingDay);
+        continue;
+      }
       const code = postgresErrorCode(error);
       if (tries >= ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
       await sleep(Math.random() * 10 * tries); // apart, so that the two do not collide again

@@ -47,7 +47,8 @@ export class InstanceRows {
       `INSERT INTO history_instances (id, host, pid, incarnation, started_at, heard_at, lease_ms)
        VALUES (@id, @host, @pid, @incarnation, ${now}, ${now}, @leaseMs)
        ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, incarnation = excluded.incarnation,
-         heard_at = excluded.heard_at, lease_ms = max(history_instances.lease_ms, excluded.lease_ms),
+         heard_at = excluded.heard_at,
+         lease_ms = CASE WHEN history_instances.incarnation = excluded.incarnation THEN max(history_instances.lease_ms, excluded.lease_ms) ELSE excluded.lease_ms END,
          started_at = CASE WHEN history_instances.incarnation = excluded.incarnation THEN history_instances.started_at ELSE excluded.started_at END`,
     );
     this.holder = sqlite.prepare('SELECT incarnation FROM history_instances WHERE id = ?');

@@ -2,7 +2,7 @@
 // inside (prepared statements, BEGIN IMMEDIATE transactions), asynchronous at the seam.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
-import { v7 as uuidv7 } from 'uuid';
+import { idAt, stepIdOf } from '../core/time-ordered-id.js';
 import type { HistoryBackend, PageRequest } from '../backend.js';
 import { CallbackFailure, callerCallback, ExecutionStoreError } from '../core/errors.js';
 import { type ExecutionFacts, DAY, RollupChanges, type StepFacts, stepFactsOf } from '../core/rollup-changes.js';
@@ -368,13 +368,13 @@ export class SqliteBackend implements HistoryBackend {
   /** A validated execution → the full row to insert, with a new id and derived duration. */
   private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return executionInsertRow(input, { id: uuidv7(), durationMs, instanceId: this.instance.id }, this.encoding);
+    return executionInsertRow(input, { id: idAt(input.startedAt), durationMs, instanceId: this.instance.id }, this.encoding);
   }
 
   /** A validated step → the full row to insert, with a new id and derived duration. */
   private stepRow(input: ValidStep, what: string): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return stepInsertRow(input, { id: uuidv7(), durationMs }, this.encoding);
+    return stepInsertRow(input, { id: stepIdOf(input.executionId, input.startedAt), durationMs }, this.encoding);
   }
 
   /**
