@@ -375,6 +375,12 @@ export interface PostgresOptions {
    * fails with UNAVAILABLE, in ms. Default 5000.
    */
   connectTimeoutMs?: number;
+  /**
+   * Whether cleanupOldExecutions drops the day partitions that lie wholly before its cut (their space goes back to
+   * the disk at once) before deleting the rest in batches. Default true; false deletes everything in batches, as on
+   * SQLite. Either way the answers are the same.
+   */
+  dropDays?: boolean;
 }
 
 export interface RebuildProgress {

@@ -349,6 +349,7 @@ export const optionsSchema = z
       .strictObject({
         poolSize: z.int('expected an integer').min(1, 'expected at least 1 connection').max(1000, 'expected at most 1000 connections').optional(),
         connectTimeoutMs: z.int('expected an integer').min(1, 'expected a positive number of ms').optional(),
+        dropDays: z.boolean('expected true or false').optional(),
       })
       .optional(),
   })

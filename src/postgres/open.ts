@@ -36,7 +36,7 @@ export async function openPostgresBackend(target: string | Pool, settings: Postg
   ignoreIdleErrors(pool);
   try {
     await applyMigrations(pool, MIGRATIONS_FOLDER);
-    return await PostgresBackend.open(pool, { ...settings, ownsPool, name });
+    return await PostgresBackend.open(pool, { ...settings, ownsPool, name, dropDays: settings.postgres.dropDays ?? true });
   } catch (error) {
     if (ownsPool) await pool.end().catch(() => undefined);
     if (error instanceof ExecutionStoreError) throw error;

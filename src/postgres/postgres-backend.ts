@@ -78,6 +78,8 @@ export interface PostgresBackendSettings {
   name: string;
   /** Who this store is: recorded on its executions, kept current by its heartbeat. */
   instance: InstanceIdentity;
+  /** Whether retention drops whole days (PostgresOptions.dropDays). */
+  dropDays: boolean;
 }
 
 export class PostgresBackend implements HistoryBackend {
@@ -95,6 +97,7 @@ export class PostgresBackend implements HistoryBackend {
   private readonly instance: InstanceIdentity;
   /** Started once the instance's row is written, before its first execution: a store that only reads has none. */
   private readonly heartbeat: Heartbeat;
+  private readonly dropsDays: boolean;
   /** Until when the day partitions are made, and the making of them under way. */
   private daysMadeUntil = 0;
   private makingDays: Promise<unknown> | undefined;
@@ -104,8 +107,9 @@ export class PostgresBackend implements HistoryBackend {
   /** Takes a pool on a migrated database (see openPostgresBackend). */
   private constructor(
     private readonly pool: Pool,
-    { encoding, now, ownsPool, name, instance }: PostgresBackendSettings,
+    { encoding, now, ownsPool, name, instance, dropDays }: PostgresBackendSettings,
   ) {
+    this.dropsDays = dropDays;
     this.instance = instance;
     this.heartbeat = new Heartbeat(() => beat(pool, instance), instance.heartbeatMs);
     this.encoding = encoding;
@@ -376,7 +380,7 @@ export class PostgresBackend implements HistoryBackend {
     if (settings?.dryRun) return this.guard(what, () => countMatching(this.transactions.db, where));
     // Whole days first (src/postgres/day-retention.ts), then what is left in batches.
     const onProgress = callerCallback(settings?.onProgress);
-    const dropped = settings?.workflowId === undefined ? await this.dropDays(what, cut, onProgress) : 0;
+    const dropped = settings?.workflowId === undefined && this.dropsDays ? await this.dropDays(what, cut, onProgress) : 0;
     const rest = await this.cleanUp(what, async () => where, onProgress && ((progress) => onProgress({ ...progress, deleted: dropped + progress.deleted })));
     return dropped + rest;
   }
