@@ -63,6 +63,14 @@ describe.skipIf(postgresSkipReason !== undefined)('the command on PostgreSQL', (
 
     const doctor = run(url, '--json', 'doctor');
     expect(doctor.status, doctor.stderr).toBe(0);
+    // The history is partitioned by day: the demo's days and the days ahead, sized over their partitions.
+    const report = json(doctor) as { partitions: { days: number; last: string }; checks: { name: string; level: string }[]; tableBytes: number };
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(report.partitions).toEqual({ days: expect.any(Number), first: expect.any(String), last: expect.any(String), legacy: false });
+    expect(report.partitions.days).toBeGreaterThanOrEqual(9);
+    expect(report.partitions.last >= tomorrow).toBe(true);
+    expect(report.checks.find((check) => check.name === 'partitions')).toMatchObject({ level: 'ok' });
+    expect(report.tableBytes).toBeGreaterThan(1_000_000);
 
     for (const output of [migrated, demo, again, list, show, exported, dryRun, pruned, recovered, doctor]) {
       expect(output.stdout + output.stderr).not.toContain('hunter2');

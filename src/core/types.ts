@@ -454,6 +454,12 @@ interface InspectedHistory {
 
 export interface PostgresInspection extends InspectedHistory {
   backend: 'postgres';
+  /**
+   * The day partitions of the executions (see the README, Partitions by day): how many, the first and last day
+   * (YYYY-MM-DD, UTC), and whether the legacy partition of a database from before partitions is still there; null
+   * for a database from before them.
+   */
+  partitions: { days: number; first: string | null; last: string | null; legacy: boolean } | null;
   /** The server's version, as `SHOW server_version` says it. */
   serverVersion: string;
   /** The whole database's size on disk (pg_database_size). */

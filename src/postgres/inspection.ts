@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
 import { listInstances } from './instances.js';
+import { attachedPartitions } from './partitions.js';
 import { ExecutionStoreError } from '../core/errors.js';
 import { insightSettingsInForce } from '../core/insight-settings-in-force.js';
 import { findMigrationsFolder } from '../core/migrations-folder.js';
@@ -16,7 +17,7 @@ import { HISTORY_TABLES, historyTableBytes } from './space.js';
 
 /** The package's tables' dead rows, by the statistics the server keeps (updated within a second or so of a change). */
 const DEAD_ROWS = `SELECT coalesce(sum(n_dead_tup), 0)::text AS value FROM pg_stat_user_tables
-  WHERE relid = ANY(SELECT to_regclass(name) FROM unnest($1::text[]) AS name)`;
+  WHERE relid = ANY(SELECT t.relid FROM unnest($1::text[]) AS name, pg_partition_tree(to_regclass(name)) AS t)`;
 
 interface JournalEntry {
   tag: string;
@@ -68,7 +69,21 @@ async function inspect(client: PoolClient, runningSince: number | undefined, dat
     },
     insights: (await exists('insight_settings')) ? await insightSettingsOf(client) : null,
     instances: (await exists('history_instances')) ? await listInstances(client, '') : null,
+    partitions: await partitionsOf(client),
   };
+}
+
+/** The executions' day partitions, from their names (`workflow_executions_pYYYYMMDD`); null when not partitioned. */
+async function partitionsOf(client: PoolClient): Promise<PostgresInspection['partitions']> {
+  const partitioned = await value(client, "SELECT count(*)::int AS value FROM pg_partitioned_table WHERE partrelid = to_regclass('workflow_executions')");
+  if (partitioned === 0) return null;
+  const partitions = (await attachedPartitions(client)).filter((partition) => partition.table === 'workflow_executions');
+  const days = partitions
+    .map((partition) => /_p(\d{4})(\d{2})(\d{2})$/.exec(partition.name))
+    .filter((match) => match !== null)
+    .map((match) => `${match[1]}-${match[2]}-${match[3]}`)
+    .sort();
+  return { days: days.length, first: days[0] ?? null, last: days.at(-1) ?? null, legacy: partitions.some((partition) => partition.from === null) };
 }
 
 async function value(client: PoolClient, sql: string, values: unknown[] = []): Promise<unknown> {

@@ -73,7 +73,8 @@ interface Queryable {
 /** The package's tables with their indexes and TOAST, in bytes; tables that do not exist count nothing. */
 export async function historyTableBytes(client: Queryable): Promise<number> {
   const { rows } = await client.query(
-    'SELECT coalesce(sum(pg_total_relation_size(to_regclass(name))), 0)::text AS bytes FROM unnest($1::text[]) AS name',
+    // A partitioned table's own size is 0: its partitions (the days) hold the rows.
+    'SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0)::text AS bytes FROM unnest($1::text[]) AS name, pg_partition_tree(to_regclass(name)) AS t',
     [HISTORY_TABLES.map((table) => `"${table}"`)],
   );
   return Number(rows[0]?.bytes ?? 0);

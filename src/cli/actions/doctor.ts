@@ -4,7 +4,7 @@
 // each problem with what to do.
 import { isPostgresUrl, postgresUrlWithoutPassword } from '../../core/postgres-url.js';
 import ms from 'ms';
-import type { HistoryInspection, HistoryInstance, SqliteInspection } from '../../core/types.js';
+import type { HistoryInspection, HistoryInstance, PostgresInspection, SqliteInspection } from '../../core/types.js';
 import { inspectExecutionHistory } from '../../inspect.js';
 import { DEFAULT_WAL_LIMIT_BYTES } from '../../sqlite/wal.js';
 import { CliError, EXIT } from '../cli-error.js';
@@ -108,9 +108,11 @@ function examinePostgres(context: Context, inspection: HistoryInspection | undef
             'autovacuum is behind, off, or held back by a transaction left open (see pg_stat_activity); "execution-history prune" ends with a VACUUM of the tables',
         }
       : { name: 'dead_rows', level: 'ok', detail: String(deadRows) },
+    ...(inspection.partitions === null ? [] : [partitionsCheck(inspection.partitions, context.io.now())]),
     ...shared.checks,
   ];
-  return { checks, facts: { backend: 'postgres', database, serverVersion, databaseBytes, tableBytes, deadRows, ...shared.facts } };
+  const { partitions } = inspection;
+  return { checks, facts: { backend: 'postgres', database, serverVersion, databaseBytes, tableBytes, deadRows, partitions, ...shared.facts } };
 }
 
 /** What a SQLite file's pages, integrity and pragmas say, then what it holds. */
@@ -137,6 +139,24 @@ function examineSqliteFile(inspection: SqliteInspection): Examined {
     ...shared.checks,
   ];
   return { checks, facts: { pageSize, pageCount, freePages, journalMode, autoVacuum, integrity, ...shared.facts } };
+}
+
+/**
+ * The day partitions: a warning when tomorrow has none (stores make days ahead when they open and as they write, so
+ * none being there means no store has opened for days, or the role cannot create tables: writes then make their
+ * day themselves, more slowly).
+ */
+function partitionsCheck(partitions: NonNullable<PostgresInspection['partitions']>, now: number): Check {
+  const range = partitions.days === 0 ? 'no day partitions' : `${partitions.days} days, ${partitions.first} to ${partitions.last}`;
+  const detail = `${range}${partitions.legacy ? ', and the legacy partition of the history from before partitions' : ''}`;
+  const tomorrow = new Date(now + 86_400_000).toISOString().slice(0, 10);
+  if (partitions.last !== null && partitions.last >= tomorrow) return { name: 'partitions', level: 'ok', detail };
+  return {
+    name: 'partitions',
+    level: 'warning',
+    detail: `${detail}; none for tomorrow (${tomorrow}) yet`,
+    advice: 'opening a store makes the days ahead; the role it connects as must own the tables (the one that ran the migrations does)',
+  };
 }
 
 /** The instances: a warning for each that is gone but still owns running executions (nobody will finish them). */
