@@ -3,16 +3,7 @@
 import type { HistoryInstance } from './types.js';
 
 /** An instance's row as both backends list it, with the database's now and its running executions. */
-export interface InstanceRow {
-  id: string;
-  host: string;
-  pid: number;
-  startedAt: number;
-  heardAt: number;
-  leaseMs: number;
-  now: number;
-  running: number;
-}
+export type InstanceRow = Pick<HistoryInstance, 'id' | 'host' | 'pid' | 'startedAt' | 'heardAt' | 'leaseMs'> & { now: number; running: number };
 
 export function listedInstance(row: InstanceRow, self: string): HistoryInstance {
   const silentMs = Math.max(0, row.now - row.heardAt);
