@@ -653,7 +653,7 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL partitions by day'
       expect(sent.map((s) => s.text)).toEqual([EXECUTION_BY_ID.text]);
 
       // getExecutionWithSteps: its execution half reads one partition of workflow_executions.
-      const withSteps = filled(EXECUTION_WITH_STEPS, { id: target.id });
+      const withSteps = (await sentBy(() => store.getExecutionWithSteps(target.id)))[0]?.values as unknown[];
       expect((await sentBy(() => store.getExecutionWithSteps(target.id))).map((s) => s.text)).toEqual([EXECUTION_WITH_STEPS.text]);
       const ofExecutions = (plan: PlanNode) => relationsOf(plan).filter((name) => name.startsWith('workflow_executions'));
       expect(ofExecutions(await planOf(EXECUTION_WITH_STEPS.text, withSteps))).toEqual(onlyDay('workflow_executions'));
@@ -663,23 +663,29 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL partitions by day'
       expect(executionsAppend?.['Subplans Removed']).toBe(executionsPartitions - 1);
     });
 
-    // The steps are found by execution_id, which is not the partition key: nothing in the statements tells PostgreSQL
-    // which day holds them, so every day's index is probed (one lookup, ~380 probes with a year of days).
+    // The steps are found by execution_id, which is not the partition key: the store adds the range of ids they lie in
+    // (a step's id holds its execution's time), so that PostgreSQL reads their day's partition alone, not every day's.
     it('the steps of one execution are read from one partition of execution_steps', async () => {
-      const { days, ids, partitions, planOf } = await withHistory();
+      const { days, ids, partitions, planOf, sentBy, store } = await withHistory();
       const day = days[2] as number;
       const target = ids.find((run) => run.day === day) as (typeof ids)[number];
       const stepsPartitions = partitions.filter((p) => p.table === 'execution_steps').length;
       const ofSteps = (plan: PlanNode) => relationsOf(plan).filter((name) => name.startsWith('execution_steps'));
       const onlyDay = [dayName('execution_steps', day)];
-      for (const statement of [EXECUTION_WITH_STEPS, STEPS_OF_EXECUTION]) {
-        const values = filled(statement, { id: target.id });
+      const calls = [() => store.getExecutionWithSteps(target.id), () => store.getStepsForExecution(target.id)];
+      for (const [index, statement] of [EXECUTION_WITH_STEPS, STEPS_OF_EXECUTION].entries()) {
+        // The statement as the store sends it, with the values it sends.
+        const sent = await sentBy(calls[index] as () => Promise<unknown>);
+        expect(sent.map((s) => s.text)).toEqual([statement.text]);
+        const values = (sent[0] as { values: unknown[] }).values;
         expect(ofSteps(await planOf(statement.text, values))).toEqual(onlyDay);
         const generic = await planOf(statement.text, values, true);
         expect(ofSteps(generic)).toEqual(onlyDay);
         const stepsAppend = nodesOf(generic).find((node) => ['Append', 'Merge Append'].includes(node['Node Type']) && relationsOf(node).every((name) => name.startsWith('execution_steps')));
         expect(stepsAppend?.['Subplans Removed']).toBe(stepsPartitions - 1);
       }
+      // And they are all there: the execution's three steps, in order.
+      expect((await store.getStepsForExecution(target.id)).map((step) => step.id)).toEqual(target.stepIds);
     });
 
     it('an update of a step by id touches one partition', async () => {

@@ -39,7 +39,7 @@ export interface DroppedDay {
 function daysBefore(partitions: Partition[], cut: number): DayPartitions[] {
   const byRange = new Map<string, Partial<DayPartitions> & { from: string | null; to: string }>();
   for (const partition of partitions) {
-    if (timeOfBound(partition.to) > cut) continue;
+    if (!(timeOfBound(partition.to) <= cut)) continue; // (the last day a uuid holds runs to MAXVALUE: never before a cut)
     const key = `${partition.from ?? ''}:${partition.to}`;
     const day = byRange.get(key) ?? { from: partition.from, to: partition.to };
     day[partition.table === 'workflow_executions' ? 'executions' : 'steps'] = partition.name;
@@ -137,7 +137,7 @@ async function dropDetachedDays(pool: Pool): Promise<void> {
   const { rows } = await pool.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c
      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND NOT c.relispartition
-       AND c.relname ~ ('^(' || array_to_string($1::text[], '|') || ')_(p[0-9]{8}|legacy)$')`,
+       AND c.relname ~ ('^(' || array_to_string($1::text[], '|') || ')_(p[0-9]{8,}|legacy)$')`,
     [PARTITIONED_TABLES],
   );
   for (const { name } of rows) await pool.query(`DROP TABLE IF EXISTS "${name}"`);

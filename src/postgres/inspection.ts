@@ -79,7 +79,7 @@ async function partitionsOf(client: PoolClient): Promise<PostgresInspection['par
   if (partitioned === 0) return null;
   const partitions = (await attachedPartitions(client)).filter((partition) => partition.table === 'workflow_executions');
   const days = partitions
-    .map((partition) => /_p(\d{4})(\d{2})(\d{2})$/.exec(partition.name))
+    .map((partition) => /_p(\d{4,})(\d{2})(\d{2})$/.exec(partition.name))
     .filter((match) => match !== null)
     .map((match) => `${match[1]}-${match[2]}-${match[3]}`)
     .sort();

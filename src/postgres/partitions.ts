@@ -11,9 +11,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool, PoolClient } from 'pg';
 import { withClient } from './connection.js';
+import { timeOfId } from '../core/time-ordered-id.js';
 import { postgresErrorCode } from './driver-errors.js';
 
 export const DAY_MS = 86_400_000;
+/** Above every id: the upper end of a range that leaves nothing out (and of the last day's partition, MAXVALUE). */
+const ABOVE_EVERY_ID = '\u{10FFFF}';
 export const PARTITIONED_TABLES = ['workflow_executions', 'execution_steps'] as const;
 /** Days made ahead of today, and kept made by maintenance. */
 export const DAYS_AHEAD = 7;
@@ -37,9 +40,14 @@ export function timeOfBound(bound: string): number {
 
 export const dayStartOf = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 
-/** `<table>_pYYYYMMDD` of the UTC day starting at dayStart. */
+/** The last millisecond a uuid v7 holds (the year 10889): the last day's partition runs to MAXVALUE. */
+const MAX_ID_MS = 2 ** 48 - 1;
+
+/** `<table>_pYYYYMMDD` of the UTC day starting at dayStart (more digits of year after 9999). */
 export function dayPartitionName(table: string, dayStart: number): string {
-  return `${table}_p${new Date(dayStart).toISOString().slice(0, 10).replaceAll('-', '')}`;
+  const date = new Date(dayStart);
+  const two = (value: number) => String(value).padStart(2, '0');
+  return `${table}_p${String(date.getUTCFullYear()).padStart(4, '0')}${two(date.getUTCMonth() + 1)}${two(date.getUTCDate())}`;
 }
 
 /** A partition of one of the tables, with its range of ids (from null: from the beginning). */
@@ -60,10 +68,10 @@ export async function attachedPartitions(client: Pool | PoolClient): Promise<Par
     [PARTITIONED_TABLES],
   );
   const partitions = rows.map((row) => {
-    // FOR VALUES FROM ('0192a5c1-f400') TO ('0192aaf8-5000'), or FROM (MINVALUE) TO (…)
-    const [, from, to] = /FROM \((?:'([^']*)'|MINVALUE)\) TO \('([^']*)'\)/.exec(row.bound) ?? [];
-    if (to === undefined) throw new Error(`partition ${row.name} of ${row.parent} has bounds this store did not make: ${row.bound}`);
-    return { table: row.parent as Partition['table'], name: row.name, from: from ?? null, to };
+    // FOR VALUES FROM ('0192a5c1-f400') TO ('0192aaf8-5000'); FROM (MINVALUE) for the legacy one, TO (MAXVALUE) for the last day a uuid v7 holds
+    const [, from, to, last] = /FROM \((?:'([^']*)'|MINVALUE)\) TO \((?:'([^']*)'|(MAXVALUE))\)/.exec(row.bound) ?? [];
+    if (to === undefined && last === undefined) throw new Error(`partition ${row.name} of ${row.parent} has bounds this store did not make: ${row.bound}`);
+    return { table: row.parent as Partition['table'], name: row.name, from: from ?? null, to: to ?? ABOVE_EVERY_ID };
   });
   return partitions.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : a.table.localeCompare(b.table)));
 }
@@ -103,13 +111,14 @@ export async function ensureDays(pool: Pool, fromMs: number, toMs: number): Prom
   let made = 0;
   for (let day = dayStartOf(fromMs); day <= toMs; day += DAY_MS) {
     const from = boundOf(day);
-    const to = boundOf(day + DAY_MS);
+    const to = day + DAY_MS > MAX_ID_MS ? ABOVE_EVERY_ID : boundOf(day + DAY_MS);
     for (const table of PARTITIONED_TABLES) {
       const covered = existing.some((partition) => partition.table === table && (partition.from ?? '') < to && from < partition.to);
       if (covered) continue;
       try {
+        const upTo = to === ABOVE_EVERY_ID ? 'MAXVALUE' : `'${to}'`;
         await withShortLocks(pool, (client) =>
-          client.query(`CREATE TABLE IF NOT EXISTS "${dayPartitionName(table, day)}" PARTITION OF "${table}" FOR VALUES FROM ('${from}') TO ('${to}')`),
+          client.query(`CREATE TABLE IF NOT EXISTS "${dayPartitionName(table, day)}" PARTITION OF "${table}" FOR VALUES FROM ('${from}') TO (${upTo})`),
         );
         made++;
       } catch (error) {
@@ -134,4 +143,25 @@ export function missingPartitionTime(error: unknown): number | undefined {
   if (postgresErrorCode(error) !== '23514' || !/no partition of relation/.test((error as Error).message)) return undefined;
   const id = /\(id\) = \(([0-9a-f-]+)\)/.exec((error as { detail?: string }).detail ?? '')?.[1];
   return id === undefined ? undefined : timeOfBound(id);
+}
+
+/**
+ * The range of ids that the steps of these executions lie in, for statements that find steps by execution_id (not
+ * the partition key) to name the partitions to read: a step's id holds its execution's time, so an execution's steps
+ * are in its day's partition; those of an execution in the legacy partition (ids below `legacyTo`, made when they
+ * were inserted) are anywhere in it.
+ */
+export function stepIdRange(executionIds: Iterable<string>, legacyTo: string | null): { from: string; to: string } {
+  let from: string | undefined;
+  let to: string | undefined;
+  for (const id of executionIds) {
+    const time = timeOfId(id);
+    let range: { from: string; to: string };
+    if (time === undefined) range = { from: '', to: ABOVE_EVERY_ID };
+    else if (legacyTo !== null && id < legacyTo) range = { from: '', to: legacyTo };
+    else range = { from: boundOf(dayStartOf(time)), to: boundOf(dayStartOf(time) + DAY_MS) };
+    if (from === undefined || range.from < from) from = range.from;
+    if (to === undefined || range.to > to) to = range.to;
+  }
+  return { from: from ?? '', to: to ?? '' };
 }

@@ -45,7 +45,7 @@ import { EXECUTION_BY_ID, EXECUTION_WITH_STEPS, type ExecutionRow, rowsOf, STEPS
 import { lockInterrupted, markInterrupted, runningStartedBefore } from './recovery.js';
 import { beat, listInstances, registerInstance, runningOfGoneInstances, runningOfInstance } from './instances.js';
 import { Heartbeat } from '../core/heartbeat.js';
-import { DAY_MS, DAYS_AHEAD, ensureDays, ensureDaysAround } from './partitions.js';
+import { attachedPartitions, DAY_MS, DAYS_AHEAD, ensureDays, ensureDaysAround, stepIdRange } from './partitions.js';
 import { dropDaysBefore } from './day-retention.js';
 import type { InstanceIdentity } from '../core/instance.js';
 import { countMatching, deleteInBatches, type DoomedExecution, finishedOlderThanNewest, finishedStartedBefore } from './retention.js';
@@ -98,6 +98,8 @@ export class PostgresBackend implements HistoryBackend {
   /** Started once the instance's row is written, before its first execution: a store that only reads has none. */
   private readonly heartbeat: Heartbeat;
   private readonly dropsDays: boolean;
+  /** Where the legacy partition (ids from before partitions) ends, read at open; null when there is none. */
+  private legacyTo: string | null = null;
   /** Until when the day partitions are made, and the making of them under way. */
   private daysMadeUntil = 0;
   private makingDays: Promise<unknown> | undefined;
@@ -120,6 +122,7 @@ export class PostgresBackend implements HistoryBackend {
     this.rollups = new Rollups(
       async (tx) => this.now() - (await this.settings.current(tx.db)).dailyDays * DAY,
       (tx) => this.settings.kept(tx.db),
+      (executionIds) => stepIdRange(executionIds, this.legacyTo),
     );
   }
 
@@ -132,7 +135,10 @@ export class PostgresBackend implements HistoryBackend {
         backend.transactions.write((tx) => backend.settings.pin(tx.db, insights, 'ExecutionStore', settings.name)),
       );
     }
-    await backend.guard('ExecutionStore', () => backend.keepDaysAhead());
+    await backend.guard('ExecutionStore', async () => {
+      await backend.keepDaysAhead();
+      backend.legacyTo = (await attachedPartitions(pool)).find((partition) => partition.from === null)?.to ?? null;
+    });
     return backend;
   }
 
@@ -224,7 +230,7 @@ export class PostgresBackend implements HistoryBackend {
 
   async getExecutionWithSteps(id: string): Promise<ExecutionWithSteps | null> {
     // One statement is one snapshot: the execution and its steps agree without a transaction around two reads.
-    const rows = await this.guard('getExecutionWithSteps', () => rowsOf<ExecutionRow & StepRow>(this.pool, EXECUTION_WITH_STEPS, { id }));
+    const rows = await this.guard('getExecutionWithSteps', () => rowsOf<ExecutionRow & StepRow>(this.pool, EXECUTION_WITH_STEPS, this.withStepRange(id)));
     const [first, ...stepRows] = rows;
     if (first === undefined) return null;
     return { ...toExecution(first), steps: stepRows.map(toStep) };
@@ -527,8 +533,14 @@ export class PostgresBackend implements HistoryBackend {
     }
   }
 
+  /** An execution's id with the range of ids its steps lie in (stepIdRange), for the statements that read them. */
+  private withStepRange(id: string): { id: string; stepsFrom: string; stepsTo: string } {
+    const { from, to } = stepIdRange([id], this.legacyTo);
+    return { id, stepsFrom: from, stepsTo: to };
+  }
+
   private async stepsOf(executionId: string) {
-    return rowsOf<StepRow>(this.pool, STEPS_OF_EXECUTION, { id: executionId });
+    return rowsOf<StepRow>(this.pool, STEPS_OF_EXECUTION, this.withStepRange(executionId));
   }
 
   /**
@@ -583,7 +595,8 @@ export class PostgresBackend implements HistoryBackend {
     }
     for (const facts of await this.rollups.stepFactsOfExecutions(tx, doomedIds)) changes.step(facts, -1);
     // No foreign key cascades (the tables are partitioned): the steps go here, their executions locked above.
-    await tx.client.query('DELETE FROM execution_steps WHERE execution_id = ANY($1::text[])', [doomedIds]);
+    const { from, to } = stepIdRange(doomedIds, this.legacyTo);
+    await tx.client.query('DELETE FROM execution_steps WHERE execution_id = ANY($1::text[]) AND id >= $2 AND id < $3', [doomedIds, from, to]);
     return { changes, deletedSteps: [] };
   }
 

@@ -2,7 +2,7 @@
 // each query (~0.4 ms a call) and its mapping of each row cost more than the query. Each statement is still built by
 // Drizzle from the schema, once, with placeholders; its columns come back under the domain's field names, ready for
 // toExecution/toStep. Sent unnamed (no server-side prepared statements), so that PgBouncer's transaction mode works.
-import { type Column, eq, fillPlaceholders, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import { and, type Column, eq, fillPlaceholders, getTableColumns, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { QueryBuilder } from 'drizzle-orm/pg-core';
 import type { CustomTypesConfig, Pool } from 'pg';
 import type { toExecution, toStep } from '../core/rows.js';
@@ -57,11 +57,17 @@ const p = sql.placeholder;
 
 export const EXECUTION_BY_ID = statement(queryBuilder.select(domainFields(executions)).from(executions).where(eq(executions.id, p('id'))));
 
+/**
+ * The steps of the execution `id`, found by execution_id within the range of ids `stepsFrom`..`stepsTo` (stepIdRange):
+ * the range names their partition, which execution_id alone would not (every day's would be read).
+ */
+const stepsOfExecution = and(eq(steps.executionId, p('id')), gte(steps.id, p('stepsFrom')), lt(steps.id, p('stepsTo')));
+
 export const STEPS_OF_EXECUTION = statement(
   queryBuilder
     .select(domainFields(steps))
     .from(steps)
-    .where(eq(steps.executionId, p('id')))
+    .where(stepsOfExecution)
     .orderBy(steps.stepIndex, inByteOrder(steps.id)),
 );
 
@@ -90,7 +96,7 @@ export const EXECUTION_WITH_STEPS = (() => {
       .select(fieldsOf(executionColumns))
       .from(executions)
       .where(eq(executions.id, p('id')))
-      .unionAll(queryBuilder.select(fieldsOf(stepColumns)).from(steps).where(eq(steps.executionId, p('id'))))
+      .unionAll(queryBuilder.select(fieldsOf(stepColumns)).from(steps).where(stepsOfExecution))
       .orderBy(sql`"stepIndex" nulls first`, sql`"id"`),
   );
 })();

@@ -79,9 +79,14 @@ export class Rollups {
    * @param dailySince where the kept daily rollups start: older ones are pruned.
    * @param kept where the kept rollup rows begin (the database's record of what was pruned).
    */
+  /**
+   * @param stepIdRange the range of ids the steps of executions lie in (src/postgres/partitions.ts), which statements
+   *   finding steps by execution_id add so that PostgreSQL reads their partitions only
+   */
   constructor(
     dailySince: (tx: Transaction) => Promise<number>,
     private readonly kept: (tx: Transaction) => Promise<KeptRollups>,
+    private readonly stepIdRange: (executionIds: string[]) => { from: string; to: string },
   ) {
     this.weeks = new WeeklyNodeRollups(dailySince);
   }
@@ -95,7 +100,8 @@ export class Rollups {
 
   async stepFactsOfExecutions(tx: Transaction, ids: string[]): Promise<StepFacts[]> {
     if (ids.length === 0) return [];
-    const { rows } = await tx.client.query(`${STEP_FACTS} WHERE s.execution_id = ANY($1::text[])`, [ids]);
+    const { from, to } = this.stepIdRange(ids);
+    const { rows } = await tx.client.query(`${STEP_FACTS} WHERE s.execution_id = ANY($1::text[]) AND s.id >= $2 AND s.id < $3`, [ids, from, to]);
     return rows.map(toStepFacts);
   }
 
@@ -116,12 +122,13 @@ export class Rollups {
     if (executionIds.length === 0) return [];
     // The steps are deleted here, answering what they were, rather than read and then deleted by the cascade: one
     // statement instead of two over the same rows. Their executions are locked: no step can be added meanwhile.
+    const { from, to } = this.stepIdRange(executionIds);
     const { rows } = await tx.client.query(
-      `DELETE FROM execution_steps WHERE execution_id = ANY($1::text[])
+      `DELETE FROM execution_steps WHERE execution_id = ANY($1::text[]) AND id >= $2 AND id < $3
        RETURNING execution_id, node_id, status, duration_ms,
          case when status = 'error' then coalesce(completed_at, started_at) end AS error_at,
          case when status = 'error' then error_message end AS error_message`,
-      [executionIds],
+      [executionIds, from, to],
     );
     const summary = new DeletedStepsSummary();
     for (const row of rows) {
