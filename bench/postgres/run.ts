@@ -1,4 +1,6 @@
 // `npm run bench -- --backend postgres [--url postgres://…] [--scale small|medium|large] [--json] [--reps N] [--keep]`
+// With EXECUTION_HISTORY_BENCH_POSTGRES_ONLY=12 only the dataset and part 12 (day retention) run, and RESULTS.md is
+// left alone (the run prints its table).
 // The PostgreSQL benchmark, dispatched from bench/run.ts: the same parts as SQLite's, the store against raw
 // node-postgres with hand-written SQL on the same server, side by side, as store/raw ratios against the same targets,
 // plus one figure only a server has (4 processes recording at once against 1). Without --url it starts a throwaway
@@ -15,6 +17,7 @@ import { concurrencyPart } from './parts/concurrency.js';
 import { insightParts } from './parts/insights.js';
 import { deepPageParts, pageParts, withStepsParts } from './parts/reads.js';
 import { retentionPart } from './parts/retention.js';
+import { dayRetentionPart, dayRetentionTemplate, prepareDayRetention } from './parts/retention-drop.js';
 import { storageLines } from './parts/storage.js';
 import { writeParts } from './parts/writes.js';
 import { openRaw } from './raw.js';
@@ -37,13 +40,20 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 /** What PostgreSQL takes per execution with its ~10 steps (medium: 1.7 GB for 100,000), with room to spare; the WAL on top. */
 const BYTES_PER_EXECUTION = 20_000;
 
+/** Runs only the dataset and the part of this number (only '12' is supported). */
+export const ONLY_ENV = 'EXECUTION_HISTORY_BENCH_POSTGRES_ONLY';
+
 export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
   const { scale, reps } = args;
   const executions = SCALES[scale];
+  const only = process.env[ONLY_ENV];
+  if (only !== undefined && only !== '12') throw new Error(`${ONLY_ENV} may only be 12 (day retention), not ${only}`);
+  // Part 12 copies the dataset 4 times (at most 3 at once besides a pristine one); at large scale only when asked for.
+  const dayRetention = only === '12' || scale !== 'large';
   if (args.dirGiven) log('--dir names SQLite files; with --backend postgres the data lives on the server and --dir is not used.');
   if (args.url === undefined) {
     // The throwaway server's cluster lives under the temporary folder.
-    const neededBytes = executions * BYTES_PER_EXECUTION * 1.3 + 1.5e9;
+    const neededBytes = executions * BYTES_PER_EXECUTION * (1.3 + (dayRetention ? 4 : 0)) + 1.5e9;
     const { bavail, bsize } = statfsSync(tmpdir());
     if (bavail * bsize < neededBytes) {
       console.error(
@@ -76,17 +86,8 @@ export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
       notes.push(`Dataset: ${executions} executions generated through recordExecution in ${((performance.now() - generateStarted) / 1000).toFixed(0)} s.`);
     }
     memory.push(['generate', peakRssMb()]);
-
-    const raw = openRaw(url);
-    // As a loaded database would be once autovacuum got to it: statistics and visibility map fresh, before either side
-    // is measured (and so that autovacuum does not start on these tables in the middle of a measurement).
-    const vacuumStarted = performance.now();
-    await raw.pool.query('VACUUM (ANALYZE)');
-    notes.push(`Then VACUUM (ANALYZE) of the database, untimed for both sides: ${((performance.now() - vacuumStarted) / 1000).toFixed(0)} s.`);
-
-    log('7 storage …');
-    const storage = await storageLines(raw).catch((error: Error) => [`7 storage failed: ${error.message}`]);
-    memory.push(['7 storage', peakRssMb()]);
+    // Part 12's pristine copy, before any part changes the dataset (nothing is connected to it now).
+    const dayRetentionCopy = dayRetention ? await prepareDayRetention(server.url, datasetDatabase) : undefined;
 
     // A part that fails (the backend is young) is reported as a failed row, and the others are measured all the same.
     const part = async (name: string, work: () => Promise<Row[]>) => {
@@ -100,6 +101,34 @@ export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
       }
       memory.push([name, peakRssMb()]);
     };
+    const dayRetentionPartRun = async () => {
+      if (dayRetentionCopy === undefined) return;
+      await server.checkpoint();
+      await part('12 day retention', async () => {
+        const measured = await dayRetentionPart(server.url, dayRetentionCopy, log);
+        notes.push(...measured.lines);
+        return measured.rows;
+      });
+    };
+    if (only === '12') {
+      await dayRetentionPartRun();
+      const text = markdown(scale, executions, /PostgreSQL (\S+)/.exec(server.description)?.[1] ?? '', rows, notes, []);
+      console.log(args.json ? JSON.stringify(rows, null, 2) : text);
+      log(`${ONLY_ENV}=12: bench/RESULTS.md is left as it is.`);
+      return;
+    }
+
+    const raw = openRaw(url);
+    // As a loaded database would be once autovacuum got to it: statistics and visibility map fresh, before either side
+    // is measured (and so that autovacuum does not start on these tables in the middle of a measurement).
+    const vacuumStarted = performance.now();
+    await raw.pool.query('VACUUM (ANALYZE)');
+    notes.push(`Then VACUUM (ANALYZE) of the database, untimed for both sides: ${((performance.now() - vacuumStarted) / 1000).toFixed(0)} s.`);
+
+    log('7 storage …');
+    const storage = await storageLines(raw).catch((error: Error) => [`7 storage failed: ${error.message}`]);
+    memory.push(['7 storage', peakRssMb()]);
+
     const store = await openExecutionStore(url);
     await part('3 pages', () => pageParts(store, raw, reps, 50));
     await part('4 deep pages', () => deepPageParts(store, raw, executions, reps));
@@ -121,6 +150,7 @@ export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
       return retention.rows;
     });
     await raw.close();
+    await dayRetentionPartRun();
 
     const peak = Math.max(...memory.map(([, mb]) => mb));
     rows.push({
@@ -154,7 +184,7 @@ export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
     }
     if (scale !== 'small') writeResults(scale, text);
   } finally {
-    await cleanUp(server, [datasetDatabase, writesDatabase], args.keep);
+    await cleanUp(server, [datasetDatabase, writesDatabase, ...(dayRetention ? [dayRetentionTemplate(datasetDatabase)] : [])], args.keep);
   }
   log(`Done in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 }
