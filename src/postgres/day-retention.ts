@@ -7,10 +7,13 @@
 // 1. its two partitions are locked in SHARE mode: nothing writes to that day meanwhile, readers go on;
 // 2. a day still holding a running execution, or an execution moved to start at or after the cut, does not go
 //    whole: it is left to the batched delete, which never deletes a running one;
-// 3. what the day's executions count in the totals is summed by SQL and taken out, and what its steps leave behind in
-//    the node rollups (longest duration, last error) is kept, as every delete does when insights outlive deletes;
-// 4. the partitions are detached, the only moment writers wait (for the tables' lock, at most the lock timeout);
+// 3. what the day's executions count in the totals is summed by SQL, and what its steps leave behind in the node
+//    rollups (longest duration, last error) is kept there, as every delete does when insights outlive deletes;
+// 4. the two tables are locked (ACCESS EXCLUSIVE, waiting at most the lock timeout), the sums taken out of the totals
+//    and the partitions detached: the only moment writers wait, a few milliseconds;
 // 5. after the commit, the detached tables are dropped.
+// The order matters: every writer updates the totals while holding the tables' lock, so a transaction that updated
+// totals rows before asking for the tables' lock would wait for writers that wait for it, until the lock timeout.
 // A crash between 4 and 5 leaves detached tables that the next clean-up drops (dropDetachedDays).
 import type { Pool, PoolClient } from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
@@ -124,9 +127,13 @@ async function detachDay(client: PoolClient, day: DayPartitions, cut: number, ro
     summary.add(row.workflow_id, Number(row.hour), row.node_id, row.duration_max === null ? null : Number(row.duration_max), lastError);
   }
   const tx = transactionOn(client);
-  await rollups.apply(tx, changes);
+  // The node rollup rows of the day's buckets: no writer of current runs touches them.
   await rollups.retireDeletedSteps(tx, summary.all, { from: day.from, to: day.to });
-
+  // Only now the tables themselves, before the totals, which every writer updates: a writer holding a table's lock
+  // never waits here for a totals row this transaction holds (it would, with the totals updated first, until the
+  // lock timeout). Writers queue behind these locks for what is left: the totals, two detaches, the commit.
+  await client.query('LOCK TABLE "workflow_executions", "execution_steps" IN ACCESS EXCLUSIVE MODE');
+  await rollups.apply(tx, changes);
   await client.query(`ALTER TABLE "workflow_executions" DETACH PARTITION "${day.executions}"`);
   await client.query(`ALTER TABLE "execution_steps" DETACH PARTITION "${day.steps}"`);
   return executions;
