@@ -16,13 +16,12 @@
 // totals rows before asking for the tables' lock would wait for writers that wait for it, until the lock timeout.
 // A crash between 4 and 5 leaves detached tables that the next clean-up drops (dropDetachedDays).
 import type { Pool, PoolClient } from 'pg';
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { DeletedStepsSummary } from '../core/deleted-steps.js';
 import { RollupChanges } from '../core/rollup-changes.js';
 import type { ExecutionStatus, TriggerType } from '../core/types.js';
 import { attachedPartitions, type Partition, PARTITIONED_TABLES, timeOfBound, withShortLocks } from './partitions.js';
 import type { Rollups } from './rollups.js';
-import type { Transaction } from './transactions.js';
+import { transactionOn } from './transactions.js';
 
 /** A day (or the legacy range): the partitions of both tables holding one range of ids. */
 interface DayPartitions {
@@ -148,14 +147,4 @@ async function dropDetachedDays(pool: Pool): Promise<void> {
     [PARTITIONED_TABLES],
   );
   for (const { name } of rows) await pool.query(`DROP TABLE IF EXISTS "${name}"`);
-}
-
-function transactionOn(client: PoolClient): Transaction {
-  let db: NodePgDatabase | undefined;
-  return {
-    client,
-    get db() {
-      return (db ??= drizzle({ client }));
-    },
-  };
 }

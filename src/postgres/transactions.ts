@@ -67,9 +67,7 @@ export class Transactions {
     return withClient(this.pool, async (client, broken) => {
       await client.query(begin);
       try {
-        // The query builder is made only for the work that uses it: most writes send hand-written SQL alone.
-        let db: NodePgDatabase | undefined;
-        const result = await work({ get db() { return (db ??= drizzle({ client })); }, client });
+        const result = await work(transactionOn(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -80,6 +78,18 @@ export class Transactions {
       }
     });
   }
+}
+
+/** A transaction's handle on a connection that has begun one. */
+export function transactionOn(client: PoolClient): Transaction {
+  // The query builder is made only for the work that uses it: most writes send hand-written SQL alone.
+  let db: NodePgDatabase | undefined;
+  return {
+    client,
+    get db() {
+      return (db ??= drizzle({ client }));
+    },
+  };
 }
 
 /**

@@ -10,8 +10,9 @@ import type { HistoryInstance } from '../core/types.js';
 import { sqliteErrorCode } from './driver-errors.js';
 import { historyInstances as instances, workflowExecutions as executions } from './schema.js';
 
-/** Now in ms since the epoch, as the database reads it. */
-export const databaseNow = sql`CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
+/** Now in ms since the epoch, as the database reads it: in the statements' text, and as a Drizzle expression. */
+const NOW_MS = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+export const databaseNow = sql.raw(NOW_MS);
 
 /**
  * Running executions whose instance is gone: not heard of within its own lease, or with no row at all. Never those
@@ -42,10 +43,9 @@ export class InstanceRows {
     private readonly identity: InstanceIdentity,
     private readonly busyTimeoutMs: number,
   ) {
-    const now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
     this.upsert = sqlite.prepare(
       `INSERT INTO history_instances (id, host, pid, incarnation, started_at, heard_at, lease_ms)
-       VALUES (@id, @host, @pid, @incarnation, ${now}, ${now}, @leaseMs)
+       VALUES (@id, @host, @pid, @incarnation, ${NOW_MS}, ${NOW_MS}, @leaseMs)
        ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, incarnation = excluded.incarnation,
          heard_at = excluded.heard_at,
          lease_ms = CASE WHEN history_instances.incarnation = excluded.incarnation THEN max(history_instances.lease_ms, excluded.lease_ms) ELSE excluded.lease_ms END,
@@ -53,7 +53,7 @@ export class InstanceRows {
     );
     this.holder = sqlite.prepare('SELECT incarnation FROM history_instances WHERE id = ?');
     this.pruneGone = sqlite.prepare(
-      `DELETE FROM history_instances WHERE heard_at < ${now} - ${GONE_INSTANCES_KEPT_MS}
+      `DELETE FROM history_instances WHERE heard_at < ${NOW_MS} - ${GONE_INSTANCES_KEPT_MS}
        AND NOT EXISTS (SELECT 1 FROM workflow_executions e WHERE e.status = 'running' AND e.instance_id = history_instances.id)`,
     );
     this.list = sqlite.prepare(LIST_INSTANCES);
@@ -94,7 +94,7 @@ export class InstanceRows {
 
 /** Every instance with the database's now and its running executions (few rows: gone ones are pruned after a week). */
 const LIST_INSTANCES = `SELECT i.id, i.host, i.pid, i.started_at AS startedAt, i.heard_at AS heardAt, i.lease_ms AS leaseMs,
-    CAST(unixepoch('subsec') * 1000 AS INTEGER) AS now,
+    ${NOW_MS} AS now,
     (SELECT count(*) FROM workflow_executions e WHERE e.status = 'running' AND e.instance_id = i.id) AS running
   FROM history_instances i ORDER BY i.heard_at DESC, i.id`;
 
