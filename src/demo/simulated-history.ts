@@ -112,18 +112,30 @@ export function makeRun(i: number, n: number, next: () => number, historyEnd = H
   };
 }
 
-/** Writes n runs through recordExecution (one transaction per run, as a runtime buffering a run would). */
+/**
+ * Writes n runs through recordExecution (one transaction per run, as a runtime buffering a run would). With
+ * `inFlight` above 1, that many calls are under way at once, as as many runtimes would: on PostgreSQL their commits
+ * share the WAL's flushes over the store's pool. The runs are the same whatever it is; only their commit order varies.
+ */
 export async function generate(
   store: ExecutionStore,
   n: number,
   onProgress: (done: number) => void,
   historyEnd = HISTORY_END,
+  inFlight = 1,
 ): Promise<void> {
   const next = random(42);
+  const pending = new Set<Promise<unknown>>();
   for (let i = 0; i < n; i++) {
     const { execution, steps } = makeRun(i, n, next, historyEnd);
-    await store.recordExecution(execution, steps);
+    const call: Promise<unknown> = store.recordExecution(execution, steps).finally(() => pending.delete(call));
+    pending.add(call);
+    // Handled here so that a call failing while not raced is no unhandled rejection; the race or the final wait below
+    // still rejects with its error, which stops the generation as one awaited at a time would.
+    call.catch(() => undefined);
+    if (pending.size >= inFlight) await Promise.race(pending);
     if (i % 1000 === 999) onProgress(i + 1);
   }
+  await Promise.all(pending);
   onProgress(n);
 }

@@ -369,8 +369,16 @@ async function measureCase(serverUrl: string, database: string, which: Case, see
   }
 }
 
-/** Runs the four cases, each on a fresh copy of the template, and drops the copies and the template. */
-export async function dayRetentionPart(serverUrl: string, template: string, log: (message: string) => void): Promise<{ rows: Row[]; lines: string[] }> {
+/**
+ * Runs the cases one after another, each on a fresh copy of the template dropped before the next is made (so that
+ * the disk holds the template and one copy at most), and drops the template.
+ */
+export async function dayRetentionPart(
+  serverUrl: string,
+  template: string,
+  log: (message: string) => void,
+  { asGenerated }: { asGenerated: boolean },
+): Promise<{ rows: Row[]; lines: string[] }> {
   const results = new Map<Case, Measured>();
   const copy = (which: Case) => `${template}_${which}`;
   try {
@@ -382,24 +390,26 @@ export async function dayRetentionPart(serverUrl: string, template: string, log:
     await settler.cleanupOldExecutions(HISTORY_END - HISTORY_START + DAY);
     await settler.close();
     const settleMs = performance.now() - settleStarted;
-    // (a0): the copy as generated, running runs left on every day; measured and dropped before the others are copied.
-    log('  copying the dataset for (a0) …');
-    await cloneDatabase(serverUrl, template, copy('a0'));
-    await onServer(serverUrl, copy('a0'), (client) => client.query('VACUUM (ANALYZE)'));
-    log('  (a0) …');
-    results.set('a0', await measureCase(serverUrl, copy('a0'), 'a0', 7, log));
-    await dropDatabase(serverUrl, copy('a0'));
-    // The runs left running before the cut marked interrupted on the template, then the copies for (a), (b), (c).
+    // (a0): the copy as generated, running runs left on every day.
+    if (asGenerated) {
+      log('  copying the dataset for (a0) …');
+      await cloneDatabase(serverUrl, template, copy('a0'));
+      await onServer(serverUrl, copy('a0'), (client) => client.query('VACUUM (ANALYZE)'));
+      log('  (a0) …');
+      results.set('a0', await measureCase(serverUrl, copy('a0'), 'a0', 7, log));
+      await dropDatabase(serverUrl, copy('a0'));
+    }
+    // The runs left running before the cut marked interrupted on the template, then a copy for each of (a), (b), (c).
     const recovery = await openExecutionStore(urlOf(serverUrl, template), { now: () => HISTORY_END });
     const recovered = await recovery.recoverInterruptedExecutions({ startedBefore: DAY_RETENTION_CUT });
     await recovery.close();
     await onServer(serverUrl, template, (client) => client.query('VACUUM (ANALYZE)'));
-    log(`  ${recovered.executions} runs left running before the cut marked interrupted; copying the dataset for (a), (b), (c) …`);
-    for (const which of ['a', 'b', 'c'] as const) await cloneDatabase(serverUrl, template, copy(which));
-    await dropDatabase(serverUrl, template);
+    log(`  ${recovered.executions} runs left running before the cut marked interrupted`);
 
     // b before a, so that the default store does not get the first turn on each server's state; c, the reference, last.
     for (const [i, which] of (['b', 'a', 'c'] as const).entries()) {
+      log(`  copying the dataset for (${which}) …`);
+      await cloneDatabase(serverUrl, template, copy(which));
       log(`  (${which}) …`);
       results.set(which, await measureCase(serverUrl, copy(which), which, 8 + i, log));
       await dropDatabase(serverUrl, copy(which));
@@ -412,7 +422,10 @@ export async function dayRetentionPart(serverUrl: string, template: string, log:
 }
 
 function report(results: Map<Case, Measured>, recovered: number, settleMs: number): { rows: Row[]; lines: string[] } {
-  const [a0, a, b, c] = (['a0', 'a', 'b', 'c'] as const).map((which) => results.get(which) as Measured) as [Measured, Measured, Measured, Measured];
+  const [a, b, c] = (['a', 'b', 'c'] as const).map((which) => results.get(which) as Measured) as [Measured, Measured, Measured];
+  const a0 = results.get('a0');
+  /** A note on (a0), when it was measured. */
+  const asGenerated = (note: (m: Measured) => string) => (a0 === undefined ? '' : note(a0));
   const mib = (bytes: number) => bytes / 1024 / 1024;
   const tables = (s: Sizes) => s.executions + s.steps;
   const rate = (m: Measured, n: number) => n / (m.ms / 1000);
@@ -433,33 +446,33 @@ function report(results: Map<Case, Measured>, recovered: number, settleMs: numbe
   const f1 = (value: number) => value.toFixed(1);
   const rows: Row[] = [
     row('wall time of cleanupOldExecutions, s', a.ms / 1000, b.ms / 1000,
-      `store column: (a) default, drops whole days; raw column: (b) dropDays: false, batched DELETE only; ratio a/b. (c) raw SQL batches ${f1(c.ms / 1000)} s; (a0) default on the data as generated ${f1(a0.ms / 1000)} s`),
+      `store column: (a) default, drops whole days; raw column: (b) dropDays: false, batched DELETE only; ratio a/b. (c) raw SQL batches ${f1(c.ms / 1000)} s${asGenerated((a0) => `; (a0) default on the data as generated ${f1(a0.ms / 1000)} s`)}`),
     row('executions removed', a.removedExecutions, b.removedExecutions,
-      `must be equal: ${a.removedExecutions === b.removedExecutions && a.returned === b.returned ? 'equal' : '**differ**'}; returned by the call a ${a.returned}, b ${b.returned}; (c) ${c.removedExecutions}; (a0) ${a0.removedExecutions}`,
+      `must be equal: ${a.removedExecutions === b.removedExecutions && a.returned === b.returned ? 'equal' : '**differ**'}; returned by the call a ${a.returned}, b ${b.returned}; (c) ${c.removedExecutions}${asGenerated((a0) => `; (a0) ${a0.removedExecutions}`)}`,
       { pass: a.removedExecutions === b.removedExecutions && a.returned === b.returned && a.removedExecutions === a.returned }),
-    row('steps removed', a.removedSteps, b.removedSteps, `(c) ${c.removedSteps}; (a0) ${a0.removedSteps}`, { pass: a.removedSteps === b.removedSteps }),
+    row('steps removed', a.removedSteps, b.removedSteps, `(c) ${c.removedSteps}${asGenerated((a0) => `; (a0) ${a0.removedSteps}`)}`, { pass: a.removedSteps === b.removedSteps }),
     row('executions removed per s (higher is better)', rate(a, a.removedExecutions), rate(b, b.removedExecutions),
-      `(c) ${rate(c, c.removedExecutions).toFixed(0)}; (a0) ${rate(a0, a0.removedExecutions).toFixed(0)}`, { higherIsBetter: true }),
+      `(c) ${rate(c, c.removedExecutions).toFixed(0)}${asGenerated((a0) => `; (a0) ${rate(a0, a0.removedExecutions).toFixed(0)}`)}`, { higherIsBetter: true }),
     row('steps removed per s (higher is better)', rate(a, a.removedSteps), rate(b, b.removedSteps),
-      `(c) ${rate(c, c.removedSteps).toFixed(0)}; (a0) ${rate(a0, a0.removedSteps).toFixed(0)}`, { higherIsBetter: true }),
+      `(c) ${rate(c, c.removedSteps).toFixed(0)}${asGenerated((a0) => `; (a0) ${rate(a0, a0.removedSteps).toFixed(0)}`)}`, { higherIsBetter: true }),
     row('whole days dropped (of those wholly before the cut)', a.daysDropped, Number.NaN,
-      `(b) drops none by design; day partitions (both tables) before the cut: a ${a.daysBefore} before, ${a.daysAfter} after; b ${b.daysBefore} → ${b.daysAfter}; (a0) ${a0.daysDropped} days dropped, ${a0.daysBefore} → ${a0.daysAfter} partitions`),
+      `(b) drops none by design; day partitions (both tables) before the cut: a ${a.daysBefore} before, ${a.daysAfter} after; b ${b.daysBefore} → ${b.daysAfter}${asGenerated((a0) => `; (a0) ${a0.daysDropped} days dropped, ${a0.daysBefore} → ${a0.daysAfter} partitions`)}`),
     row('pg_database_size after, MiB (before: same copy)', mib(a.after.database), mib(b.after.database),
-      `before: a ${mib(a.before.database).toFixed(0)}, b ${mib(b.before.database).toFixed(0)}; freed a ${mib(a.before.database - a.after.database).toFixed(0)}, b ${mib(b.before.database - b.after.database).toFixed(0)}, (c) ${mib(c.before.database - c.after.database).toFixed(0)}, (a0) ${mib(a0.before.database - a0.after.database).toFixed(0)} MiB; no VACUUM FULL`),
+      `before: a ${mib(a.before.database).toFixed(0)}, b ${mib(b.before.database).toFixed(0)}; freed a ${mib(a.before.database - a.after.database).toFixed(0)}, b ${mib(b.before.database - b.after.database).toFixed(0)}, (c) ${mib(c.before.database - c.after.database).toFixed(0)}${asGenerated((a0) => `, (a0) ${mib(a0.before.database - a0.after.database).toFixed(0)}`)} MiB; no VACUUM FULL`),
     row('the two tables over their partitions after, MiB (pg_total_relation_size)', mib(tables(a.after)), mib(tables(b.after)),
-      `before: a ${mib(tables(a.before)).toFixed(0)}, b ${mib(tables(b.before)).toFixed(0)}; freed a ${mib(tables(a.before) - tables(a.after)).toFixed(0)}, b ${mib(tables(b.before) - tables(b.after)).toFixed(0)}, (c) ${mib(tables(c.before) - tables(c.after)).toFixed(0)}, (a0) ${mib(tables(a0.before) - tables(a0.after)).toFixed(0)} MiB; these and pg_database_size include what the second process wrote meanwhile`),
+      `before: a ${mib(tables(a.before)).toFixed(0)}, b ${mib(tables(b.before)).toFixed(0)}; freed a ${mib(tables(a.before) - tables(a.after)).toFixed(0)}, b ${mib(tables(b.before) - tables(b.after)).toFixed(0)}, (c) ${mib(tables(c.before) - tables(c.after)).toFixed(0)}${asGenerated((a0) => `, (a0) ${mib(tables(a0.before) - tables(a0.after)).toFixed(0)}`)} MiB; these and pg_database_size include what the second process wrote meanwhile`),
     row("the history's day partitions of the two tables after, MiB (the second process's rows left out)", mib(a.after.history), mib(b.after.history),
-      `before: a ${mib(a.before.history).toFixed(0)}, b ${mib(b.before.history).toFixed(0)}; freed a ${mib(a.before.history - a.after.history).toFixed(0)}, b ${mib(b.before.history - b.after.history).toFixed(0)}, (c) ${mib(c.before.history - c.after.history).toFixed(0)}, (a0) ${mib(a0.before.history - a0.after.history).toFixed(0)} MiB`),
+      `before: a ${mib(a.before.history).toFixed(0)}, b ${mib(b.before.history).toFixed(0)}; freed a ${mib(a.before.history - a.after.history).toFixed(0)}, b ${mib(b.before.history - b.after.history).toFixed(0)}, (c) ${mib(c.before.history - c.after.history).toFixed(0)}${asGenerated((a0) => `, (a0) ${mib(a0.before.history - a0.after.history).toFixed(0)}`)} MiB`),
     row("second process's recordExecution p99 during the clean-up, ms", a.writer.p99, b.writer.p99,
-      `calls during it: a ${a.writer.calls}, b ${b.writer.calls}; p50 a ${f1(a.writer.p50)}, b ${f1(b.writer.p50)}; failed a ${a.writer.failures}, b ${b.writer.failures}${a.writer.firstFailure ? ` (${a.writer.firstFailure})` : ''}; (c) p99 ${f1(c.writer.p99)}, (a0) p99 ${f1(a0.writer.p99)}`,
+      `calls during it: a ${a.writer.calls}, b ${b.writer.calls}; p50 a ${f1(a.writer.p50)}, b ${f1(b.writer.p50)}; failed a ${a.writer.failures}, b ${b.writer.failures}${a.writer.firstFailure ? ` (${a.writer.firstFailure})` : ''}; (c) p99 ${f1(c.writer.p99)}${asGenerated((a0) => `, (a0) p99 ${f1(a0.writer.p99)}`)}`,
       { pass: a.writer.failures === 0 && b.writer.failures === 0 }),
     row("second process's slowest recordExecution during the clean-up, ms", a.writer.max, b.writer.max,
-      `(c) ${f1(c.writer.max)}; (a0) ${f1(a0.writer.max)}; an upper bound of any lock wait in that call`),
+      `(c) ${f1(c.writer.max)}${asGenerated((a0) => `; (a0) ${f1(a0.writer.max)}`)}; an upper bound of any lock wait in that call`),
     row('longest lock wait the second process was seen in (pg_locks), ms', wait(a), wait(b),
-      `target: (a) at most 100 ms. a: ${waitNote(a)}; b: ${waitNote(b)}; (c) ${waitNote(c)}; (a0) ${waitNote(a0)}; pg_locks sampled every ~${SAMPLE_EVERY_MS} ms (a: ${a.waits.samples} samples), so a wait can be longer than seen by a sample's interval`,
+      `target: (a) at most 100 ms. a: ${waitNote(a)}; b: ${waitNote(b)}; (c) ${waitNote(c)}${asGenerated((a0) => `; (a0) ${waitNote(a0)}`)}; pg_locks sampled every ~${SAMPLE_EVERY_MS} ms (a: ${a.waits.samples} samples), so a wait can be longer than seen by a sample's interval`,
       { target: 100, pass: wait(a) <= 100 }),
     row('longest step of the call (a whole day, or a batch), ms', a.longestStepMs, b.longestStepMs,
-      `batches: a ${a.batches} (the edge and any day not dropped; a failed attempt at a day is not a step), b ${b.batches}, (c) ${c.batches} of 1000 (longest ${f1(c.longestStepMs)} ms); (a0) ${a0.batches} batches, longest ${f1(a0.longestStepMs)} ms`),
+      `batches: a ${a.batches} (the edge and any day not dropped; a failed attempt at a day is not a step), b ${b.batches}, (c) ${c.batches} of 1000 (longest ${f1(c.longestStepMs)} ms)${asGenerated((a0) => `; (a0) ${a0.batches} batches, longest ${f1(a0.longestStepMs)} ms`)}`),
   ];
   const detail = (m: Measured) =>
     `${(m.ms / 1000).toFixed(1)} s, ${m.removedExecutions} executions + ${m.removedSteps} steps, db ${mib(m.before.database).toFixed(0)} → ${mib(m.after.database).toFixed(0)} MiB, tables ${mib(tables(m.before)).toFixed(0)} → ${mib(tables(m.after)).toFixed(0)} MiB (history's days ${mib(m.before.history).toFixed(0)} → ${mib(m.after.history).toFixed(0)}), writer ${m.writer.calls} calls p99 ${f1(m.writer.p99)} max ${f1(m.writer.max)} ms, lock waits of others: ${m.waits.others.map((w) => `${w.application} ${w.ms.toFixed(0)} ms (${w.mode} on ${w.relation})`).join(', ') || 'none seen'}; autovacuum/analyze during or right after: ${m.autovacuumed.length === 0 ? 'none' : m.autovacuumed.join(', ')}`;
@@ -467,12 +480,12 @@ function report(results: Map<Case, Measured>, recovered: number, settleMs: numbe
     `12 day retention: cut at ${new Date(DAY_RETENTION_CUT).toISOString()} (3 whole days and a quarter of the 4th of the 30), maxAge ${(HISTORY_END - DAY_RETENTION_CUT) / DAY} days from ${new Date(HISTORY_END).toISOString()}; ` +
       `${a.countsBefore.executions} finished executions with ${a.countsBefore.steps} steps before the cut. Each case on its own copy of the generated dataset (CREATE DATABASE … TEMPLATE, file copy), CHECKPOINT before it. ` +
       `Before copying, untimed, a clean-up with its cut before the history (deleting nothing) compacted the past weeks' rollups and pruned the old hourly ones, as a deployment's earlier clean-ups would have: ${(settleMs / 1000).toFixed(1)} s. ` +
-      `For (a), (b), (c) the ${recovered} runs the dataset left running before the cut were marked interrupted first (untimed); (a0) is (a) on the copy as generated, ${a0.countsBefore.running} runs running before the cut. ` +
-      `Second process: recordExecution of realistic runs of now (~10 steps, 200 B–2 KB payloads), ${WRITER_PAUSE_MS} ms apart; pg_locks sampled every ${SAMPLE_EVERY_MS} ms by the benchmark process. Order: a0, b, a, c.`,
+      `For (a), (b), (c) the ${recovered} runs the dataset left running before the cut were marked interrupted first (untimed)${asGenerated((a0) => `; (a0) is (a) on the copy as generated, ${a0.countsBefore.running} runs running before the cut`)}. ` +
+      `Second process: recordExecution of realistic runs of now (~10 steps, 200 B–2 KB payloads), ${WRITER_PAUSE_MS} ms apart; pg_locks sampled every ${SAMPLE_EVERY_MS} ms by the benchmark process. Order: ${a0 === undefined ? '' : 'a0, '}b, a, c.`,
     `(a) ${detail(a)}`,
     `(b) ${detail(b)}`,
     `(c) ${detail(c)}`,
-    `(a0) ${detail(a0)}`,
+    ...(a0 === undefined ? [] : [`(a0) ${detail(a0)}`]),
   ];
   return { rows, lines };
 }
