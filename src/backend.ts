@@ -20,6 +20,7 @@ import type {
   TimelineQuery,
   WorkflowExecution,
   WorkflowSummary,
+  WrittenBatch,
 } from './core/types.js';
 import type {
   cleanupOptionsSchema,
@@ -33,6 +34,7 @@ import type {
   runStepsSchema,
   stepChangesSchema,
   ValidExecution,
+  ValidBatch,
   ValidStep,
   workflowSummariesQuerySchema,
 } from './core/validation.js';
@@ -53,6 +55,7 @@ export interface HistoryBackend {
   /** `what` names the public call, for its error messages (addStep, addSteps). */
   addSteps(inputs: ValidStep[], what: string): Promise<string[]>;
   recordExecution(execution: ValidExecution, steps: Valid<typeof runStepsSchema>): Promise<RecordedExecution>;
+  writeBatch(batch: ValidBatch): Promise<WrittenBatch>;
   updateStep(id: string, changes: Valid<typeof stepChangesSchema>): Promise<void>;
   getStepsForExecution(executionId: string): Promise<ExecutionStep[]>;
   cleanupOldExecutions(maxAgeMs: number, options: Valid<typeof oldExecutionsCleanupOptionsSchema>): Promise<number>;

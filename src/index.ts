@@ -12,6 +12,7 @@ export {
 } from './core/payload.js';
 export { DEFAULT_WAL_LIMIT_BYTES } from './sqlite/wal.js';
 export { DEFAULT_LEASE_MS, MIN_LEASE_MS } from './core/instance.js';
+export { newExecutionId, newStepId } from './core/time-ordered-id.js';
 export { DEFAULT_REDACT_KEYS, REDACTED } from './core/redaction.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './core/constants.js';
 export * from './sqlite/schema.js';

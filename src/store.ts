@@ -25,6 +25,7 @@ import type {
   ExecutionStep,
   ExecutionStoreOptions,
   ExecutionWithSteps,
+  HistoryBatch,
   HistoryInstance,
   InsightRetentionChange,
   InsightSettings,
@@ -46,14 +47,20 @@ import type {
   WorkflowExecution,
   WorkflowSummariesQuery,
   WorkflowSummary,
+  WrittenBatch,
 } from './core/types.js';
 import {
+  batchExecutionsSchema,
+  batchStepsSchema,
+  batchUpdatesSchema,
   cleanupOptionsSchema,
+  countedRunsSchema,
   errorGroupsQuerySchema,
   executionChangesSchema,
   executionPageQuerySchema,
   executionQuerySchema,
   executionStatsQuerySchema,
+  historyBatchSchema,
   idPrefixLimitSchema,
   insightRetentionChangeSchema,
   idPrefixSchema,
@@ -171,6 +178,23 @@ export class ExecutionStore {
     const what = 'recordExecution';
     const execution = validate(newExecutionSchema, input, what, 'execution');
     return this.backend.recordExecution(execution, validateList(runStepsSchema, MAX_BATCH_STEPS, runSteps, what, 'steps'));
+  }
+
+  /**
+   * Writes parts of many runs in one transaction, all of it or nothing: new executions and steps with the caller's
+   * ids, changes to stored executions, and runs counted in the insights without being stored (see HistoryBatch).
+   * Steps and updates of executions that are not stored are left out and listed in `missing`. What a recorder's
+   * flush commits; a batch written twice stores its rows once.
+   */
+  async writeBatch(batch: HistoryBatch): Promise<WrittenBatch> {
+    const what = 'writeBatch';
+    const parts = validate(historyBatchSchema, batch, what, 'batch');
+    return this.backend.writeBatch({
+      executions: validateList(batchExecutionsSchema, MAX_BATCH_STEPS, parts.executions ?? [], what, 'executions'),
+      steps: validateList(batchStepsSchema, MAX_BATCH_STEPS, parts.steps ?? [], what, 'steps'),
+      updates: validateList(batchUpdatesSchema, MAX_BATCH_STEPS, parts.updates ?? [], what, 'updates'),
+      countedOnly: validateList(countedRunsSchema, MAX_BATCH_STEPS, parts.countedOnly ?? [], what, 'countedOnly'),
+    });
   }
 
   /** Changes fields of a step. Setting completedAt without durationMs derives durationMs from startedAt. */

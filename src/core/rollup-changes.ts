@@ -135,6 +135,18 @@ export class RollupChanges {
 
   execution(facts: ExecutionFacts, sign: 1 | -1): void {
     if (this.withCounts) this.countTotal(facts, sign);
+    this.countInRollups(facts, sign);
+  }
+
+  /**
+   * A finished run counted in the rollups alone: one not stored (sampled out by a save policy) is in the insights,
+   * not in the totals, which count what is stored.
+   */
+  unstoredExecution(facts: ExecutionFacts): void {
+    this.countInRollups(facts, 1);
+  }
+
+  private countInRollups(facts: ExecutionFacts, sign: 1 | -1): void {
     // Running executions are counted only in the totals; the rollups count finished ones (see the schema).
     if (!this.withRollups || facts.status === 'running') return;
     for (const workflowId of [facts.workflowId, ALL_WORKFLOWS]) {

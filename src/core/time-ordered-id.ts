@@ -4,6 +4,7 @@
 // id reads one partition, and retention by age drops whole days. Ids of one time from one process increase in the
 // order they were made, as uuid's own v7 does for the current time.
 import { v7 as uuidv7 } from 'uuid';
+import { ExecutionStoreError } from './errors.js';
 
 /** The largest time a uuid v7 holds (48 bits of ms: the year 10889). */
 const MAX_MS = 2 ** 48 - 1;
@@ -29,4 +30,18 @@ export function timeOfId(id: string): number | undefined {
 /** The id of a new step of `executionId`: in its execution's time, so that it lands in the same partition. */
 export function stepIdOf(executionId: string, fallbackMs: number): string {
   return idAt(timeOfId(executionId) ?? fallbackMs);
+}
+
+/** The id of a new execution that starts at `startedAt`, for ExecutionStore.writeBatch. */
+export function newExecutionId(startedAt: number): string {
+  return idAt(startedAt);
+}
+
+/** The id of a new step of the execution `executionId`, for ExecutionStore.writeBatch. */
+export function newStepId(executionId: string): string {
+  const time = typeof executionId === 'string' ? timeOfId(executionId) : undefined;
+  if (time === undefined) {
+    throw new ExecutionStoreError('VALIDATION', `newStepId: expected the id of an execution (a uuid v7), got ${JSON.stringify(executionId)}`);
+  }
+  return idAt(time);
 }

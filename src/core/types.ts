@@ -110,6 +110,68 @@ export interface RecordedExecution {
   stepIds: string[];
 }
 
+/**
+ * Parts of many runs written in one transaction (ExecutionStore.writeBatch): what a recorder's flush commits. The
+ * ids are the caller's (newExecutionId, newStepId), so that a batch written twice (a retry after a commit whose
+ * answer was lost) stores each row once: a row whose id is stored already is left as it is.
+ */
+export interface HistoryBatch {
+  /** New executions: running, or finished already. */
+  executions?: BatchExecution[];
+  /** New steps of executions of this batch or stored before. */
+  steps?: BatchStep[];
+  /** Changes to executions stored before: a run's end. */
+  updates?: BatchUpdate[];
+  /**
+   * Finished runs counted in the insights (rollups) but not stored: runs a save policy sampled out. They are not in
+   * the stored history, so neither in getExecutionStats (which counts what is stored), and a rebuildInsights (which
+   * recounts what is stored) leaves them out.
+   */
+  countedOnly?: CountedRun[];
+}
+
+export interface BatchExecution extends NewExecution {
+  /** newExecutionId(startedAt): a uuid v7 holding the run's start. */
+  id: string;
+}
+
+export interface BatchStep extends NewStep {
+  /** newStepId(executionId): a uuid v7 holding its execution's start. */
+  id: string;
+}
+
+export interface BatchUpdate {
+  id: string;
+  changes: ExecutionChanges;
+}
+
+export interface CountedRun {
+  /** Its status is not `running`. */
+  execution: NewExecution;
+  /** All of the run's steps. */
+  steps: RunStep[];
+  /**
+   * The id of its running row, when one was stored for it before: that row and its steps are deleted, and the run
+   * is counted from `execution` and `steps` instead.
+   */
+  id?: string;
+}
+
+export interface WrittenBatch {
+  /** Rows inserted (ids stored already not counted). */
+  executions: number;
+  steps: number;
+  /** Executions changed by `updates`. */
+  updated: number;
+  /** Runs counted in the insights only; with those of their stored rows deleted. */
+  counted: number;
+  /**
+   * Executions that steps or updates of the batch named but that are not stored (deleted meanwhile, or never
+   * written): what named them was left out, the rest of the batch written.
+   */
+  missing: string[];
+}
+
 export interface CleanupProgress {
   /** Executions deleted so far by this clean-up. */
   deleted: number;

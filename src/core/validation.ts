@@ -6,6 +6,7 @@ import { types } from 'node:util';
 import { z } from 'zod';
 import { ExecutionStoreError } from './errors.js';
 import { MIN_LEASE_MS } from './instance.js';
+import { timeOfId } from './time-ordered-id.js';
 import { DEFAULT_PAGE_SIZE, EXECUTION_STATUSES, MAX_PAGE_SIZE, STEP_STATUSES, TRIGGER_TYPES } from './constants.js';
 import type { JsonObject } from './types.js';
 
@@ -198,6 +199,49 @@ export const runStepsSchema = z
   .array(stepObject.omit({ executionId: true }).check(stepTexts))
   .max(MAX_BATCH_STEPS, `expected at most ${MAX_BATCH_STEPS} steps`);
 export const stepChangesSchema = stepObject.omit({ executionId: true }).partial().check(stepTexts).transform(leftOutWhenUndefined);
+
+// A batch's rows come with the caller's ids (so that writing a batch twice stores it once), which must say when their
+// run started, as the store's own do: on PostgreSQL they decide the day partition a row is stored and dropped with.
+const holdsStartedAt = (row: { id: string; startedAt: number }) => timeOfId(row.id) === row.startedAt;
+const holdsExecutionTime = (row: { id: string; executionId: string }) => {
+  const time = timeOfId(row.executionId);
+  return time !== undefined && timeOfId(row.id) === time;
+};
+export const batchExecutionSchema = z
+  .strictObject({ ...executionShape, id: nonEmpty(z.string()) })
+  .check(executionTexts)
+  .refine(holdsStartedAt, { path: ['id'], message: 'expected newExecutionId(startedAt): a uuid v7 holding the execution\'s startedAt' });
+export const batchStepSchema = z
+  .strictObject({ ...stepShape, id: nonEmpty(z.string()) })
+  .check(stepTexts)
+  .refine(holdsExecutionTime, { path: ['id'], message: 'expected newStepId(executionId): a uuid v7 holding the time of its execution\'s id' });
+export const batchUpdateSchema = z.strictObject({ id: nonEmpty(z.string()), changes: executionChangesSchema });
+export const countedRunSchema = z.strictObject({
+  execution: newExecutionSchema.refine((execution) => execution.status !== 'running', {
+    path: ['status'],
+    message: 'expected a finished run (success or error): a run counted without being stored is counted once, when it ends',
+  }),
+  steps: runStepsSchema,
+  id: nonEmpty(z.string()).optional(),
+});
+const batchList = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_BATCH_STEPS, `expected at most ${MAX_BATCH_STEPS} items`);
+export const batchExecutionsSchema = batchList(batchExecutionSchema);
+export const batchStepsSchema = batchList(batchStepSchema);
+export const batchUpdatesSchema = batchList(batchUpdateSchema);
+export const countedRunsSchema = batchList(countedRunSchema);
+/** The batch's shape; its lists' items are checked one by one (validateList). */
+export const historyBatchSchema = z.strictObject({
+  executions: z.array(z.unknown()).optional(),
+  steps: z.array(z.unknown()).optional(),
+  updates: z.array(z.unknown()).optional(),
+  countedOnly: z.array(z.unknown()).optional(),
+});
+export type ValidBatch = {
+  executions: z.output<typeof batchExecutionSchema>[];
+  steps: z.output<typeof batchStepSchema>[];
+  updates: z.output<typeof batchUpdateSchema>[];
+  countedOnly: z.output<typeof countedRunSchema>[];
+};
 
 /**
  * Changes with the fields set to undefined left out, as if missing (the types allow either): zod keeps them, and an

@@ -33,8 +33,10 @@ import type {
   TimelineQuery,
   WorkflowExecution,
   WorkflowSummary,
+  WrittenBatch,
 } from '../core/types.js';
-import type { ValidExecution, ValidStep } from '../core/validation.js';
+import type { ValidBatch, ValidExecution, ValidStep } from '../core/validation.js';
+import { countUnstoredRun } from '../core/counted-runs.js';
 import { postgresErrorCode, toStoreError } from './driver-errors.js';
 import { getErrorGroups } from './error-groups.js';
 import { executionIdsStartingWith } from './id-prefix.js';
@@ -58,7 +60,7 @@ import { getExecutionStats } from './stats.js';
 import { getTimeline } from './timeline.js';
 import { type Transaction, Transactions } from './transactions.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
-import { addExecutionInsert, addExecutionKeysCheck, addGuardedUpdate, addStepInsert, updateWithFactsStatement } from './statements.js';
+import { addExecutionInsert, addExecutionKeysCheck, addGuardedUpdate, addStepInsert, insertIfNewStatement, updateWithFactsStatement } from './statements.js';
 import { addRollupUpserts, removesFromNodes, type ReturnedRollups, type UpsertOptions } from './rollup-upsert.js';
 import { executionFactsAfter, KnownRows, stepAfter } from './known-rows.js';
 import { SqlStatement } from './sql-statement.js';
@@ -174,18 +176,22 @@ export class PostgresBackend implements HistoryBackend {
   async updateExecution(...[id, changes]: Args<'updateExecution'>): Promise<void> {
     const what = 'updateExecution';
     const values = executionValues(changes, this.encoding);
-    // Its steps are counted under its workflow and start hour: if either moves, so do they.
-    const movesSteps = values.workflowId !== undefined || values.startedAt !== undefined;
     if (await this.updateKnownExecution(id, values, what)) return;
-    // The update answers the row's counted columns before and after it; only steps that move are read (and, before,
-    // with their execution locked first, so that nothing changes them in between).
-    const movedSteps = async (tx: Transaction, when: 'before' | 'after') => {
-      if (!movesSteps) return [];
+    const after = await this.updateById('workflow_executions', id, values, what, 'execution', executionFactsOfRow, this.movedSteps(id, values));
+    if (after?.execution[0] !== undefined && !movesSteps(values)) this.known.executions.set(id, after.execution[0]);
+  }
+
+  /**
+   * The steps an update of an execution moves, before and after it: its steps are counted under its workflow and
+   * start hour, so they move if either does. Only then are they read (and, before, with the execution locked first,
+   * so that nothing changes them in between).
+   */
+  private movedSteps(id: string, values: Record<string, unknown>): (tx: Transaction, when: 'before' | 'after') => Promise<StepFacts[]> {
+    return async (tx, when) => {
+      if (!movesSteps(values)) return [];
       if (when === 'before') await this.rollups.executionFacts(tx, [id], true);
       return this.rollups.stepFactsOfExecutions(tx, [id]);
     };
-    const after = await this.updateById('workflow_executions', id, values, what, 'execution', (row) => ({ execution: [toExecutionFacts(row)], steps: [] }), movedSteps);
-    if (after?.execution[0] !== undefined && !movesSteps) this.known.executions.set(id, after.execution[0]);
   }
 
   /**
@@ -327,6 +333,68 @@ export class PostgresBackend implements HistoryBackend {
     // Steps still running are the ones a runtime changes next.
     for (const row of rows) if (row.status === 'running') this.rememberStep(row, key);
     return { executionId, stepIds: rows.map((row) => row.id as string) };
+  }
+
+  async writeBatch(batch: ValidBatch): Promise<WrittenBatch> {
+    const what = 'writeBatch';
+    const executionRows = batch.executions.map((input) => this.executionRow(input, what, input.id));
+    const stepRows = batch.steps.map((input) => this.stepRow(input, what, input.id));
+    // Locked in one order in every transaction (by id), so that two batches touching the same runs do not deadlock.
+    const updates = batch.updates
+      .map(({ id, changes }) => ({ id, values: executionValues(changes, this.encoding) }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    let written: WrittenBatch = { executions: 0, steps: 0, updated: 0, counted: 0, missing: [] };
+    // Only a batch that creates executions registers the instance (their owner).
+    if (executionRows.length > 0) {
+      await this.registered(what);
+      this.keepDaysAhead().catch(() => undefined);
+    }
+    await this.writeCounted(what, async (tx, changes) => {
+      // The transaction runs again after making a missing day: each attempt counts from nothing.
+      written = { executions: 0, steps: 0, updated: 0, counted: 0, missing: [] };
+      const missing = new Set<string>();
+      if (executionRows.length > 0) {
+        const { text, values } = insertIfNewStatement('workflow_executions', executionRows);
+        const inserted = new Set((await tx.client.query<{ id: string }>(text, values)).rows.map((row) => row.id));
+        for (const row of executionRows) if (inserted.has(row.id as string)) changes.execution(row as unknown as ExecutionFacts, 1);
+        written.executions = inserted.size;
+      }
+      if (stepRows.length > 0) {
+        // Where the steps are counted: their executions' workflow and start, as stored (this batch's among them), read
+        // with a KEY SHARE lock (as the foreign key a partitioned table cannot have would take).
+        const keys = await this.rollups.executionKeys(tx, [...new Set(stepRows.map((row) => row.executionId as string))], true);
+        const kept = stepRows.filter((row) => keys.has(row.executionId as string) || !missing.add(row.executionId as string));
+        if (kept.length > 0) {
+          const { text, values } = insertIfNewStatement('execution_steps', kept);
+          const inserted = new Set((await tx.client.query<{ id: string }>(text, values)).rows.map((row) => row.id));
+          for (const row of kept) {
+            if (inserted.has(row.id as string)) changes.step(stepFactsOf(row, keys.get(row.executionId as string) as ExecutionKey), 1);
+          }
+          written.steps = inserted.size;
+        }
+      }
+      for (const { id, values } of updates) {
+        this.known.executions.delete(id); // what this store knew of it is no longer so
+        const changed = await this.updateCounted(tx, changes, 'workflow_executions', id, values, what, executionFactsOfRow, this.movedSteps(id, values));
+        if (changed.rows > 0) written.updated += 1;
+        else missing.add(id);
+      }
+      for (const run of batch.countedOnly) {
+        if (run.id !== undefined) {
+          // Its running row, and any step stored, go wholly: the run is counted again below, as it ended.
+          this.known.executions.delete(run.id);
+          await this.rollups.executionFacts(tx, [run.id], true);
+          await this.countFacts(tx, changes, [run.id], -1);
+          const { from, to } = stepIdRange([run.id], this.legacyTo);
+          await tx.client.query('DELETE FROM execution_steps WHERE execution_id = $1 AND id >= $2 AND id < $3', [run.id, from, to]);
+          await tx.client.query('DELETE FROM workflow_executions WHERE id = $1', [run.id]);
+        }
+        countUnstoredRun(changes, run, what);
+        written.counted += 1;
+      }
+      written.missing = [...missing];
+    });
+    return written;
   }
 
   async updateStep(...[id, changes]: Args<'updateStep'>): Promise<void> {
@@ -566,14 +634,16 @@ export class PostgresBackend implements HistoryBackend {
     return rollupSpans(range.startedAfter, range.startedBefore, hoursFrom);
   }
 
-  private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
+  /** A validated execution → the full row to insert, with its id (a new one unless given) and derived duration. */
+  private executionRow(input: ValidExecution, what: string, id = idAt(input.startedAt)): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return executionInsertRow(input, { id: idAt(input.startedAt), durationMs, instanceId: this.instance.id }, this.encoding);
+    return executionInsertRow(input, { id, durationMs, instanceId: this.instance.id }, this.encoding);
   }
 
-  private stepRow(input: ValidStep, what: string): Record<string, unknown> {
+  /** A validated step → the full row to insert, with its id (a new one unless given) and derived duration. */
+  private stepRow(input: ValidStep, what: string, id = stepIdOf(input.executionId, input.startedAt)): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return stepInsertRow(input, { id: stepIdOf(input.executionId, input.startedAt), durationMs }, this.encoding);
+    return stepInsertRow(input, { id, durationMs }, this.encoding);
   }
 
   /**
@@ -753,39 +823,63 @@ export class PostgresBackend implements HistoryBackend {
     factsOf: (row: Record<string, unknown>) => { execution: ExecutionFacts[]; steps: StepFacts[] },
     movedSteps: (tx: Transaction, when: 'before' | 'after') => Promise<StepFacts[]> = async () => [],
   ): Promise<{ execution: ExecutionFacts[]; steps: StepFacts[] } | undefined> {
-    const { set, derive } = this.updateSet(values, what);
     let changed = 0;
     let counted: { execution: ExecutionFacts[]; steps: StepFacts[] } | undefined;
-    if (Object.keys(set).length === 0) {
+    if (Object.keys(values).length === 0) {
       // Nothing to change still has to answer whether the row exists.
       const { rowCount } = await this.guard(what, () => this.pool.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]));
       changed = rowCount ?? 0;
     } else {
       await this.writeCounted(what, async (tx, changes) => {
-        const stepsBefore = await movedSteps(tx, 'before');
-        const { text, values: parameters } = updateWithFactsStatement(table, id, set, derive);
-        const { rows } = await tx.client.query(text, parameters);
-        changed = rows.length;
-        if (rows[0] === undefined) return;
-        const before = factsOf(rows[0].before as Record<string, unknown>);
-        const after = factsOf(rows[0].after as Record<string, unknown>);
-        before.steps.push(...stepsBefore);
-        counted = factsOf(rows[0].after as Record<string, unknown>);
-        after.steps.push(...(await movedSteps(tx, 'after')));
-        if (JSON.stringify(before) === JSON.stringify(after)) return;
-        for (const execution of before.execution) changes.execution(execution, -1);
-        for (const step of before.steps) changes.step(step, -1);
-        for (const execution of after.execution) changes.execution(execution, 1);
-        for (const step of after.steps) changes.step(step, 1);
+        ({ rows: changed, counted } = await this.updateCounted(tx, changes, table, id, values, what, factsOf, movedSteps));
       });
     }
     if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
     return counted;
   }
+
+  /**
+   * Updates a row by id in the transaction under way, counting what it changes in `changes`: rows changed (0 or 1),
+   * and the row's counted columns after it.
+   */
+  private async updateCounted(
+    tx: Transaction,
+    changes: RollupChanges,
+    table: 'workflow_executions' | 'execution_steps',
+    id: string,
+    values: { startedAt?: number; completedAt?: number | null; durationMs?: number | null },
+    what: string,
+    factsOf: (row: Record<string, unknown>) => { execution: ExecutionFacts[]; steps: StepFacts[] },
+    movedSteps: (tx: Transaction, when: 'before' | 'after') => Promise<StepFacts[]>,
+  ): Promise<{ rows: number; counted?: { execution: ExecutionFacts[]; steps: StepFacts[] } }> {
+    const { set, derive } = this.updateSet(values, what);
+    const stepsBefore = await movedSteps(tx, 'before');
+    const { text, values: parameters } = updateWithFactsStatement(table, id, set, derive);
+    const { rows } = await tx.client.query(text, parameters);
+    if (rows[0] === undefined) return { rows: 0 };
+    const before = factsOf(rows[0].before as Record<string, unknown>);
+    const after = factsOf(rows[0].after as Record<string, unknown>);
+    before.steps.push(...stepsBefore);
+    const counted = factsOf(rows[0].after as Record<string, unknown>);
+    after.steps.push(...(await movedSteps(tx, 'after')));
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      for (const execution of before.execution) changes.execution(execution, -1);
+      for (const step of before.steps) changes.step(step, -1);
+      for (const execution of after.execution) changes.execution(execution, 1);
+      for (const step of after.steps) changes.step(step, 1);
+    }
+    return { rows: rows.length, counted };
+  }
 }
 
 /** Where an execution's steps are counted. */
 type ExecutionKey = { workflowId: string; startedAt: number };
+
+/** Whether an update of an execution moves its steps to other rollup rows: their workflow and start are its. */
+const movesSteps = (values: Record<string, unknown>) => values.workflowId !== undefined || values.startedAt !== undefined;
+
+/** An execution's counted columns as an update answers them (see updateWithFactsStatement). */
+const executionFactsOfRow = (row: Record<string, unknown>) => ({ execution: [toExecutionFacts(row)], steps: [] as StepFacts[] });
 
 /** The counted columns alone, as the known rows keep them. */
 function factsOfExecution(facts: ExecutionFacts): ExecutionFacts {

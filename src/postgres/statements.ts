@@ -2,7 +2,7 @@
 // one parameter per column whatever the count, unnest()ed on the server), as parts of the statement that also writes
 // their rollups, and updates by the columns they change.
 // Sent unnamed, as every query here: named prepared statements break behind PgBouncer's transaction pooling.
-import type { SqlStatement } from './sql-statement.js';
+import { SqlStatement } from './sql-statement.js';
 
 const COLUMN_OF: Record<string, string> = {
   workflowId: 'workflow_id',
@@ -110,6 +110,22 @@ export function addExecutionInsert(statement: SqlStatement, row: Record<string, 
 export function addStepInsert(statement: SqlStatement, rows: Record<string, unknown>[], guard = 'true'): void {
   const arrays = STEP_COLUMNS.map(([field, , type]) => statement.param(rows.map((row) => row[field] ?? null), `${type}[]`));
   statement.with('s', `INSERT INTO execution_steps (${STEP_COLUMNS.map(([, column]) => column).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) WHERE ${guard}`);
+}
+
+/**
+ * An insert of rows (as executionInsertRow / stepInsertRow make them) that leaves a row whose id is stored already as
+ * it is, answering the ids it inserted: a batch's rows come with the caller's ids, and a batch written again stores
+ * them once.
+ */
+export function insertIfNewStatement(table: 'workflow_executions' | 'execution_steps', rows: Record<string, unknown>[]): { text: string; values: unknown[] } {
+  const statement = new SqlStatement();
+  const columns = table === 'workflow_executions' ? EXECUTION_COLUMNS : STEP_COLUMNS;
+  const arrays = columns.map(([field, , type]) => statement.param(rows.map((row) => row[field] ?? null), `${type}[]`));
+  return {
+    text: `INSERT INTO ${table} (${columns.map(([, column]) => column).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})
+      ON CONFLICT (id) DO NOTHING RETURNING id`,
+    values: statement.values,
+  };
 }
 
 /**

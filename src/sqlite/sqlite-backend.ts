@@ -29,8 +29,10 @@ import type {
   TimelineQuery,
   WorkflowExecution,
   WorkflowSummary,
+  WrittenBatch,
 } from '../core/types.js';
-import type { ValidExecution, ValidStep } from '../core/validation.js';
+import type { ValidBatch, ValidExecution, ValidStep } from '../core/validation.js';
+import { countUnstoredRun } from '../core/counted-runs.js';
 import { Heartbeat } from '../core/heartbeat.js';
 import type { InstanceIdentity } from '../core/instance.js';
 import { type HistoryDatabase, prepareDatabase } from './connection.js';
@@ -137,15 +139,8 @@ export class SqliteBackend implements HistoryBackend {
   }
 
   async updateExecution(...[id, changes]: Args<'updateExecution'>): Promise<void> {
-    const what = 'updateExecution';
     const values = executionValues(changes, this.encoding);
-    // Its steps are counted under its workflow and start hour: if either moves, so do they.
-    const movesSteps = values.workflowId !== undefined || values.startedAt !== undefined;
-    const facts = () => ({
-      execution: this.rollups.executionFacts([id]),
-      steps: movesSteps ? this.rollups.stepFactsOfExecutions([id]) : [],
-    });
-    this.updateById(this.executionUpdates, this.statements.executionExists, id, values, what, 'execution', facts);
+    this.updateById(this.executionUpdates, this.statements.executionExists, id, values, 'updateExecution', 'execution', this.executionFacts(id, values));
   }
 
   async getExecution(id: string): Promise<WorkflowExecution | null> {
@@ -193,6 +188,54 @@ export class SqliteBackend implements HistoryBackend {
       this.insertSteps(rows, what, changes, { workflowId: execution.workflowId as string, startedAt: execution.startedAt as number });
     });
     return { executionId, stepIds: rows.map((row) => row.id as string) };
+  }
+
+  async writeBatch(batch: ValidBatch): Promise<WrittenBatch> {
+    const what = 'writeBatch';
+    const executionRows = batch.executions.map((input) => this.executionRow(input, what, input.id));
+    const stepRows = batch.steps.map((input) => this.stepRow(input, what, input.id));
+    const updates = batch.updates.map(({ id, changes }) => ({ id, values: executionValues(changes, this.encoding) }));
+    const written: WrittenBatch = { executions: 0, steps: 0, updated: 0, counted: 0, missing: [] };
+    const rows = executionRows.length + stepRows.length + updates.length + batch.countedOnly.length;
+    // Only a batch that creates executions registers the instance (their owner).
+    const write = executionRows.length > 0 ? this.writeOwned.bind(this) : this.writeCounted.bind(this);
+    write(what, rows, (changes) => {
+      const missing = new Set<string>();
+      for (const row of executionRows) {
+        if (this.statements.insertExecutionIfNew.run(row).changes === 0) continue;
+        changes.execution(row as unknown as ExecutionFacts, 1);
+        written.executions += 1;
+      }
+      // Where the steps are counted: their executions' workflow and start, as stored (this batch's among them).
+      const keys = new Map<string, { workflowId: string; startedAt: number } | undefined>();
+      for (const row of stepRows) {
+        const executionId = row.executionId as string;
+        if (!keys.has(executionId)) keys.set(executionId, this.rollups.executionKey(executionId));
+        const key = keys.get(executionId);
+        if (key === undefined) missing.add(executionId);
+        else if (this.statements.insertStepIfNew.run(row).changes > 0) {
+          changes.step(stepFactsOf(row, key), 1);
+          written.steps += 1;
+        }
+      }
+      for (const { id, values } of updates) {
+        if (Object.keys(values).length === 0) {
+          if (this.statements.executionExists.get({ id }) === undefined) missing.add(id);
+        } else if (this.updateCounted(this.executionUpdates, id, values, what, this.executionFacts(id, values), changes) > 0) written.updated += 1;
+        else missing.add(id);
+      }
+      for (const run of batch.countedOnly) {
+        if (run.id !== undefined) {
+          // Its running row, and any step stored, go wholly: the run is counted again below, as it ended.
+          this.countFacts(changes, [run.id], -1);
+          this.statements.deleteExecution.run({ id: run.id });
+        }
+        countUnstoredRun(changes, run, what);
+        written.counted += 1;
+      }
+      written.missing = [...missing];
+    });
+    return written;
   }
 
   async updateStep(...[id, changes]: Args<'updateStep'>): Promise<void> {
@@ -365,16 +408,26 @@ export class SqliteBackend implements HistoryBackend {
     return rollupSpans(range.startedAfter, range.startedBefore, hoursFrom);
   }
 
-  /** A validated execution → the full row to insert, with a new id and derived duration. */
-  private executionRow(input: ValidExecution, what: string): Record<string, unknown> {
+  /** A validated execution → the full row to insert, with its id (a new one unless given) and derived duration. */
+  private executionRow(input: ValidExecution, what: string, id = idAt(input.startedAt)): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return executionInsertRow(input, { id: idAt(input.startedAt), durationMs, instanceId: this.instance.id }, this.encoding);
+    return executionInsertRow(input, { id, durationMs, instanceId: this.instance.id }, this.encoding);
   }
 
-  /** A validated step → the full row to insert, with a new id and derived duration. */
-  private stepRow(input: ValidStep, what: string): Record<string, unknown> {
+  /** A validated step → the full row to insert, with its id (a new one unless given) and derived duration. */
+  private stepRow(input: ValidStep, what: string, id = stepIdOf(input.executionId, input.startedAt)): Record<string, unknown> {
     const durationMs = input.durationMs ?? derivedDuration(input.startedAt, input.completedAt, what);
-    return stepInsertRow(input, { id: stepIdOf(input.executionId, input.startedAt), durationMs }, this.encoding);
+    return stepInsertRow(input, { id, durationMs }, this.encoding);
+  }
+
+  /** What an update of an execution changes in the counts: the execution, and its steps if it moves them. */
+  private executionFacts(id: string, values: Record<string, unknown>): () => { execution: ExecutionFacts[]; steps: StepFacts[] } {
+    // Its steps are counted under its workflow and start hour: if either moves, so do they.
+    const movesSteps = values.workflowId !== undefined || values.startedAt !== undefined;
+    return () => ({
+      execution: this.rollups.executionFacts([id]),
+      steps: movesSteps ? this.rollups.stepFactsOfExecutions([id]) : [],
+    });
   }
 
   /**
@@ -523,28 +576,37 @@ export class SqliteBackend implements HistoryBackend {
     noun: string,
     facts: () => { execution: ExecutionFacts[]; steps: StepFacts[] },
   ): void {
+    let changed = 0;
+    // Nothing to change still has to answer whether the row exists.
+    if (Object.keys(values).length === 0) changed = this.guard(what, () => Number(exists.get({ id }) !== undefined));
+    else this.writeCounted(what, 1, (changes) => (changed = this.updateCounted(updates, id, values, what, facts, changes)));
+    if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
+  }
+
+  /** Updates a row by id in the write transaction under way, counting what it changes in `changes`; rows changed (0 or 1). */
+  private updateCounted(
+    updates: UpdateStatements,
+    id: string,
+    values: { startedAt?: number; completedAt?: number | null; durationMs?: number | null },
+    what: string,
+    facts: () => { execution: ExecutionFacts[]; steps: StepFacts[] },
+    changes: RollupChanges,
+  ): number {
     const { startedAt, completedAt, durationMs } = values;
     const derive = completedAt != null && durationMs === undefined;
     // With a new startedAt the duration is known here; without, SQL subtracts the stored one (no read first), and
     // the duration CHECK rejects a completedAt before it.
     const set = derive && startedAt !== undefined ? { ...values, durationMs: derivedDuration(startedAt, completedAt, what) } : values;
-    let changed = 0;
-    // Nothing to change still has to answer whether the row exists.
-    if (Object.keys(set).length === 0) changed = this.guard(what, () => Number(exists.get({ id }) !== undefined));
-    else {
-      this.writeCounted(what, 1, (changes) => {
-        const before = facts();
-        changed = updates.run(id, set, derive && startedAt === undefined);
-        const after = facts();
-        // Most updates change payloads or messages, not what is counted: then the rollups are left alone.
-        if (JSON.stringify(before) === JSON.stringify(after)) return;
-        for (const execution of before.execution) changes.execution(execution, -1);
-        for (const step of before.steps) changes.step(step, -1);
-        for (const execution of after.execution) changes.execution(execution, 1);
-        for (const step of after.steps) changes.step(step, 1);
-      });
-    }
-    if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
+    const before = facts();
+    const changed = updates.run(id, set, derive && startedAt === undefined);
+    const after = facts();
+    // Most updates change payloads or messages, not what is counted: then the rollups are left alone.
+    if (JSON.stringify(before) === JSON.stringify(after)) return changed;
+    for (const execution of before.execution) changes.execution(execution, -1);
+    for (const step of before.steps) changes.step(step, -1);
+    for (const execution of after.execution) changes.execution(execution, 1);
+    for (const step of after.steps) changes.step(step, 1);
+    return changed;
   }
 }
 

@@ -46,6 +46,9 @@ export function prepareStatements(db: HistoryDatabase, sqlite: BetterSqlite3.Dat
   return {
     insertExecution: insertOfAllColumns(db, sqlite, executions),
     insertStep: insertOfAllColumns(db, sqlite, steps),
+    // A batch's rows come with the caller's ids: a batch written again leaves the rows it stored before as they are.
+    insertExecutionIfNew: prepareDirect(sqlite, db.insert(executions).values(allColumnPlaceholders(executions) as never).onConflictDoNothing()),
+    insertStepIfNew: prepareDirect(sqlite, db.insert(steps).values(allColumnPlaceholders(steps) as never).onConflictDoNothing()),
     executionById: db
       .select()
       .from(executions)
