@@ -46,7 +46,7 @@ function unnamed({ id: _, ...execution }: BatchExecution): NewExecution {
   return execution;
 }
 
-/** The step without ids, as recordExecution and a counted run take it. */
+/** The step without ids, as recordExecution takes it. */
 function runStepOf({ id: _, executionId: _executionId, ...step }: BatchStep): RunStep {
   return step;
 }
@@ -54,7 +54,8 @@ function runStepOf({ id: _, executionId: _executionId, ...step }: BatchStep): Ru
 /**
  * A morning of two workflows, as a recorder flushes it in three batches: the runs start (one already over), their
  * steps follow, then they end; two runs a save policy sampled out end as countedOnly, one of them (f) after its
- * running row was stored. Every run starts at its own time, so that lists ordered by start read the same anywhere.
+ * running row and first step were stored, so that it carries only the step not stored. Every run starts at its own
+ * time, so that lists ordered by start read the same anywhere.
  */
 function morning() {
   const digest = { workflowId: 'wf-digest', workflowName: 'Nightly digest', triggerType: 'schedule', triggerData: { cron: '0 * * * *' } } as const;
@@ -75,7 +76,6 @@ function morning() {
     batchStep(g.id, { ...query, stepIndex: 0, startedAt: g.startedAt, status: 'success', completedAt: g.startedAt + 50 }),
     batchStep(g.id, { ...email, stepIndex: 1, startedAt: g.startedAt + 50, status: 'success', completedAt: g.startedAt + 200 }),
   ];
-  const fQuery = batchStep(f.id, { ...query, stepIndex: 0, startedAt: f.startedAt, status: 'success', completedAt: f.startedAt + 100 });
   const steps = [
     batchStep(a.id, { stepIndex: 0, startedAt: T0, status: 'success', completedAt: T0 + 120 }),
     batchStep(a.id, { ...save, stepIndex: 1, startedAt: T0 + 120, status: 'success', completedAt: T0 + 300 }),
@@ -85,7 +85,7 @@ function morning() {
     batchStep(d.id, { ...save, stepIndex: 1, startedAt: d.startedAt + 90, status: 'running' }),
     batchStep(c.id, { ...query, stepIndex: 0, startedAt: c.startedAt, status: 'success', completedAt: c.startedAt + 150 }),
     batchStep(c.id, { ...email, stepIndex: 1, startedAt: c.startedAt + 150, status: 'skipped', completedAt: c.startedAt + 150 }),
-    fQuery,
+    batchStep(f.id, { ...query, stepIndex: 0, startedAt: f.startedAt, status: 'success', completedAt: f.startedAt + 100 }),
   ];
   const updates = [
     { id: a.id, changes: { status: 'success', completedAt: T0 + 300 } },
@@ -102,7 +102,6 @@ function morning() {
     id: f.id,
     execution: { ...unnamed(f), status: 'error', completedAt: f.startedAt + 700, errorMessage: 'SMTP 421 from "mail.example.test"' },
     steps: [
-      runStepOf(fQuery),
       newRunStep({ ...email, stepIndex: 1, startedAt: f.startedAt + 100, status: 'error', completedAt: f.startedAt + 700, errorMessage: 'SMTP 421 from "mail.example.test"' }),
     ],
   };
@@ -238,17 +237,22 @@ forEachBackend((backend) => {
       expect(await store.writeBatch(batches[2])).toEqual({ ...NOTHING_WRITTEN, updated: 3, counted: 2 });
 
       // The same history through createExecution, recordExecution, addSteps and updateExecution. A counted-only run
-      // is what a run recorded and then deleted is under outliveDeletes (the default): counted in the insights, not
-      // stored. f never has a running row here, since its counted run replaces that row and its steps.
+      // is what a run stored whole and then deleted is under outliveDeletes (the default): counted in the insights,
+      // not stored. So e is recorded and deleted, and f, stored running with its first step, ends, gets its last
+      // step and is deleted.
       const reference = await backend.open({ now: () => NOW });
       const batchIdOf = new Map<string, string>(); // the reference's ids, to be read as the batch store's
-      for (const run of [runs.a, runs.b, runs.c, runs.d]) batchIdOf.set(await reference.createExecution(unnamed(run)), run.id);
+      for (const run of [runs.a, runs.b, runs.c, runs.d, runs.f]) batchIdOf.set(await reference.createExecution(unnamed(run)), run.id);
       batchIdOf.set((await reference.recordExecution(unnamed(runs.g), gSteps.map(runStepOf))).executionId, runs.g.id);
       const referenceIdOf = new Map([...batchIdOf].map(([referenceId, batchId]) => [batchId, referenceId]));
       const ofReference = (executionId: string) => referenceIdOf.get(executionId) as string;
-      await reference.addSteps(steps.filter((step) => step.executionId !== runs.f.id).map((step) => ({ ...runStepOf(step), executionId: ofReference(step.executionId) })));
+      await reference.addSteps(steps.map((step) => ({ ...runStepOf(step), executionId: ofReference(step.executionId) })));
       for (const { id, changes } of updates) await reference.updateExecution(ofReference(id), changes);
-      for (const run of [counted.e, counted.fEnd]) await reference.deleteExecution((await reference.recordExecution(run.execution, run.steps)).executionId);
+      await reference.deleteExecution((await reference.recordExecution(counted.e.execution, counted.e.steps)).executionId);
+      const { status, completedAt, errorMessage } = counted.fEnd.execution;
+      await reference.updateExecution(ofReference(runs.f.id), { status, completedAt, errorMessage });
+      await reference.addSteps(counted.fEnd.steps.map((step) => ({ ...step, executionId: ofReference(runs.f.id) })));
+      await reference.deleteExecution(ofReference(runs.f.id));
 
       const renamed = (read: unknown) =>
         JSON.parse([...batchIdOf].reduce((text, [referenceId, batchId]) => text.replaceAll(referenceId, batchId), JSON.stringify(read)));
@@ -260,7 +264,7 @@ forEachBackend((backend) => {
         ...NO_STATS, total: 5, running: 1, success: 3, error: 1, successRate: 0.75, avgDurationMs: 350, minDurationMs: 200,
         maxDurationMs: 500, p50DurationMs: 300, p95DurationMs: 500, firstStartedAt: T0, lastStartedAt: T0 + 90 * MINUTE,
       });
-      // ... the insights the counted-only e and f too, with f's first step once although it was stored before.
+      // ... the insights the counted-only e and f too, f's stored first step once.
       expect(read.summaries.map(({ workflowId, lastRun, running, success, error }) => ({ workflowId, lastRun: lastRun?.executionId, running, success, error }))).toEqual([
         { workflowId: 'wf-digest', lastRun: runs.g.id, running: 0, success: 2, error: 1 },
         { workflowId: 'wf-orders', lastRun: runs.d.id, running: 1, success: 1, error: 2 },
@@ -280,16 +284,17 @@ forEachBackend((backend) => {
       ]);
     });
 
-    it('replaces the running row of a countedOnly run with an id: the row and its steps go, the run counts once', async () => {
+    it('replaces the running row of a countedOnly run with an id: row and steps go, the stored steps stay counted, the run counts once', async () => {
       const store = await backend.open({ now: () => NOW });
       const run = batchExecution({ startedAt: T0 });
       // Its first step failed and the run went on (a node set to continue on error): stored while the run ran.
       const fetched = batchStep(run.id, { stepIndex: 0, status: 'error', completedAt: T0 + 10, errorMessage: 'HTTP 503, retrying elsewhere' });
       await store.writeBatch({ executions: [run], steps: [fetched] });
 
+      // The run ends sampled out: counted from its execution, its stored step and the step not stored.
       const saved = newRunStep({ nodeId: 'save', nodeType: 'db_query', nodeName: 'Save order', stepIndex: 1, startedAt: T0 + 10, status: 'success', completedAt: T0 + 30 });
       const written = await store.writeBatch({
-        countedOnly: [{ id: run.id, execution: { ...unnamed(run), status: 'success', completedAt: T0 + 30 }, steps: [runStepOf(fetched), saved] }],
+        countedOnly: [{ id: run.id, execution: { ...unnamed(run), status: 'success', completedAt: T0 + 30 }, steps: [saved] }],
       });
 
       expect(written).toEqual({ ...NOTHING_WRITTEN, counted: 1 });
