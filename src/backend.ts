@@ -2,6 +2,7 @@
 // validated. Asynchronous at this boundary, whatever the backend does inside (SQLite's is synchronous).
 import type { z } from 'zod';
 import type { CursorPosition } from './core/cursor.js';
+import type { Encoding } from './core/rows.js';
 import type {
   CompactedInsights,
   ErrorGroup,
@@ -66,6 +67,8 @@ export interface HistoryBackend {
    * are gone (never this store's own).
    */
   recoverInterruptedExecutions(startedBefore: number | undefined): Promise<RecoveredExecutions>;
+  /** How this backend's writes encode payloads and texts (redaction, the size cap): the recorder encodes with it. */
+  readonly encoding: Encoding;
   /** The id recorded on the executions this backend creates. */
   readonly instanceId: string;
   /** The instances that have written executions, most recently heard of first. */

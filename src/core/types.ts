@@ -148,11 +148,11 @@ export interface BatchUpdate {
 export interface CountedRun {
   /** Its status is not `running`. */
   execution: NewExecution;
-  /** All of the run's steps. */
+  /** Its steps that are not stored. */
   steps: RunStep[];
   /**
-   * The id of its running row, when one was stored for it before: that row and its steps are deleted, and the run
-   * is counted from `execution` and `steps` instead.
+   * The id of its row, when one was stored for it before (running): the row is deleted and the run counted from
+   * `execution` instead; its stored steps are deleted too, and stay counted as they are.
    */
   id?: string;
 }

@@ -37,6 +37,7 @@ import type {
 } from '../core/types.js';
 import type { ValidBatch, ValidExecution, ValidStep } from '../core/validation.js';
 import { countUnstoredRun } from '../core/counted-runs.js';
+import { DeletedStepsSummary } from '../core/deleted-steps.js';
 import { postgresErrorCode, toStoreError } from './driver-errors.js';
 import { getErrorGroups } from './error-groups.js';
 import { executionIdsStartingWith } from './id-prefix.js';
@@ -85,7 +86,7 @@ export interface PostgresBackendSettings {
 }
 
 export class PostgresBackend implements HistoryBackend {
-  private readonly encoding: Encoding;
+  readonly encoding: Encoding;
   private readonly now: () => number;
   private readonly transactions: Transactions;
   private readonly rollups: Rollups;
@@ -344,6 +345,8 @@ export class PostgresBackend implements HistoryBackend {
       .map(({ id, changes }) => ({ id, values: executionValues(changes, this.encoding) }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     let written: WrittenBatch = { executions: 0, steps: 0, updated: 0, counted: 0, missing: [] };
+    // What the counted-only runs leave in the node rollups as deleted steps, written after the rollups.
+    let deletedSteps: DeletedSteps[] = [];
     // Only a batch that creates executions registers the instance (their owner).
     if (executionRows.length > 0) {
       await this.registered(what);
@@ -379,21 +382,25 @@ export class PostgresBackend implements HistoryBackend {
         if (changed.rows > 0) written.updated += 1;
         else missing.add(id);
       }
+      const kept = new DeletedStepsSummary();
+      deletedSteps = [];
       for (const run of batch.countedOnly) {
         if (run.id !== undefined) {
-          // Its running row, and any step stored, go wholly: the run is counted again below, as it ended.
+          // Its stored row goes, counted out (the run is counted below, as it ended); its stored steps go and stay
+          // counted, as deleted steps whose insights outlive them do.
           this.known.executions.delete(run.id);
-          await this.rollups.executionFacts(tx, [run.id], true);
-          await this.countFacts(tx, changes, [run.id], -1);
-          const { from, to } = stepIdRange([run.id], this.legacyTo);
-          await tx.client.query('DELETE FROM execution_steps WHERE execution_id = $1 AND id >= $2 AND id < $3', [run.id, from, to]);
+          const stored = await this.rollups.executionFacts(tx, [run.id], true);
+          for (const { facts } of stored) changes.execution(facts, -1);
+          const keys = new Map(stored.map(({ id, facts }) => [id, { workflowId: facts.workflowId, startedAt: facts.startedAt }]));
+          deletedSteps.push(...(await this.rollups.deleteStepsSummarized(tx, [run.id], keys)));
           await tx.client.query('DELETE FROM workflow_executions WHERE id = $1', [run.id]);
         }
-        countUnstoredRun(changes, run, what);
+        countUnstoredRun(changes, kept, run, what);
         written.counted += 1;
       }
+      deletedSteps.push(...kept.all);
       written.missing = [...missing];
-    });
+    }, (tx) => this.rollups.retireDeletedSteps(tx, deletedSteps));
     return written;
   }
 
@@ -713,12 +720,14 @@ export class PostgresBackend implements HistoryBackend {
   private async writeCounted(
     what: string,
     work: (tx: Transaction, changes: RollupChanges) => Promise<((statement: SqlStatement) => void) | void>,
+    afterRollups?: (tx: Transaction) => Promise<void>,
   ): Promise<void> {
     await this.guard(what, () =>
       this.transactions.write(async (tx) => {
         const changes = new RollupChanges();
         const rows = await work(tx, changes);
         await this.insertingRows(what, () => this.rollups.apply(tx, changes, rows ?? undefined));
+        await afterRollups?.(tx);
       }),
     );
   }

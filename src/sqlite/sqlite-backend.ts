@@ -33,6 +33,7 @@ import type {
 } from '../core/types.js';
 import type { ValidBatch, ValidExecution, ValidStep } from '../core/validation.js';
 import { countUnstoredRun } from '../core/counted-runs.js';
+import { DeletedStepsSummary } from '../core/deleted-steps.js';
 import { Heartbeat } from '../core/heartbeat.js';
 import type { InstanceIdentity } from '../core/instance.js';
 import { type HistoryDatabase, prepareDatabase } from './connection.js';
@@ -74,7 +75,7 @@ export interface SqliteBackendSettings {
 
 export class SqliteBackend implements HistoryBackend {
   private readonly db: HistoryDatabase;
-  private readonly encoding: Encoding;
+  readonly encoding: Encoding;
   private readonly now: () => number;
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly pages: PageQueries;
@@ -224,16 +225,21 @@ export class SqliteBackend implements HistoryBackend {
         } else if (this.updateCounted(this.executionUpdates, id, values, what, this.executionFacts(id, values), changes) > 0) written.updated += 1;
         else missing.add(id);
       }
+      const kept = new DeletedStepsSummary();
+      const deletedSteps: DeletedSteps[] = [];
       for (const run of batch.countedOnly) {
         if (run.id !== undefined) {
-          // Its running row, and any step stored, go wholly: the run is counted again below, as it ended.
-          this.countFacts(changes, [run.id], -1);
+          // Its stored row goes, counted out (the run is counted below, as it ended); its stored steps go and stay
+          // counted, as deleted steps whose insights outlive them do.
+          for (const facts of this.rollups.executionFacts([run.id])) changes.execution(facts, -1);
+          deletedSteps.push(...this.rollups.summarizeDoomedSteps([run.id]));
           this.statements.deleteExecution.run({ id: run.id });
         }
-        countUnstoredRun(changes, run, what);
+        countUnstoredRun(changes, kept, run, what);
         written.counted += 1;
       }
       written.missing = [...missing];
+      return () => this.rollups.retireDeletedSteps([...deletedSteps, ...kept.all]);
     });
     return written;
   }
@@ -502,11 +508,11 @@ export class SqliteBackend implements HistoryBackend {
    * A counted write that creates executions: the first one also registers the store's instance in its transaction
    * (taking over, as InstanceOptions.id says, what a previous holder of the id left running) and starts the heartbeat.
    */
-  private writeOwned(what: string, rows: number, work: (changes: RollupChanges) => void): void {
+  private writeOwned(what: string, rows: number, work: (changes: RollupChanges) => void | (() => void)): void {
     const registering = !this.registered;
     this.writeCounted(what, rows, (changes) => {
       if (registering && this.instanceRows.register()) this.markInterruptedCounted(changes, runningOfInstance(this.instance.id));
-      work(changes);
+      return work(changes);
     });
     if (registering) {
       this.registered = true;
@@ -514,12 +520,16 @@ export class SqliteBackend implements HistoryBackend {
     }
   }
 
-  /** A write transaction whose rows are counted in the totals and rollups by the same transaction. */
-  private writeCounted(what: string, rows: number, work: (changes: RollupChanges) => void): void {
+  /**
+   * A write transaction whose rows are counted in the totals and rollups by the same transaction; what `work` answers
+   * runs after the rollups are written.
+   */
+  private writeCounted(what: string, rows: number, work: (changes: RollupChanges) => void | (() => void)): void {
     this.inTransaction(what, rows, () => {
       const changes = new RollupChanges();
-      work(changes);
+      const afterRollups = work(changes);
       this.rollups.apply(changes);
+      afterRollups?.();
     });
   }
 
@@ -579,7 +589,9 @@ export class SqliteBackend implements HistoryBackend {
     let changed = 0;
     // Nothing to change still has to answer whether the row exists.
     if (Object.keys(values).length === 0) changed = this.guard(what, () => Number(exists.get({ id }) !== undefined));
-    else this.writeCounted(what, 1, (changes) => (changed = this.updateCounted(updates, id, values, what, facts, changes)));
+    else this.writeCounted(what, 1, (changes) => {
+      changed = this.updateCounted(updates, id, values, what, facts, changes);
+    });
     if (changed === 0) throw new ExecutionStoreError('NOT_FOUND', `${what}: no ${noun} with id "${id}"`);
   }
 
