@@ -13,6 +13,16 @@ export {
 export { DEFAULT_WAL_LIMIT_BYTES } from './sqlite/wal.js';
 export { DEFAULT_LEASE_MS, MIN_LEASE_MS } from './core/instance.js';
 export { newExecutionId, newStepId } from './core/time-ordered-id.js';
+export { createRecorder, Recorder, RunRecorder, StepRecorder } from './recorder/recorder.js';
+export type { CloseOptions, RecordedRunStart, RecordedStepStart, RecorderStats } from './recorder/recorder.js';
+export type { RecorderOptions, SavePolicy, SaveRules } from './recorder/options.js';
+export {
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_FLUSH_MAX_ITEMS,
+  DEFAULT_RECORDER_MAX_BYTES,
+  DEFAULT_RECORDER_MAX_ITEMS,
+} from './recorder/options.js';
+export type { DropReason, DroppedMark, DroppedPart, RecorderDrop } from './recorder/drops.js';
 export { DEFAULT_REDACT_KEYS, REDACTED } from './core/redaction.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './core/constants.js';
 export * from './sqlite/schema.js';

@@ -90,8 +90,16 @@ import { DEFAULT_WAL_LIMIT_BYTES } from './sqlite/wal.js';
 /** The key of the constructor's second form, for openExecutionStore: a store on a backend opened already. */
 const OPENED_BACKEND = Symbol('opened backend');
 
+/** @internal The recorder's key to a store's payload encoder (src/recorder): not part of the public API. */
+export const PAYLOAD_ENCODER = Symbol('payload encoder');
+
 export class ExecutionStore {
   private readonly backend: HistoryBackend;
+
+  /** @internal Encodes a payload as this store's writes do (redacted, serialised, cut at maxPayloadBytes). */
+  [PAYLOAD_ENCODER](value: unknown): string | null {
+    return this.backend.encoding.payload(value);
+  }
 
   /** Takes an open better-sqlite3 connection, sets its pragmas and applies pending migrations. */
   constructor(sqlite: BetterSqlite3.Database, options?: ExecutionStoreOptions);

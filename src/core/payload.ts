@@ -41,6 +41,15 @@ function toJsonFriendly(value: unknown): unknown {
 }
 
 /**
+ * A payload encoded already, by the encoder of the store it is written to: the recorder encodes payloads when the
+ * workflow hands them over (so that what the workflow does with its objects afterwards does not change them), and
+ * the store writes the text as it is.
+ */
+export class EncodedPayload {
+  constructor(readonly text: string) {}
+}
+
+/**
  * Payload → column text: redacted, then serialised, then truncated. `undefined`/`null` → NULL. Functions and
  * symbols are dropped, as JSON.stringify does. Never throws.
  */
@@ -52,6 +61,7 @@ export function createPayloadEncoder(maxPayloadBytes: number, redactor: Redactor
   };
   return (value) => {
     if (value === undefined || value === null) return null;
+    if (value instanceof EncodedPayload) return value.text;
     let json: string | undefined;
     try {
       json = stringify(value, replacer);

@@ -1,0 +1,267 @@
+// What the recorder holds until the writer has committed it, within its bounds (bytes and items). At the bound it
+// makes room in this order: steps' payloads (the step rows stay, marked), then the held steps of runs sampled out,
+// then step rows, then error steps' payloads and rows; the starts and ends of runs are kept longest (an incoming one
+// is dropped only when nothing else is left to drop). Every list is first-in first-out with lazy removal, so that
+// adding an item costs the same however full the buffer is (each item is stripped or dropped at most once).
+import { EncodedPayload } from '../core/payload.js';
+import { type DropReason, type DroppedPart, droppedPayload } from './drops.js';
+import { type Item, ITEM_OVERHEAD_BYTES, type RunState, type StepItem, textBytes } from './run-state.js';
+
+/** A first-in first-out list that skips what no longer belongs to it when it is read. */
+class LazyFifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  /** The first item `belongs` says still belongs here, removing the ones before it that do not. */
+  first(belongs: (item: T) => boolean): T | undefined {
+    while (this.head < this.items.length) {
+      const item = this.items[this.head] as T;
+      if (belongs(item)) return item;
+      this.head += 1;
+    }
+    this.compact();
+    return undefined;
+  }
+
+  /** What it holds, ones that no longer belong included. */
+  all(): T[] {
+    return this.items.slice(this.head);
+  }
+
+  /** Removes the first item (the one `first` answered). */
+  shift(): void {
+    this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
+  }
+
+  private compact(): void {
+    this.items = this.items.slice(this.head);
+    this.head = 0;
+  }
+}
+
+export type DropListener = (run: RunState, part: DroppedPart, reason: DropReason, nodeId?: string) => void;
+
+const MARKED = (reason: DropReason) => new EncodedPayload(JSON.stringify(droppedPayload(reason)));
+
+export class RecorderBuffer {
+  /** Bytes and items held: queued, held, and being written. */
+  bytes = 0;
+  items = 0;
+  /** The write queue: items from `head` on wait (or are being written, up to `takenUpTo`). */
+  private queue: Item[] = [];
+  private head = 0;
+  private takenUpTo = 0;
+  /** How many items the queue has let go of from its front since it was made (positions stay comparable). */
+  private offset = 0;
+  private readonly stepPayloads = new LazyFifo<StepItem>();
+  private readonly errorPayloads = new LazyFifo<StepItem>();
+  private readonly heldSteps = new LazyFifo<StepItem>();
+  private readonly stepRows = new LazyFifo<StepItem>();
+  private readonly errorRows = new LazyFifo<StepItem>();
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly maxItems: number,
+    private readonly onDrop: DropListener,
+  ) {}
+
+  /** Queues an item for the writer, making room first; false when the item itself had to be dropped. */
+  enqueue(item: Item): boolean {
+    if (!this.admit(item)) return false;
+    this.queueItem(item);
+    return true;
+  }
+
+  /** Holds a step of a run sampled out until its run ends; false when it had to be dropped. */
+  hold(item: StepItem): boolean {
+    if (!this.admit(item)) return false;
+    item.run.held.push(item);
+    this.heldSteps.push(item);
+    this.trackPayloads(item);
+    return true;
+  }
+
+  /** The held steps of a run that ends stored go to the writer, in the order they finished. */
+  release(run: RunState): void {
+    for (const item of run.held) if (!item.done) this.queueItem(item);
+    run.held = [];
+  }
+
+  /** Lets go of a run's held steps (it is counted only): what they held is freed. */
+  forget(run: RunState): void {
+    for (const item of run.held) if (!item.done) this.settle(item);
+    run.held = [];
+  }
+
+  /** Up to `max` items from the front of the queue for the writer, marked as being written. */
+  take(max: number): Item[] {
+    // Dropped items are skipped; the taken ones stay at the front until their batch is committed.
+    while (this.head < this.queue.length && (this.queue[this.head] as Item).done) this.head += 1;
+    const taken: Item[] = [];
+    let at = this.head;
+    for (; at < this.queue.length && taken.length < max; at++) {
+      const item = this.queue[at] as Item;
+      if (item.done) continue;
+      item.inFlight = true;
+      taken.push(item);
+    }
+    this.takenUpTo = at;
+    return taken;
+  }
+
+  /** The batch of the last take() failed: its items stay at the front of the queue, to be taken again. */
+  giveBack(): void {
+    for (let at = this.head; at < this.takenUpTo; at++) (this.queue[at] as Item).inFlight = false;
+    this.takenUpTo = this.head;
+  }
+
+  /** The batch of the last take() is committed: its items are let go. */
+  committed(): void {
+    for (let at = this.head; at < this.takenUpTo; at++) {
+      const item = this.queue[at] as Item;
+      item.inFlight = false;
+      if (!item.done) this.settle(item);
+    }
+    this.head = this.takenUpTo;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.offset += this.head;
+      this.takenUpTo -= this.head;
+      this.head = 0;
+    }
+  }
+
+  /** One item committed on its own (a refused batch written item by item): let go now. */
+  settleItem(item: Item): void {
+    if (!item.done) this.settle(item);
+  }
+
+  /** Everything still held (queued, held, or in a batch being written): what close() drops when its time is up. */
+  remaining(): Item[] {
+    // A step released from holding is in both lists.
+    const left = new Set<Item>();
+    for (let at = this.head; at < this.queue.length; at++) if (!(this.queue[at] as Item).done) left.add(this.queue[at] as Item);
+    for (const item of this.heldSteps.all()) if (!item.done) left.add(item);
+    return [...left];
+  }
+
+  /** Whether items wait in the write queue. */
+  get hasQueued(): boolean {
+    for (let at = this.head; at < this.queue.length; at++) if (!(this.queue[at] as Item).done) return true;
+    return false;
+  }
+
+  /** Items in the write queue (not yet committed, dropped ones left out); a count for stats(). */
+  get queued(): number {
+    let count = 0;
+    for (let at = this.head; at < this.queue.length; at++) if (!(this.queue[at] as Item).done) count += 1;
+    return count;
+  }
+
+  /** The position just past the last item queued: flush() waits until the queue's front has passed it. */
+  get end(): number {
+    return this.offset + this.queue.length;
+  }
+
+  /** The position of the queue's front (items before it are committed or dropped). */
+  get front(): number {
+    let at = this.head;
+    while (at < this.queue.length && (this.queue[at] as Item).done) at += 1;
+    return this.offset + at;
+  }
+
+  /** Drops an item (written no more): counted, told, and its room freed. */
+  dropItem(item: Item, reason: DropReason): void {
+    if (item.done) return;
+    this.settle(item);
+    const part = item.kind === 'step' ? 'step' : item.kind === 'start' ? 'start' : item.kind === 'end' ? 'end' : 'run';
+    if (item.kind === 'step') item.run.dropped.steps += 1;
+    item.run.dropped.reasons.add(reason);
+    this.onDrop(item.run, part, reason, item.kind === 'step' ? item.step.nodeId : undefined);
+  }
+
+  /** Replaces a step's payloads by the dropped marker; the step row stays. */
+  stripPayloads(item: StepItem, reason: DropReason): void {
+    if (item.payloadBytes === 0 || item.done) return;
+    const mark = MARKED(reason);
+    if (item.step.inputData !== undefined && item.step.inputData !== null) item.step.inputData = mark as never;
+    if (item.step.outputData !== undefined && item.step.outputData !== null) item.step.outputData = mark as never;
+    this.bytes -= item.payloadBytes;
+    item.bytes -= item.payloadBytes;
+    item.payloadBytes = 0;
+    item.run.dropped.payloads += 1;
+    item.run.dropped.reasons.add(reason);
+    this.onDrop(item.run, 'payload', reason, item.step.nodeId);
+  }
+
+  private queueItem(item: Item): void {
+    this.queue.push(item);
+    if (item.kind !== 'step') return;
+    this.trackPayloads(item);
+    (item.step.status === 'error' ? this.errorRows : this.stepRows).push(item);
+  }
+
+  private trackPayloads(item: StepItem): void {
+    if (item.payloadBytes > 0) (item.step.status === 'error' ? this.errorPayloads : this.stepPayloads).push(item);
+  }
+
+  /** Counts an item in, making room for it first as the order above says; false when it cannot be. */
+  private admit(item: Item): boolean {
+    const over = () => this.bytes + item.bytes > this.maxBytes || this.items + 1 > this.maxItems;
+    const overBytes = () => this.bytes + item.bytes > this.maxBytes;
+    const strippable = (candidate: StepItem) => !candidate.done && !candidate.inFlight && candidate.payloadBytes > 0;
+    const droppable = (candidate: StepItem) => !candidate.done && !candidate.inFlight;
+    const held = (candidate: StepItem) => !candidate.done && candidate.run.fate === 'held';
+    while (over()) {
+      if (overBytes() && this.makeRoom(this.stepPayloads, strippable, (victim) => this.stripPayloads(victim, 'buffer-full'))) continue;
+      if (this.makeRoom(this.heldSteps, held, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
+      if (this.makeRoom(this.stepRows, droppable, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
+      if (overBytes() && this.makeRoom(this.errorPayloads, strippable, (victim) => this.stripPayloads(victim, 'buffer-full'))) continue;
+      if (this.makeRoom(this.errorRows, droppable, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
+      // Nothing else may go: the incoming step keeps its row if shedding its payloads is enough.
+      if (item.kind === 'step' && item.payloadBytes > 0) {
+        this.stripPayloads(item, 'buffer-full');
+        continue;
+      }
+      this.onDropIncoming(item);
+      return false;
+    }
+    this.bytes += item.bytes;
+    this.items += 1;
+    return true;
+  }
+
+  private makeRoom(list: LazyFifo<StepItem>, belongs: (item: StepItem) => boolean, shed: (item: StepItem) => void): boolean {
+    const victim = list.first(belongs);
+    if (victim === undefined) return false;
+    list.shift();
+    shed(victim);
+    return true;
+  }
+
+  private onDropIncoming(item: Item): void {
+    // Not counted in yet: only told and marked.
+    item.done = true;
+    if (item.kind === 'step') item.run.dropped.steps += 1;
+    item.run.dropped.reasons.add('buffer-full');
+    const part = item.kind === 'step' ? 'step' : item.kind === 'start' ? 'start' : item.kind === 'end' ? 'end' : 'run';
+    this.onDrop(item.run, part, 'buffer-full', item.kind === 'step' ? item.step.nodeId : undefined);
+  }
+
+  private settle(item: Item): void {
+    item.done = true;
+    this.bytes -= item.bytes;
+    this.items -= 1;
+  }
+}
+
+/** What a step item holds in memory. */
+export function stepItemBytes(inputText: string | undefined, outputText: string | undefined): { bytes: number; payloadBytes: number } {
+  const payloadBytes = textBytes(inputText) + textBytes(outputText);
+  return { bytes: ITEM_OVERHEAD_BYTES + payloadBytes, payloadBytes };
+}

@@ -1,0 +1,91 @@
+// What a recorder is told: how often it writes, how much it may hold, what it keeps. Checked once, when it is made
+// (a bad option is the runtime's mistake at start-up, reported then, never while a workflow runs).
+import { z } from 'zod';
+import { validate } from '../core/validation.js';
+import type { RecorderDrop } from './drops.js';
+
+/** Which runs are stored, and what of them. Runs not stored are still counted in the insights. */
+export interface SaveRules {
+  /** Failed runs (and interrupted ones): 'all' (the default) or 'none'. */
+  error?: 'all' | 'none';
+  /**
+   * Successful runs: 'all' (the default), 'none', or a sample: a share of them drawn at random when they start,
+   * and every run slower than `keepSlowerThanMs` whatever the draw.
+   */
+  success?: 'all' | 'none' | { sampleRate: number; keepSlowerThanMs?: number };
+  /** Manual runs (triggerType 'manual', someone testing a workflow) are kept whatever the rules above say; default true. */
+  keepManual?: boolean;
+  /** What steps keep of their data: 'all' (the default), 'inputs', 'outputs' or 'none'. */
+  payloads?: 'all' | 'inputs' | 'outputs' | 'none';
+}
+
+export interface SavePolicy extends SaveRules {
+  /** Rules of particular workflows (by workflowId), each over the rules above. */
+  workflows?: Record<string, SaveRules>;
+}
+
+export interface RecorderOptions {
+  /** Which runs are stored, and what of them; by default everything. */
+  policy?: SavePolicy;
+  /** What the recorder may hold while the database is slow or away; past it, it drops (see RecorderDrop). */
+  buffer?: {
+    /** Bytes of captured data (payload texts) held, with 256 bytes per item; default 64 MiB. */
+    maxBytes?: number;
+    /** Items (starts, steps, ends) held; default 100,000. */
+    maxItems?: number;
+  };
+  /** When the writer commits: every `intervalMs` (default 200), or at once when `maxItems` (default 1,000) wait. */
+  flush?: { intervalMs?: number; maxItems?: number };
+  /** Told of everything dropped, when it is dropped. */
+  onDrop?: (drop: RecorderDrop) => void;
+  /** Told of every failed write (each retry), and of mistakes in the recorder's use. */
+  onError?: (error: Error) => void;
+}
+
+export const DEFAULT_RECORDER_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_RECORDER_MAX_ITEMS = 100_000;
+export const DEFAULT_FLUSH_INTERVAL_MS = 200;
+export const DEFAULT_FLUSH_MAX_ITEMS = 1_000;
+
+const payloads = z.enum(['all', 'inputs', 'outputs', 'none']);
+const rules = {
+  error: z.enum(['all', 'none']).optional(),
+  success: z
+    .union([
+      z.enum(['all', 'none']),
+      z.strictObject({
+        sampleRate: z.number('expected a number from 0 to 1').min(0, 'expected a number from 0 to 1').max(1, 'expected a number from 0 to 1'),
+        keepSlowerThanMs: z.number().min(0, 'expected a non-negative number of ms').optional(),
+      }),
+    ])
+    .optional(),
+  keepManual: z.boolean().optional(),
+  payloads: payloads.optional(),
+};
+const positive = (expected: string) => z.int(`expected ${expected}`).min(1, `expected ${expected}`);
+const callback = z.custom<(value: never) => void>((value) => typeof value === 'function', 'expected a function').optional();
+
+export const recorderOptionsSchema = z
+  .strictObject({
+    policy: z.strictObject({ ...rules, workflows: z.record(z.string(), z.strictObject(rules)).optional() }).optional(),
+    buffer: z.strictObject({ maxBytes: positive('a positive number of bytes').optional(), maxItems: positive('a positive number of items').optional() }).optional(),
+    flush: z.strictObject({ intervalMs: positive('a positive number of ms').optional(), maxItems: positive('a positive number of items').optional() }).optional(),
+    onDrop: callback,
+    onError: callback,
+  })
+  .optional();
+
+export function recorderSettings(options: RecorderOptions | undefined) {
+  const valid = validate(recorderOptionsSchema, options, 'createRecorder', 'options');
+  return {
+    policy: (valid?.policy ?? {}) as SavePolicy,
+    maxBytes: valid?.buffer?.maxBytes ?? DEFAULT_RECORDER_MAX_BYTES,
+    maxItems: valid?.buffer?.maxItems ?? DEFAULT_RECORDER_MAX_ITEMS,
+    flushIntervalMs: valid?.flush?.intervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
+    flushMaxItems: valid?.flush?.maxItems ?? DEFAULT_FLUSH_MAX_ITEMS,
+    onDrop: options?.onDrop,
+    onError: options?.onError,
+  };
+}
+
+export type RecorderSettings = ReturnType<typeof recorderSettings>;

@@ -1,0 +1,418 @@
+// The recorder: what a runtime calls while its workflows run. Every call on the workflow's path is synchronous,
+// takes constant time, never waits on the database and never throws: it captures what it is given (times from a
+// monotonic clock anchored to the wall clock, payloads encoded by the store's encoder, so redacted and cut then) into
+// a bounded buffer, and a background writer commits it in batches (src/recorder/writer.ts). A mistake in the
+// recorder's use or in what it is given becomes a counted, reported drop, never an exception in the workflow.
+import { performance } from 'node:perf_hooks';
+import { EncodedPayload } from '../core/payload.js';
+import { newExecutionId } from '../core/time-ordered-id.js';
+import type { ExecutionStatus, JsonObject, RunStep, TriggerType } from '../core/types.js';
+import { type ExecutionStore, PAYLOAD_ENCODER } from '../store.js';
+import { RecorderBuffer, stepItemBytes } from './buffer.js';
+import { DROP_REASONS, type DropReason, type DroppedPart, type RecorderDrop } from './drops.js';
+import { type RecorderOptions, type RecorderSettings, recorderSettings } from './options.js';
+import { type Item, ITEM_OVERHEAD_BYTES, type RunEnd, type RunState, type StepItem, textBytes } from './run-state.js';
+import { planRun, storedAtEnd } from './save-policy.js';
+import { BatchWriter } from './writer.js';
+
+export interface RecordedRunStart {
+  workflowId: string;
+  workflowName: string;
+  triggerType: TriggerType;
+  triggerData?: JsonObject;
+  metadata?: JsonObject;
+  /** ms since the epoch; the recorder's clock by default. */
+  startedAt?: number;
+}
+
+export interface RecordedStepStart {
+  nodeId: string;
+  nodeType: string;
+  nodeName?: string;
+  input?: JsonObject;
+  /** The recorder numbers a run's steps 0, 1, 2 … unless told. */
+  stepIndex?: number;
+  startedAt?: number;
+}
+
+export interface RecorderStats {
+  /** Items (run starts, steps, run ends) waiting to be written, held ones included. */
+  queued: number;
+  /** Bytes the buffer holds, as it counts them against maxBytes. */
+  bufferBytes: number;
+  /** What the writer has committed. */
+  written: { batches: number; executions: number; steps: number; updates: number; counted: number };
+  /** What was dropped, by reason (see RecorderDrop); `total` of all. */
+  dropped: Record<DropReason, number> & { total: number };
+  /** Writes that failed (each try); the batch is tried again unless its items were dropped. */
+  writeErrors: number;
+  lastError: string | null;
+}
+
+export interface CloseOptions {
+  /** How long close() waits for what is buffered to be written; default 5000 ms. What is left then is dropped. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+const STILL_RUNNING = 'still running when its run ended';
+
+export function createRecorder(store: ExecutionStore, options?: RecorderOptions): Recorder {
+  return new Recorder(store, recorderSettings(options));
+}
+
+export class Recorder {
+  private readonly buffer: RecorderBuffer;
+  private readonly writer: BatchWriter;
+  private readonly encode: (value: unknown) => string | null;
+  /** The wall clock's time at performance.now() = 0: times are monotonic within the process, and near the wall's. */
+  private readonly clockAnchor = Date.now() - performance.now();
+  private closed = false;
+  private readonly counts = {
+    written: { batches: 0, executions: 0, steps: 0, updates: 0, counted: 0 },
+    dropped: Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>,
+    writeErrors: 0,
+    lastError: null as string | null,
+  };
+
+  /** @internal Use createRecorder. */
+  constructor(
+    store: ExecutionStore,
+    private readonly settings: RecorderSettings,
+  ) {
+    this.encode = (value) => store[PAYLOAD_ENCODER](value);
+    this.buffer = new RecorderBuffer(settings.maxBytes, settings.maxItems, (run, part, reason, nodeId) => this.dropped(run, part, reason, nodeId));
+    this.writer = new BatchWriter(store, this.buffer, settings.flushIntervalMs, settings.flushMaxItems, {
+      committed: (_items, written) => {
+        const total = this.counts.written;
+        total.batches += 1;
+        total.executions += written.executions;
+        total.steps += written.steps;
+        total.updates += written.updated;
+        total.counted += written.counted;
+      },
+      failed: (error) => {
+        this.counts.writeErrors += 1;
+        this.counts.lastError = error.message;
+        this.tell(this.settings.onError, error);
+      },
+      drop: (item, reason, detail) => {
+        if (item.done) return;
+        this.buffer.dropItem(item, reason);
+        if (detail !== undefined) this.tell(this.settings.onError, new Error(`the recorder dropped a ${item.kind} of run ${item.run.id}: ${detail}`));
+      },
+    });
+  }
+
+  /** Starts recording a run; its running row reaches the database with the next batch. */
+  startExecution(input: RecordedRunStart): RunRecorder {
+    const started = this.now();
+    try {
+      const startedAt = typeof input.startedAt === 'number' ? input.startedAt : started;
+      const plan = planRun(this.settings.policy, input.workflowId, input.triggerType);
+      const triggerData = this.captured(input.triggerData);
+      const metadata = this.captured(input.metadata);
+      const run: RunState = {
+        id: newExecutionId(startedAt),
+        workflowId: input.workflowId,
+        workflowName: input.workflowName,
+        triggerType: input.triggerType,
+        triggerData,
+        metadata,
+        startedAt,
+        plan,
+        nextStepIndex: 0,
+        openSteps: 0,
+        end: undefined,
+        fate: plan.live ? 'live' : 'held',
+        startWritten: false,
+        held: [],
+        dropped: { payloads: 0, steps: 0, reasons: new Set() },
+      };
+      const bytes = ITEM_OVERHEAD_BYTES + textBytes(triggerData?.text) + textBytes(metadata?.text);
+      if (this.closed) {
+        run.fate = 'lost';
+        this.dropped(run, 'run', 'closed');
+      } else if (!this.buffer.enqueue({ kind: 'start', run, bytes, done: false, inFlight: false })) run.fate = 'lost';
+      else this.writer.nudge();
+      return new RunRecorder(this, run);
+    } catch (error) {
+      return this.unrecordable(input, error);
+    }
+  }
+
+  /** What is written and dropped so far, and what waits. */
+  stats(): RecorderStats {
+    const dropped = { ...this.counts.dropped, total: Object.values(this.counts.dropped).reduce((sum, n) => sum + n, 0) };
+    return {
+      queued: this.buffer.items,
+      bufferBytes: this.buffer.bytes,
+      written: { ...this.counts.written },
+      dropped,
+      writeErrors: this.counts.writeErrors,
+      lastError: this.counts.lastError,
+    };
+  }
+
+  /** Resolves once everything recorded before the call is written (or dropped); waits through retries. */
+  async flush(): Promise<void> {
+    await this.writer.flush();
+  }
+
+  /**
+   * Writes what is buffered, within `timeoutMs`, and stops. Runs still going stay running in the database (their
+   * instance's recovery marks them interrupted); what could not be written in time is dropped, counted as 'closed'.
+   * Calls after close are dropped the same way.
+   */
+  async close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS }: CloseOptions = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    await Promise.race([this.writer.flush(), timedOut]);
+    clearTimeout(timer);
+    await this.writer.stop();
+    for (const item of this.buffer.remaining()) this.buffer.dropItem(item, 'closed');
+  }
+
+  // ----- what the handles call -----
+
+  /** @internal */
+  now(): number {
+    return Math.floor(this.clockAnchor + performance.now());
+  }
+
+  /** @internal A payload as the store will write it: encoded now, so that later changes to the object do not count. */
+  captured(value: JsonObject | undefined): EncodedPayload | undefined {
+    if (value === undefined || value === null) return undefined;
+    const text = this.encode(value);
+    return text === null ? undefined : new EncodedPayload(text);
+  }
+
+  /** @internal A finished step: written with the next batch (live run) or held until its run ends. */
+  finishStep(run: RunState, item: StepItem): void {
+    if (run.fate === 'lost') return;
+    if (this.closed) {
+      this.dropped(run, 'step', 'closed', item.step.nodeId);
+      return;
+    }
+    if (run.end !== undefined) {
+      this.dropped(run, 'step', 'misuse', item.step.nodeId, 'a step finished after its run ended');
+      return;
+    }
+    if (run.fate === 'held') this.buffer.hold(item);
+    else if (this.buffer.enqueue(item)) this.writer.nudge();
+  }
+
+  /** @internal A run's end: it is stored, or counted in the insights only, as the policy says. */
+  finishRun(run: RunState, end: RunEnd, closeOpenSteps: () => void): void {
+    if (run.end !== undefined) {
+      this.dropped(run, 'end', 'misuse', undefined, 'the run had ended already');
+      return;
+    }
+    closeOpenSteps();
+    run.end = end;
+    if (run.fate === 'lost') return;
+    if (this.closed) {
+      this.dropped(run, 'end', 'closed');
+      return;
+    }
+    if (storedAtEnd(run.plan, end.status, end.completedAt - run.startedAt)) {
+      if (run.fate === 'held') this.buffer.release(run);
+      run.fate = 'stored';
+      this.buffer.enqueue({ kind: 'end', run, bytes: ITEM_OVERHEAD_BYTES, done: false, inFlight: false });
+    } else {
+      // Counted only: its held steps' counted columns go with its end; their payloads are let go.
+      const steps: RunStep[] = run.held.filter((item) => !item.done).map(({ step }) => countedStep(step));
+      this.buffer.forget(run);
+      run.fate = 'counted';
+      this.buffer.enqueue({ kind: 'counted', run, steps, bytes: ITEM_OVERHEAD_BYTES * (1 + steps.length), done: false, inFlight: false });
+    }
+    this.writer.nudge();
+  }
+
+  /** @internal Counts and tells a drop of something not (or no longer) in the buffer. */
+  dropped(run: RunState, part: DroppedPart, reason: DropReason, nodeId?: string, detail?: string): void {
+    this.counts.dropped[reason] += 1;
+    const drop: RecorderDrop = { reason, part, executionId: run.id, workflowId: run.workflowId };
+    if (nodeId !== undefined) drop.nodeId = nodeId;
+    if (detail !== undefined) drop.detail = detail;
+    this.tell(this.settings.onDrop, drop);
+  }
+
+  /** @internal A call that failed inside the recorder: counted and told, never thrown. */
+  failedCall(run: RunState, part: DroppedPart, error: unknown): void {
+    this.dropped(run, part, 'invalid', undefined, error instanceof Error ? error.message : String(error));
+  }
+
+  /** Calls one of the runtime's callbacks; what it throws is its own business, not the workflow's. */
+  private tell<T>(callback: ((value: T) => void) | undefined, value: T): void {
+    if (callback === undefined) return;
+    try {
+      callback(value);
+    } catch {
+      // A callback that throws must not break the writer nor the workflow.
+    }
+  }
+
+  /** A handle for a run whose start could not even be read: it records nothing, and says so once. */
+  private unrecordable(input: unknown, error: unknown): RunRecorder {
+    const workflowId = typeof (input as { workflowId?: unknown } | null)?.workflowId === 'string' ? (input as { workflowId: string }).workflowId : '';
+    const run = { id: '', workflowId, fate: 'lost', end: undefined, dropped: { payloads: 0, steps: 0, reasons: new Set() } } as unknown as RunState;
+    this.failedCall(run, 'run', error);
+    return new RunRecorder(this, run);
+  }
+}
+
+/** A held step as a counted-only run's count takes it: its counted columns, no payloads. */
+function countedStep(step: StepItem['step']): RunStep {
+  const { id: _id, executionId: _executionId, inputData: _input, outputData: _output, ...counted } = step;
+  return counted;
+}
+
+/** A value a step returned, as its output: a JSON object as it is, anything else under `result`. */
+function outputOf(value: unknown): JsonObject | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as JsonObject;
+  return { result: value as never };
+}
+
+function errorOf(error: unknown): { message: string; stack?: string } {
+  if (error instanceof Error) return error.stack === undefined ? { message: error.message } : { message: error.message, stack: error.stack };
+  return { message: typeof error === 'string' ? error : String(error) };
+}
+
+export class RunRecorder {
+  private readonly steps = new Set<StepRecorder>();
+
+  /** @internal Use Recorder.startExecution. */
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly run: RunState,
+  ) {}
+
+  /** The execution's id (as stored); '' for a run that could not be recorded. */
+  get id(): string {
+    return this.run.id;
+  }
+
+  startStep(input: RecordedStepStart): StepRecorder {
+    const recorder = this.recorder;
+    const run = this.run;
+    try {
+      const startedAt = typeof input.startedAt === 'number' ? input.startedAt : recorder.now();
+      const stepIndex = typeof input.stepIndex === 'number' ? input.stepIndex : run.nextStepIndex;
+      if (stepIndex >= run.nextStepIndex) run.nextStepIndex = stepIndex + 1;
+      const inputData = run.fate === 'lost' || !run.plan.keepInputs ? undefined : recorder.captured(input.input);
+      const step = new StepRecorder(recorder, run, {
+        id: '',
+        executionId: run.id,
+        nodeId: input.nodeId,
+        nodeType: input.nodeType,
+        ...(input.nodeName === undefined ? {} : { nodeName: input.nodeName }),
+        stepIndex,
+        startedAt,
+        status: 'running',
+        ...(inputData === undefined ? {} : { inputData: inputData as never }),
+      }, () => this.steps.delete(step));
+      this.steps.add(step);
+      return step;
+    } catch (error) {
+      recorder.failedCall(run, 'step', error);
+      return new StepRecorder(recorder, { ...run, fate: 'lost' }, undefined, () => undefined);
+    }
+  }
+
+  /**
+   * Runs `work` as a step: times it, records what it returns as the step's output (a JSON object as it is, anything
+   * else under `result`) or what it throws as the step's error, and returns or rethrows it as it came.
+   */
+  async step<T>(input: RecordedStepStart, work: () => T | Promise<T>): Promise<T> {
+    const step = this.startStep(input);
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      step.fail(error);
+      throw error;
+    }
+    step.succeed(outputOf(result));
+    return result;
+  }
+
+  succeed(): void {
+    this.end('success');
+  }
+
+  fail(error: unknown): void {
+    this.end('error', error);
+  }
+
+  private end(status: ExecutionStatus, error?: unknown): void {
+    try {
+      const completedAt = Math.max(this.recorder.now(), this.run.startedAt);
+      const end: RunEnd = { status, completedAt };
+      if (status === 'error') {
+        const { message, stack } = errorOf(error);
+        end.errorMessage = message;
+        if (stack !== undefined) end.errorStack = stack;
+      }
+      this.recorder.finishRun(this.run, end, () => {
+        // Steps still going when their run ends are written as failed: the run will not finish them.
+        for (const open of [...this.steps]) open.fail(new Error(STILL_RUNNING));
+      });
+    } catch (error) {
+      this.recorder.failedCall(this.run, 'end', error);
+    }
+  }
+}
+
+export class StepRecorder {
+  private finished = false;
+
+  /** @internal Use RunRecorder.startStep. */
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly run: RunState,
+    private readonly step: StepItem['step'] | undefined,
+    private readonly onFinish: () => void,
+  ) {}
+
+  succeed(output?: JsonObject): void {
+    this.finish('success', output);
+  }
+
+  fail(error: unknown, output?: JsonObject): void {
+    this.finish('error', output, errorOf(error).message);
+  }
+
+  skip(reason?: string): void {
+    this.finish('skipped', reason === undefined ? undefined : { reason });
+  }
+
+  private finish(status: 'success' | 'error' | 'skipped', output: JsonObject | undefined, errorMessage?: string): void {
+    const { recorder, run, step } = this;
+    try {
+      if (step === undefined) return; // its start could not be recorded, which was told then
+      if (this.finished) {
+        recorder.dropped(run, 'step', 'misuse', step.nodeId, 'the step had finished already');
+        return;
+      }
+      this.finished = true;
+      this.onFinish();
+      if (run.fate === 'lost') return;
+      const completedAt = Math.max(recorder.now(), step.startedAt);
+      // A skipped step's output is the reason it was skipped: kept whatever the payload policy.
+      const outputData = status === 'skipped' || run.plan.keepOutputs ? recorder.captured(output) : undefined;
+      const finished = { ...step, status, completedAt, ...(outputData === undefined ? {} : { outputData: outputData as never }), ...(errorMessage === undefined ? {} : { errorMessage }) };
+      const { bytes, payloadBytes } = stepItemBytes((step.inputData as EncodedPayload | undefined)?.text, outputData?.text);
+      const item: Item = { kind: 'step', run, step: finished, bytes, payloadBytes, done: false, inFlight: false };
+      recorder.finishStep(run, item);
+    } catch (error) {
+      recorder.failedCall(run, 'step', error);
+    }
+  }
+}

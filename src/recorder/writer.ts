@@ -1,0 +1,165 @@
+// The recorder's background writer: commits what the buffer holds in batches (every flush interval, or at once when
+// a batch's worth waits), one transaction each through ExecutionStore.writeBatch, one batch at a time. A failed batch
+// stays at the front of the buffer and is tried again with backoff: a busy or locked database, a server that went
+// away, a full disk (the batch's payloads are dropped first). Nothing here ever throws into the workflow's path.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ExecutionStoreError } from '../core/errors.js';
+import type { ExecutionStore } from '../store.js';
+import { batchOf } from './batch-of.js';
+import type { RecorderBuffer } from './buffer.js';
+import type { DropReason } from './drops.js';
+import type { Item } from './run-state.js';
+
+const FIRST_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 5_000;
+/** Tries of a batch failing with an error that is not the database's (a bug) before its items are dropped. */
+const UNEXPECTED_FAILURES_TOLERATED = 3;
+
+export interface WriterEvents {
+  /** A batch was committed: what it wrote. */
+  committed(items: Item[], written: { executions: number; steps: number; updated: number; counted: number }): void;
+  /** A write failed (it is retried unless the items were dropped). */
+  failed(error: Error): void;
+  /** Drops an item, with why. */
+  drop(item: Item, reason: DropReason, detail?: string): void;
+}
+
+export class BatchWriter {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private backoffMs = 0;
+  private unexpectedFailures = 0;
+  private stopped = false;
+  /** Wakes a writer waiting out its backoff (flush and close do not wait for it). */
+  private wake: AbortController | undefined;
+
+  constructor(
+    private readonly store: ExecutionStore,
+    private readonly buffer: RecorderBuffer,
+    private readonly intervalMs: number,
+    private readonly batchItems: number,
+    private readonly events: WriterEvents,
+  ) {}
+
+  /** After something was queued: a write at once when a batch's worth waits, else within the interval. */
+  nudge(): void {
+    if (this.stopped || this.running !== undefined) return;
+    if (this.buffer.items >= this.batchItems) {
+      this.clearTimer();
+      this.start();
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.start();
+    }, this.intervalMs).unref();
+  }
+
+  /** Resolves once what is queued now is committed or dropped (trying again as long as it takes). */
+  async flush(): Promise<void> {
+    const target = this.buffer.end;
+    while (this.buffer.front < target && !this.stopped) {
+      this.clearTimer();
+      this.wake?.abort();
+      this.start();
+      await this.running;
+    }
+  }
+
+  /** Stops writing: no timer, no retries (what a batch under way commits is committed). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimer();
+    this.wake?.abort();
+    await this.running;
+  }
+
+  private start(): void {
+    if (this.running !== undefined || this.stopped) return;
+    this.running = this.writeWhileFull().finally(() => {
+      this.running = undefined;
+      if (this.buffer.hasQueued) this.nudge();
+    });
+  }
+
+  /** Writes one batch, and more while a whole batch's worth waits; a failed one is tried again after its backoff. */
+  private async writeWhileFull(): Promise<void> {
+    for (;;) {
+      if (this.backoffMs > 0) {
+        this.wake = new AbortController();
+        await sleep(this.backoffMs, undefined, { signal: this.wake.signal, ref: false }).catch(() => undefined);
+        this.wake = undefined;
+        if (this.stopped) return;
+      }
+      const items = this.buffer.take(this.batchItems);
+      if (items.length === 0) return;
+      const ok = await this.write(items);
+      if (ok && items.length < this.batchItems) return;
+    }
+  }
+
+  private async write(items: Item[]): Promise<boolean> {
+    try {
+      const written = await this.store.writeBatch(batchOf(items));
+      this.afterCommit(items, written.missing);
+      this.buffer.committed();
+      this.backoffMs = 0;
+      this.unexpectedFailures = 0;
+      this.events.committed(items, written);
+      return true;
+    } catch (error) {
+      this.buffer.giveBack();
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.events.failed(failure);
+      if (error instanceof ExecutionStoreError && error.code === 'VALIDATION') {
+        // Something the workflow handed over is not storable: find it, drop it, write the rest at once.
+        await this.isolate(items);
+        return false;
+      }
+      if (error instanceof ExecutionStoreError && error.code === 'STORAGE_FULL') {
+        for (const item of items) if (item.kind === 'step') this.buffer.stripPayloads(item, 'storage-full');
+      }
+      if (!(error instanceof ExecutionStoreError)) {
+        this.unexpectedFailures += 1;
+        if (this.unexpectedFailures >= UNEXPECTED_FAILURES_TOLERATED) {
+          for (const item of items) this.events.drop(item, 'write-failed', failure.message);
+          this.unexpectedFailures = 0;
+          return false;
+        }
+      }
+      this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(FIRST_BACKOFF_MS, this.backoffMs * 2));
+      return false;
+    }
+  }
+
+  /** Writes the items of a refused batch one by one, dropping the ones the store refuses; stops at any other failure. */
+  private async isolate(items: Item[]): Promise<void> {
+    for (const item of items) {
+      if (item.done) continue;
+      try {
+        const written = await this.store.writeBatch(batchOf([item]));
+        this.afterCommit([item], written.missing);
+        this.buffer.settleItem(item);
+        this.events.committed([item], written);
+      } catch (error) {
+        if (!(error instanceof ExecutionStoreError && error.code === 'VALIDATION')) return;
+        this.events.drop(item, 'invalid', error.message);
+      }
+    }
+  }
+
+  /** A committed batch's running rows are in the database; what named an execution that is not was left out. */
+  private afterCommit(items: Item[], missing: string[]): void {
+    const gone = new Set(missing);
+    for (const item of items) {
+      if (item.kind === 'start' && item.run.fate !== 'lost' && !(item.run.fate === 'counted' && !item.run.plan.live)) item.run.startWritten = true;
+      if (gone.has(item.run.id) && (item.kind === 'step' || item.kind === 'end')) this.events.drop(item, 'execution-missing');
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
