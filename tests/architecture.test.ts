@@ -34,3 +34,15 @@ it('the backend interface is written in the core\'s terms, not a backend\'s', ()
   const outside = importsOf(join(src, 'backend.ts')).filter((specifier) => !specifier.startsWith('./core/') && specifier !== 'zod');
   expect(outside).toEqual([]);
 });
+
+it('the recorder writes through the store\'s facade: it imports the core and store.ts, no backend and no driver', () => {
+  const recorder = join(src, 'recorder');
+  const outside = readdirSync(recorder)
+    .filter((name) => name.endsWith('.ts'))
+    .flatMap((name) => importsOf(join(recorder, name)).map((specifier) => `${name} -> ${specifier}`))
+    .filter((edge) => {
+      const specifier = edge.split(' -> ')[1] as string;
+      return !specifier.startsWith('./') && !specifier.startsWith('../core/') && specifier !== '../store.js' && !specifier.startsWith('node:') && specifier !== 'zod';
+    });
+  expect(outside).toEqual([]);
+});
