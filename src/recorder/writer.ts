@@ -26,6 +26,7 @@ export interface WriterEvents {
 
 export class BatchWriter {
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private running: Promise<void> | undefined;
   private backoffMs = 0;
   private unexpectedFailures = 0;
@@ -41,12 +42,20 @@ export class BatchWriter {
     private readonly events: WriterEvents,
   ) {}
 
-  /** After something was queued: a write at once when a batch's worth waits, else within the interval. */
+  /**
+   * After something was queued: a write as soon as the workflow's call has returned when a batch's worth waits, else
+   * within the interval. Never in the call itself: on SQLite the driver is synchronous, and a commit there would be
+   * the workflow's wait.
+   */
   nudge(): void {
     if (this.stopped || this.running !== undefined) return;
     if (this.buffer.items >= this.batchItems) {
+      if (this.immediate !== undefined) return;
       this.clearTimer();
-      this.start();
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        this.start();
+      });
       return;
     }
     this.timer ??= setTimeout(() => {
