@@ -17,6 +17,8 @@ import { retentionPart } from './parts/retention.js';
 import { storageLines } from './parts/storage.js';
 import { writeParts } from './parts/writes.js';
 import { openRaw } from './raw.js';
+import { recorderPart } from './parts/recorder.js';
+import { sqliteRecorderSide } from './recorder-side.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,6 +52,30 @@ if (args.backend === 'postgres') {
   const { runPostgresBench } = await import('./postgres/run.js');
   await runPostgresBench({ scale, reps, json: args.json, url: args.url, keep: args.keep, dirGiven: process.argv.some((arg) => arg === '--dir' || arg.startsWith('--dir=')) });
   process.exit(0);
+}
+
+// With EXECUTION_HISTORY_BENCH_ONLY=13, only part 13 (the recorder) runs, without the dataset; RESULTS.md is left alone.
+if (process.env.EXECUTION_HISTORY_BENCH_ONLY !== undefined) {
+  if (process.env.EXECUTION_HISTORY_BENCH_ONLY !== '13') {
+    console.error(`EXECUTION_HISTORY_BENCH_ONLY may only be 13 (the recorder), not ${process.env.EXECUTION_HISTORY_BENCH_ONLY}`);
+    process.exit(2);
+  }
+  mkdirSync(args.dir, { recursive: true });
+  const measured = await recorderRows();
+  console.log(measured.rows.map((r) => `| ${r.part} | ${r.name} | ${r.store.toFixed(2)} | ${r.raw.toFixed(2)} | ${r.ratio.toFixed(2)} | ${r.pass ? 'yes' : '**no**'} | ${r.note ?? ''} |`).join('\n'));
+  console.log(measured.lines.join('\n'));
+  process.exit(0);
+}
+
+/** Part 13 on files of its own in --dir. */
+async function recorderRows() {
+  log('13 recorder …');
+  const side = await sqliteRecorderSide(args.dir, scale === 'small' ? 10_000 : 30_000);
+  try {
+    return await recorderPart(side, log);
+  } finally {
+    side.cleanUp();
+  }
 }
 
 // About 15 KB on disk per execution with its steps; the WAL and retention need room on top.
@@ -117,6 +143,13 @@ raw.db.close();
 
 log('10 command start-up …');
 rows.push(...cliStartupPart(args.dir, reps, args.keep));
+
+{
+  const recorder = await recorderRows();
+  rows.push(...recorder.rows);
+  notes.push(...recorder.lines);
+  memory.push(['13 recorder', peakRssMb()]);
+}
 
 if (!args.keep) for (const path of [file, writesFile]) for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 

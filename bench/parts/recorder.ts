@@ -1,0 +1,201 @@
+// Part 13, both backends: the recorder. What it costs a workflow, how fast it writes, how much memory it holds while
+// the database cannot take writes. Each backend hands in its raw side (batched inserts of the same rows) and a way to
+// make its database refuse writes for a while.
+//   (a) cost on the workflow's path: a simulated workflow of 10 no-op nodes with ~1 KB payloads (each node awaits a
+//       turn of the event loop, as a node doing I/O would), timed per node with and without recording, in the same
+//       run; beside it the floor, JSON.stringify of the node's input and output, which a recorder that snapshots
+//       payloads cannot avoid. Also the event loop's delay while recording: on SQLite the driver is synchronous, so a
+//       commit of the background writer runs on the loop between the workflow's awaits.
+//   (b) throughput: runs recorded as fast as the workflow can go, until flush() resolves, against the raw side
+//       inserting the same rows in transactions of the same size (no rollups on the raw side).
+//   (c) memory: recording at a steady rate for `unavailableMs` while the database refuses writes (held locked), with
+//       a bound of RECORDER_BOUND_BYTES: the peak RSS growth against the bound.
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { createRecorder, type ExecutionStore, type NewExecution, type RunStep } from '../../src/index.js';
+import { median, percentile, type Row } from '../measure.js';
+
+const PART = '13 recorder';
+const NODES = 10;
+/** The buffer bound of (c). */
+const RECORDER_BOUND_BYTES = 32 * 1024 * 1024;
+
+export interface RawBatches {
+  /** Inserts runs (an execution with its steps each, finished) in one transaction. */
+  writeRuns(runs: { execution: NewExecution; steps: RunStep[] }[]): Promise<void>;
+}
+
+export interface RecorderBenchSide {
+  /** A fresh store on an empty database of its own (the part writes a lot). */
+  openStore(): Promise<ExecutionStore>;
+  raw: RawBatches;
+  /** Makes the store's database refuse (or hold back) writes until the returned function is called. */
+  holdWrites(): Promise<() => Promise<void>>;
+  /** How long (c) keeps the database away. */
+  unavailableMs: number;
+}
+
+/** A node's payload of about 1 KB: an order with its lines, a note. */
+function payloadOf(i: number) {
+  return {
+    orderId: 1000 + i,
+    customer: { name: 'Ada Lovelace', email: 'ada@example.com', tier: 'gold' },
+    lines: Array.from({ length: 8 }, (_, k) => ({ sku: `SKU-${k}`, qty: k + 1, price: Math.round(999 * (k + 1)) / 100 })),
+    note: 'n'.repeat(300),
+  };
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const us = (ms: number) => ms * 1000;
+
+export async function recorderPart(side: RecorderBenchSide, log: (message: string) => void): Promise<{ rows: Row[]; lines: string[] }> {
+  const rows: Row[] = [];
+  const lines: string[] = [];
+
+  // (a) cost on the workflow's path.
+  {
+    const store = await side.openStore();
+    const recorder = createRecorder(store);
+    const RUNS = 600;
+    const plain: number[] = [];
+    const recorded: number[] = [];
+    const floor: number[] = [];
+    const calls: number[] = [];
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    const workflow = async (i: number, record: boolean) => {
+      const run = record ? recorder.startExecution({ workflowId: `wf-${i % 5}`, workflowName: `Workflow ${i % 5}`, triggerType: 'webhook', triggerData: { i } }) : undefined;
+      for (let node = 0; node < NODES; node++) {
+        const input = payloadOf(i * NODES + node);
+        const started = performance.now();
+        const step = run?.startStep({ nodeId: `node-${node}`, nodeType: 'noop', input });
+        const called = performance.now();
+        const output = { ...input, done: true };
+        const before = performance.now();
+        step?.succeed(output);
+        const ended = performance.now();
+        (record ? recorded : plain).push(ended - started - (before - called));
+        if (record) calls.push(called - started, ended - before);
+        if (!record) {
+          const floorStarted = performance.now();
+          JSON.stringify(input);
+          JSON.stringify(output);
+          floor.push(performance.now() - floorStarted);
+        }
+        await turn();
+      }
+      run?.succeed();
+    };
+    for (let i = 0; i < 100; i++) {
+      await workflow(i, true);
+      await workflow(i, false);
+    }
+    loopDelay.enable();
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate, so that the machine's noise falls on both alike.
+      await workflow(i, i % 2 === 0);
+      await workflow(i, i % 2 !== 0);
+    }
+    loopDelay.disable();
+    await recorder.close({ timeoutMs: 60_000 });
+    await store.close();
+    const measured = recorded.slice(-RUNS * NODES);
+    const baseline = plain.slice(-RUNS * NODES);
+    const floorTimes = floor.slice(-RUNS * NODES);
+    const added50 = median(measured) - median(baseline);
+    const added99 = percentile(measured, 99) - percentile(baseline, 99);
+    const floor50 = median(floorTimes);
+    rows.push({
+      part: PART, name: 'time a node of the workflow spends in the recorder, median, µs (raw: JSON.stringify of its input and output)',
+      store: us(added50), raw: us(floor50), ratio: added50 / floor50, target: 1.5, pass: added50 / floor50 <= 1.5,
+      note: `startStep + succeed of ${RUNS} runs × ${NODES} nodes, ~${JSON.stringify(payloadOf(1)).length} B payloads, against the same workflow not recording; the workflow alone ${us(median(baseline)).toFixed(1)} µs a node`,
+    });
+    rows.push({
+      part: PART, name: 'the same, p99, µs', store: us(added99), raw: us(percentile(floorTimes, 99)), ratio: Number.NaN, target: Number.NaN,
+      pass: us(added99) <= 50, note: `target: p99 at most 50 µs; the slowest call ${us(Math.max(...calls)).toFixed(0)} µs, calls over 1 ms: ${calls.filter((ms) => ms > 1).length} of ${calls.length}`,
+    });
+    rows.push({
+      part: PART, name: "event loop delay while recording, p99 / max, ms", store: loopDelay.percentile(99) / 1e6, raw: loopDelay.max / 1e6, ratio: Number.NaN, target: Number.NaN, pass: true,
+      note: 'store column p99, raw column max, over both halves of the run: what the background writer (and everything else) held the loop for between the workflow\'s awaits',
+    });
+    log(`  (a) ${us(added50).toFixed(1)} µs a node against ${us(floor50).toFixed(1)} µs of JSON.stringify`);
+  }
+
+  // (b) throughput against raw batched inserts.
+  {
+    const RUNS = 2_000;
+    const store = await side.openStore();
+    const recorder = createRecorder(store);
+    const started = performance.now();
+    for (let i = 0; i < RUNS; i++) {
+      const run = recorder.startExecution({ workflowId: `wf-${i % 5}`, workflowName: `Workflow ${i % 5}`, triggerType: 'webhook', triggerData: { i } });
+      for (let node = 0; node < NODES; node++) run.startStep({ nodeId: `node-${node}`, nodeType: 'noop', input: payloadOf(node) }).succeed({ ok: node });
+      run.succeed();
+      if (i % 50 === 49) await turn();
+    }
+    await recorder.flush();
+    const recorderMs = performance.now() - started;
+    const stats = recorder.stats();
+    await recorder.close();
+    await store.close();
+    // The raw side: the same runs, finished, in transactions of 1,000 items (the recorder's batch).
+    const runs = Array.from({ length: RUNS }, (_, i) => {
+      const startedAt = Date.now();
+      return {
+        execution: { workflowId: `wf-${i % 5}`, workflowName: `Workflow ${i % 5}`, triggerType: 'webhook' as const, triggerData: { i }, status: 'success' as const, startedAt, completedAt: startedAt + 1 },
+        steps: Array.from({ length: NODES }, (_, node) => ({ nodeId: `node-${node}`, nodeType: 'noop', stepIndex: node, startedAt, completedAt: startedAt, status: 'success' as const, inputData: payloadOf(node), outputData: { ok: node } })),
+      };
+    });
+    const rawStarted = performance.now();
+    const perBatch = Math.floor(1_000 / (NODES + 1));
+    for (let at = 0; at < runs.length; at += perBatch) await side.raw.writeRuns(runs.slice(at, at + perBatch));
+    const rawMs = performance.now() - rawStarted;
+    const steps = RUNS * NODES;
+    const ratio = steps / recorderMs / (steps / rawMs);
+    rows.push({
+      part: PART, name: 'steps per second the recorder writes (higher is better)', store: (steps / recorderMs) * 1000, raw: (steps / rawMs) * 1000, ratio,
+      target: 0.8, higherIsBetter: true, pass: ratio >= 0.8,
+      note: `${RUNS} runs of ${NODES} steps recorded as fast as the loop goes, until flush(): ${stats.written.batches} batches, ${stats.dropped.total} dropped; raw: the same rows in transactions of ${perBatch} runs, no rollups`,
+    });
+    log(`  (b) ${((steps / recorderMs) * 1000).toFixed(0)} steps/s against raw ${((steps / rawMs) * 1000).toFixed(0)}`);
+  }
+
+  // (c) memory while the database refuses writes.
+  {
+    const store = await side.openStore();
+    const drops = new Map<string, number>();
+    const recorder = createRecorder(store, { buffer: { maxBytes: RECORDER_BOUND_BYTES }, onDrop: (drop) => drops.set(`${drop.reason}/${drop.part}`, (drops.get(`${drop.reason}/${drop.part}`) ?? 0) + 1) });
+    // Warm: the recorder's and the store's code loaded, a batch written.
+    recorder.startExecution({ workflowId: 'wf-0', workflowName: 'Workflow 0', triggerType: 'webhook' }).succeed();
+    await recorder.flush();
+    globalThis.gc?.();
+    const baseline = process.memoryUsage().rss;
+    const release = await side.holdWrites();
+    const started = performance.now();
+    let peak = baseline;
+    let runsRecorded = 0;
+    while (performance.now() - started < side.unavailableMs) {
+      for (let k = 0; k < 20; k++, runsRecorded++) {
+        const run = recorder.startExecution({ workflowId: `wf-${runsRecorded % 5}`, workflowName: 'W', triggerType: 'webhook' });
+        for (let node = 0; node < NODES; node++) run.startStep({ nodeId: `node-${node}`, nodeType: 'noop', input: payloadOf(node) }).succeed(payloadOf(node + 1));
+        run.succeed();
+      }
+      peak = Math.max(peak, process.memoryUsage().rss);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const duringStats = recorder.stats();
+    await release();
+    await recorder.flush();
+    const after = recorder.stats();
+    await recorder.close();
+    await store.close();
+    const grownMiB = (peak - baseline) / 1024 / 1024;
+    const boundMiB = RECORDER_BOUND_BYTES / 1024 / 1024;
+    rows.push({
+      part: PART, name: `peak RSS growth while the database refused writes for ${side.unavailableMs / 1000} s, MiB (raw column: the buffer's bound)`,
+      store: grownMiB, raw: boundMiB, ratio: grownMiB / boundMiB, target: Number.NaN, pass: duringStats.bufferBytes <= RECORDER_BOUND_BYTES,
+      note: `${runsRecorded} runs of ${NODES} steps recorded meanwhile; the buffer held ${(duringStats.bufferBytes / 1024 / 1024).toFixed(1)} MiB / ${duringStats.queued} items at the end; dropped ${[...drops].map(([key, n]) => `${key} ${n}`).join(', ') || 'nothing'}; after the database came back: ${after.written.executions} executions and ${after.written.steps} steps written, ${after.writeErrors} failed tries`,
+    });
+    lines.push(`13 recorder (c): RSS ${(baseline / 1024 / 1024).toFixed(0)} → peak ${(peak / 1024 / 1024).toFixed(0)} MiB with a ${boundMiB} MiB bound; the difference over the bound is the objects around the payload texts, the heap's slack and garbage not yet collected.`);
+    log(`  (c) +${grownMiB.toFixed(0)} MiB with a ${boundMiB} MiB bound`);
+  }
+  return { rows, lines };
+}
