@@ -112,8 +112,30 @@ export function openRaw(url: string) {
     return id;
   };
 
+  /** Runs (executions with their steps) in one transaction: each execution, then all the steps in one statement. */
+  const writeRuns = async (runs: { execution: NewExecution; steps: RunStep[] }[]) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const rows: unknown[][] = [];
+      for (const { execution, steps } of runs) {
+        const { id, values } = executionValues(execution);
+        await client.query(EXECUTION_INSERT, values);
+        for (const step of steps) rows.push(stepValues({ ...step, executionId: id }));
+      }
+      if (rows.length > 0) await client.query(STEPS_INSERT, columnsOf(rows));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
   return {
     pool,
+    writeRuns,
     addExecution,
     addStep,
     addSteps,

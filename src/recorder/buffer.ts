@@ -44,6 +44,7 @@ class LazyFifo<T> {
   }
 }
 
+/** Counts, tells and marks on the run what was dropped. */
 export type DropListener = (run: RunState, part: DroppedPart, reason: DropReason, nodeId?: string) => void;
 
 const MARKED = (reason: DropReason) => new EncodedPayload(JSON.stringify(droppedPayload(reason)));
@@ -180,8 +181,6 @@ export class RecorderBuffer {
     if (item.done) return;
     this.settle(item);
     const part = item.kind === 'step' ? 'step' : item.kind === 'start' ? 'start' : item.kind === 'end' ? 'end' : 'run';
-    if (item.kind === 'step') item.run.dropped.steps += 1;
-    item.run.dropped.reasons.add(reason);
     this.onDrop(item.run, part, reason, item.kind === 'step' ? item.step.nodeId : undefined);
   }
 
@@ -194,8 +193,6 @@ export class RecorderBuffer {
     this.bytes -= item.payloadBytes;
     item.bytes -= item.payloadBytes;
     item.payloadBytes = 0;
-    item.run.dropped.payloads += 1;
-    item.run.dropped.reasons.add(reason);
     this.onDrop(item.run, 'payload', reason, item.step.nodeId);
   }
 
@@ -224,7 +221,7 @@ export class RecorderBuffer {
       if (overBytes() && this.makeRoom(this.errorPayloads, strippable, (victim) => this.stripPayloads(victim, 'buffer-full'))) continue;
       if (this.makeRoom(this.errorRows, droppable, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
       // Nothing else may go: the incoming step keeps its row if shedding its payloads is enough.
-      if (item.kind === 'step' && item.payloadBytes > 0) {
+      if (overBytes() && item.kind === 'step' && item.payloadBytes > 0) {
         this.stripPayloads(item, 'buffer-full');
         continue;
       }
@@ -247,8 +244,6 @@ export class RecorderBuffer {
   private onDropIncoming(item: Item): void {
     // Not counted in yet: only told and marked.
     item.done = true;
-    if (item.kind === 'step') item.run.dropped.steps += 1;
-    item.run.dropped.reasons.add('buffer-full');
     const part = item.kind === 'step' ? 'step' : item.kind === 'start' ? 'start' : item.kind === 'end' ? 'end' : 'run';
     this.onDrop(item.run, part, 'buffer-full', item.kind === 'step' ? item.step.nodeId : undefined);
   }

@@ -237,6 +237,13 @@ export class Recorder {
   /** @internal Counts and tells a drop of something not (or no longer) in the buffer. */
   dropped(run: RunState, part: DroppedPart, reason: DropReason, nodeId?: string, detail?: string): void {
     this.counts.dropped[reason] += 1;
+    // Marked on the run, which says so when its end is written (metadata.__dropped). A call out of order loses
+    // nothing the run had (a second end, a step finished twice), or comes after its end was written: not marked.
+    if (reason !== 'misuse') {
+      if (part === 'step') run.dropped.steps += 1;
+      if (part === 'payload') run.dropped.payloads += 1;
+      run.dropped.reasons.add(reason);
+    }
     const drop: RecorderDrop = { reason, part, executionId: run.id, workflowId: run.workflowId };
     if (nodeId !== undefined) drop.nodeId = nodeId;
     if (detail !== undefined) drop.detail = detail;
@@ -260,7 +267,13 @@ export class Recorder {
 
   /** A handle for a run whose start could not even be read: it records nothing, and says so once. */
   private unrecordable(input: unknown, error: unknown): RunRecorder {
-    const workflowId = typeof (input as { workflowId?: unknown } | null)?.workflowId === 'string' ? (input as { workflowId: string }).workflowId : '';
+    let workflowId = '';
+    try {
+      const given = (input as { workflowId?: unknown } | null)?.workflowId;
+      if (typeof given === 'string') workflowId = given;
+    } catch {
+      // What failed to be read once is not read again.
+    }
     const run = { id: '', workflowId, fate: 'lost', end: undefined, dropped: { payloads: 0, steps: 0, reasons: new Set() } } as unknown as RunState;
     this.failedCall(run, 'run', error);
     return new RunRecorder(this, run);
@@ -304,9 +317,10 @@ export class RunRecorder {
     const run = this.run;
     try {
       const startedAt = typeof input.startedAt === 'number' ? input.startedAt : recorder.now();
+      const inputData = run.fate === 'lost' || !run.plan.keepInputs ? undefined : recorder.captured(input.input);
+      // Numbered once what it was given has been read: a start that fails to be recorded uses no number.
       const stepIndex = typeof input.stepIndex === 'number' ? input.stepIndex : run.nextStepIndex;
       if (stepIndex >= run.nextStepIndex) run.nextStepIndex = stepIndex + 1;
-      const inputData = run.fate === 'lost' || !run.plan.keepInputs ? undefined : recorder.captured(input.input);
       const step = new StepRecorder(recorder, run, {
         id: '',
         executionId: run.id,
