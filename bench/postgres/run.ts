@@ -1,6 +1,6 @@
 // `npm run bench -- --backend postgres [--url postgres://…] [--scale small|medium|large] [--json] [--reps N] [--keep]`
-// With EXECUTION_HISTORY_BENCH_POSTGRES_ONLY=12 only the dataset and part 12 (day retention) run, and RESULTS.md is
-// left alone (the run prints its table).
+// With EXECUTION_HISTORY_BENCH_POSTGRES_ONLY=12 only the dataset and part 12 (day retention) run; with =13 only part
+// 13 (the recorder), without the dataset. Either leaves RESULTS.md alone (the run prints its table).
 // The PostgreSQL benchmark, dispatched from bench/run.ts: the same parts as SQLite's, the store against raw
 // node-postgres with hand-written SQL on the same server, side by side, as store/raw ratios against the same targets,
 // plus one figure only a server has (4 processes recording at once against 1). Without --url it starts a throwaway
@@ -21,6 +21,8 @@ import { dayRetentionPart, dayRetentionTemplate, prepareDayRetention } from './p
 import { storageLines } from './parts/storage.js';
 import { writeParts } from './parts/writes.js';
 import { openRaw } from './raw.js';
+import { recorderPart } from '../parts/recorder.js';
+import { postgresRecorderSide } from './recorder-side.js';
 import { type BenchServer, openBenchServer } from './server.js';
 
 export interface PostgresBenchArgs {
@@ -43,14 +45,14 @@ const BYTES_PER_EXECUTION = 20_000;
 /** recordExecution calls under way at once while the dataset is generated (one per connection of the store's pool). */
 const GENERATE_IN_FLIGHT = 4;
 
-/** Runs only the dataset and the part of this number (only '12' is supported). */
+/** Runs only the part of this number: '12' (with the dataset it needs) or '13' (no dataset). */
 export const ONLY_ENV = 'EXECUTION_HISTORY_BENCH_POSTGRES_ONLY';
 
 export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
   const { scale, reps } = args;
   const executions = SCALES[scale];
   const only = process.env[ONLY_ENV];
-  if (only !== undefined && only !== '12') throw new Error(`${ONLY_ENV} may only be 12 (day retention), not ${only}`);
+  if (only !== undefined && only !== '12' && only !== '13') throw new Error(`${ONLY_ENV} may only be 12 (day retention) or 13 (the recorder), not ${only}`);
   if (args.dirGiven) log('--dir names SQLite files; with --backend postgres the data lives on the server and --dir is not used.');
   if (args.url === undefined) {
     // The throwaway server's cluster lives under the temporary folder.
@@ -75,6 +77,23 @@ export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
     const rows: Row[] = [];
     const memory: [string, number][] = [];
     const notes: string[] = [server.description];
+    const recorderRows = async () => {
+      log('13 recorder …');
+      const side = await postgresRecorderSide(server, scale === 'small' ? 10_000 : 30_000);
+      try {
+        const measured = await recorderPart(side, log);
+        notes.push(...measured.lines);
+        return measured.rows;
+      } finally {
+        await side.cleanUp();
+      }
+    };
+    if (only === '13') {
+      rows.push(...(await recorderRows()));
+      console.log(markdown(scale, executions, /PostgreSQL (\S+)/.exec(server.description)?.[1] ?? '', rows, notes, []));
+      log(`${ONLY_ENV}=13: bench/RESULTS.md is left as it is.`);
+      return;
+    }
 
     const url = await server.createDatabase(datasetDatabase);
     log(`Generating ${executions} executions through the store into the database ${datasetDatabase} …`);
@@ -163,6 +182,7 @@ export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
       return retention.rows;
     });
     await raw.close();
+    await part('13 recorder', recorderRows);
     await dayRetentionPartRun();
 
     const peak = Math.max(...memory.map(([, mb]) => mb));
