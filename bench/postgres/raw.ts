@@ -93,38 +93,25 @@ export function openRaw(url: string) {
     await pool.query(STEPS_INSERT, columnsOf(rows));
     return rows.map((row) => row[0] as string);
   };
-  /** An execution and its steps in one transaction: BEGIN, the execution, its steps in one statement, COMMIT. */
-  const recordExecution = async (e: NewExecution, steps: RunStep[]) => {
-    const { id, values } = executionValues(e);
-    const rows = steps.map((step) => stepValues({ ...step, executionId: id }));
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(EXECUTION_INSERT, values);
-      if (rows.length > 0) await client.query(STEPS_INSERT, columnsOf(rows));
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-    return id;
-  };
-
-  /** Runs (executions with their steps) in one transaction: each execution, then all the steps in one statement. */
+  /**
+   * Runs (executions with their steps) in one transaction: BEGIN, each execution, all their steps in one statement,
+   * COMMIT. Answers the executions' ids.
+   */
   const writeRuns = async (runs: { execution: NewExecution; steps: RunStep[] }[]) => {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
+      const ids: string[] = [];
       const rows: unknown[][] = [];
       for (const { execution, steps } of runs) {
         const { id, values } = executionValues(execution);
         await client.query(EXECUTION_INSERT, values);
+        ids.push(id);
         for (const step of steps) rows.push(stepValues({ ...step, executionId: id }));
       }
       if (rows.length > 0) await client.query(STEPS_INSERT, columnsOf(rows));
       await client.query('COMMIT');
+      return ids;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -132,6 +119,8 @@ export function openRaw(url: string) {
       client.release();
     }
   };
+  /** An execution and its steps in one transaction. */
+  const recordExecution = async (execution: NewExecution, steps: RunStep[]) => (await writeRuns([{ execution, steps }]))[0] as string;
 
   return {
     pool,
