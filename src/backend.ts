@@ -56,7 +56,8 @@ export interface HistoryBackend {
   /** `what` names the public call, for its error messages (addStep, addSteps). */
   addSteps(inputs: ValidStep[], what: string): Promise<string[]>;
   recordExecution(execution: ValidExecution, steps: Valid<typeof runStepsSchema>): Promise<RecordedExecution>;
-  writeBatch(batch: ValidBatch): Promise<WrittenBatch>;
+  /** `lockWaitMs`: see WriteBatchOptions. */
+  writeBatch(batch: ValidBatch, lockWaitMs?: number): Promise<WrittenBatch>;
   updateStep(id: string, changes: Valid<typeof stepChangesSchema>): Promise<void>;
   getStepsForExecution(executionId: string): Promise<ExecutionStep[]>;
   cleanupOldExecutions(maxAgeMs: number, options: Valid<typeof oldExecutionsCleanupOptionsSchema>): Promise<number>;

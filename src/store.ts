@@ -47,6 +47,7 @@ import type {
   WorkflowExecution,
   WorkflowSummariesQuery,
   WorkflowSummary,
+  WriteBatchOptions,
   WrittenBatch,
 } from './core/types.js';
 import {
@@ -80,6 +81,7 @@ import {
   validate,
   validateList,
   workflowSummariesQuerySchema,
+  writeBatchOptionsSchema,
 } from './core/validation.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './sqlite/connection.js';
 import { createPrivateFile } from './sqlite/database-file.js';
@@ -194,15 +196,19 @@ export class ExecutionStore {
    * Steps and updates of executions that are not stored are left out and listed in `missing`. What a recorder's
    * flush commits; a batch written twice stores its rows once.
    */
-  async writeBatch(batch: HistoryBatch): Promise<WrittenBatch> {
+  async writeBatch(batch: HistoryBatch, options?: WriteBatchOptions): Promise<WrittenBatch> {
     const what = 'writeBatch';
     const parts = validate(historyBatchSchema, batch, what, 'batch');
-    return this.backend.writeBatch({
-      executions: validateList(batchExecutionsSchema, MAX_BATCH_STEPS, parts.executions ?? [], what, 'executions'),
-      steps: validateList(batchStepsSchema, MAX_BATCH_STEPS, parts.steps ?? [], what, 'steps'),
-      updates: validateList(batchUpdatesSchema, MAX_BATCH_STEPS, parts.updates ?? [], what, 'updates'),
-      countedOnly: validateList(countedRunsSchema, MAX_BATCH_STEPS, parts.countedOnly ?? [], what, 'countedOnly'),
-    });
+    const { lockWaitMs } = validate(writeBatchOptionsSchema, options, what, 'options') ?? {};
+    return this.backend.writeBatch(
+      {
+        executions: validateList(batchExecutionsSchema, MAX_BATCH_STEPS, parts.executions ?? [], what, 'executions'),
+        steps: validateList(batchStepsSchema, MAX_BATCH_STEPS, parts.steps ?? [], what, 'steps'),
+        updates: validateList(batchUpdatesSchema, MAX_BATCH_STEPS, parts.updates ?? [], what, 'updates'),
+        countedOnly: validateList(countedRunsSchema, MAX_BATCH_STEPS, parts.countedOnly ?? [], what, 'countedOnly'),
+      },
+      lockWaitMs,
+    );
   }
 
   /** Changes fields of a step. Setting completedAt without durationMs derives durationMs from startedAt. */

@@ -22,7 +22,11 @@ export async function postgresRecorderSide(server: BenchServer, unavailableMs: n
       current = await fresh();
       return openExecutionStore(current);
     },
-    raw: { writeRuns: (runs) => raw.writeRuns(runs) },
+    raw: {
+      writeRuns: async (runs) => {
+        await raw.writeRuns(runs);
+      },
+    },
     holdWrites: async () => {
       const holder = new pg.Client({ connectionString: current, application_name: 'execution-history-bench-holder' });
       await holder.connect();

@@ -157,6 +157,15 @@ export interface CountedRun {
   id?: string;
 }
 
+export interface WriteBatchOptions {
+  /**
+   * SQLite: how long this write waits for another connection's write lock before failing (default: the store's
+   * busyTimeoutMs). The driver waits synchronously, holding the process's event loop; the recorder passes a few ms
+   * and tries again later. PostgreSQL waits without holding the process and does not use it.
+   */
+  lockWaitMs?: number;
+}
+
 export interface WrittenBatch {
   /** Rows inserted (ids stored already not counted). */
   executions: number;

@@ -229,6 +229,7 @@ export const batchExecutionsSchema = batchList(batchExecutionSchema);
 export const batchStepsSchema = batchList(batchStepSchema);
 export const batchUpdatesSchema = batchList(batchUpdateSchema);
 export const countedRunsSchema = batchList(countedRunSchema);
+export const writeBatchOptionsSchema = z.strictObject({ lockWaitMs: z.int('expected an integer number of ms').min(0, 'expected a non-negative number of ms').optional() }).optional();
 /** The batch's shape; its lists' items are checked one by one (validateList). */
 export const historyBatchSchema = z.strictObject({
   executions: z.array(z.unknown()).optional(),

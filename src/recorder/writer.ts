@@ -10,6 +10,11 @@ import type { RecorderBuffer } from './buffer.js';
 import type { DropReason } from './drops.js';
 import type { Item } from './run-state.js';
 
+/**
+ * How long a batch waits for another connection's write lock: on SQLite that wait is synchronous (the driver's busy
+ * handler), so it is the event loop's, and the workflow's; a file locked for longer is tried again after a backoff.
+ */
+const WRITE_OPTIONS = { lockWaitMs: 20 };
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 5_000;
 /** Tries of a batch failing with an error that is not the database's (a bug) before its items are dropped. */
@@ -94,6 +99,8 @@ export class BatchWriter {
   /** Writes one batch, and more while a whole batch's worth waits; a failed one is tried again after its backoff. */
   private async writeWhileFull(): Promise<void> {
     for (;;) {
+      // A stop during the write just failed: no backoff to wait out.
+      if (this.stopped) return;
       if (this.backoffMs > 0) {
         this.wake = new AbortController();
         await sleep(this.backoffMs, undefined, { signal: this.wake.signal, ref: false }).catch(() => undefined);
@@ -109,7 +116,7 @@ export class BatchWriter {
 
   private async write(items: Item[]): Promise<boolean> {
     try {
-      const written = await this.store.writeBatch(batchOf(items));
+      const written = await this.store.writeBatch(batchOf(items), WRITE_OPTIONS);
       this.afterCommit(items, written.missing);
       this.buffer.committed();
       this.backoffMs = 0;
@@ -146,7 +153,7 @@ export class BatchWriter {
     for (const item of items) {
       if (item.done) continue;
       try {
-        const written = await this.store.writeBatch(batchOf([item]));
+        const written = await this.store.writeBatch(batchOf([item]), WRITE_OPTIONS);
         this.afterCommit([item], written.missing);
         this.buffer.settleItem(item);
         this.events.committed([item], written);

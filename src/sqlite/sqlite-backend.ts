@@ -90,6 +90,7 @@ export class SqliteBackend implements HistoryBackend {
   private readonly inWriteTransaction: <T>(work: () => T) => T;
   /** One snapshot for reads that take several statements, so an execution and its steps agree. */
   private readonly inReadTransaction: <T>(work: () => T) => T;
+  private readonly busyTimeoutMs: number;
   private readonly instance: InstanceIdentity;
   private readonly instanceRows: InstanceRows;
   /** Started once the instance's row is written, with its first execution: a store that only reads has none. */
@@ -104,6 +105,7 @@ export class SqliteBackend implements HistoryBackend {
     this.encoding = encoding;
     this.now = now;
     this.instance = instance;
+    this.busyTimeoutMs = busyTimeoutMs;
     this.db = this.guard('opening the execution history', () => prepareDatabase(sqlite, busyTimeoutMs));
     this.instanceRows = new InstanceRows(sqlite, instance, busyTimeoutMs);
     this.heartbeat = new Heartbeat(() => this.instanceRows.beat(), instance.heartbeatMs);
@@ -191,7 +193,18 @@ export class SqliteBackend implements HistoryBackend {
     return { executionId, stepIds: rows.map((row) => row.id as string) };
   }
 
-  async writeBatch(batch: ValidBatch): Promise<WrittenBatch> {
+  async writeBatch(batch: ValidBatch, lockWaitMs?: number): Promise<WrittenBatch> {
+    if (lockWaitMs === undefined) return this.writeBatchNow(batch);
+    // The busy handler waits synchronously: for this write, only as long as the caller lets it.
+    this.sqlite.pragma(`busy_timeout = ${lockWaitMs}`);
+    try {
+      return await this.writeBatchNow(batch);
+    } finally {
+      if (this.sqlite.open) this.sqlite.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+    }
+  }
+
+  private async writeBatchNow(batch: ValidBatch): Promise<WrittenBatch> {
     const what = 'writeBatch';
     const executionRows = batch.executions.map((input) => this.executionRow(input, what, input.id));
     const stepRows = batch.steps.map((input) => this.stepRow(input, what, input.id));
