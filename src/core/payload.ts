@@ -49,6 +49,15 @@ export class EncodedPayload {
   constructor(readonly text: string) {}
 }
 
+/** Whether a value is an EncodedPayload; false for one that throws when asked (a revoked Proxy). */
+function isEncodedPayload(value: unknown): value is EncodedPayload {
+  try {
+    return value instanceof EncodedPayload;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Payload → column text: redacted, then serialised, then truncated. `undefined`/`null` → NULL. Functions and
  * symbols are dropped, as JSON.stringify does. Never throws.
@@ -61,7 +70,7 @@ export function createPayloadEncoder(maxPayloadBytes: number, redactor: Redactor
   };
   return (value) => {
     if (value === undefined || value === null) return null;
-    if (value instanceof EncodedPayload) return value.text;
+    if (isEncodedPayload(value)) return value.text;
     let json: string | undefined;
     try {
       json = stringify(value, replacer);
