@@ -377,6 +377,11 @@ export class PostgresBackend implements HistoryBackend {
         }
       }
       for (const { id, values } of updates) {
+        if (Object.keys(values).length === 0) {
+          // Nothing to change (as updateExecution with nothing): only whether it is stored.
+          if (((await tx.client.query('SELECT 1 FROM workflow_executions WHERE id = $1', [id])).rowCount ?? 0) === 0) missing.add(id);
+          continue;
+        }
         this.known.executions.delete(id); // what this store knew of it is no longer so
         const changed = await this.updateCounted(tx, changes, 'workflow_executions', id, values, what, executionFactsOfRow, this.movedSteps(id, values));
         if (changed.rows > 0) written.updated += 1;

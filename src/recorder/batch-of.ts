@@ -46,7 +46,9 @@ export function batchOf(items: Item[]): HistoryBatch {
       case 'counted': {
         const end = run.end;
         batch.countedOnly.push({
-          ...(run.startWritten || startedHere.has(run) ? { id: run.id } : {}),
+          // Always its id: its running row may have been committed by a batch whose answer came after the run
+          // ended (or was lost); one never written is simply not found.
+          id: run.id,
           execution: {
             workflowId: run.workflowId,
             workflowName: run.workflowName,

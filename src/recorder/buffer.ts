@@ -7,40 +7,43 @@ import { EncodedPayload } from '../core/payload.js';
 import { type DropReason, type DroppedPart, droppedPayload } from './drops.js';
 import { type Item, ITEM_OVERHEAD_BYTES, type RunState, type StepItem, textBytes } from './run-state.js';
 
-/** A first-in first-out list that skips what no longer belongs to it when it is read. */
-class LazyFifo<T> {
+/**
+ * A first-in first-out list of the items that may be shed one way, each in it until it is shed, written or no longer
+ * sheddable that way (`belongs`). Items that no longer belong are let go lazily: from the front when it is read, and
+ * all of them whenever the list has grown to twice what belonged at the last sweep, so that a list never holds on to
+ * what the writer has committed (amortised constant time per item).
+ */
+class SheddingList<T> {
   private items: T[] = [];
   private head = 0;
+  private sweepAt = 1024;
+
+  constructor(private readonly belongs: (item: T) => boolean) {}
 
   push(item: T): void {
     this.items.push(item);
+    if (this.items.length - this.head < this.sweepAt) return;
+    this.items = this.items.slice(this.head).filter(this.belongs);
+    this.head = 0;
+    this.sweepAt = Math.max(1024, 2 * this.items.length);
   }
 
-  /** The first item `belongs` says still belongs here, removing the ones before it that do not. */
-  first(belongs: (item: T) => boolean): T | undefined {
-    while (this.head < this.items.length) {
-      const item = this.items[this.head] as T;
-      if (belongs(item)) return item;
-      this.head += 1;
+  /**
+   * The first item that belongs and that `now` allows now. Items that are only held back for the moment (being
+   * written) are passed over, not let go: at most a batch of them lies at the front.
+   */
+  first(now: (item: T) => boolean): T | undefined {
+    while (this.head < this.items.length && !this.belongs(this.items[this.head] as T)) this.head += 1;
+    for (let at = this.head; at < this.items.length; at++) {
+      const item = this.items[at] as T;
+      if (this.belongs(item) && now(item)) return item;
     }
-    this.compact();
     return undefined;
   }
 
-  /** What it holds, ones that no longer belong included. */
+  /** What it holds that still belongs. */
   all(): T[] {
-    return this.items.slice(this.head);
-  }
-
-  /** Removes the first item (the one `first` answered). */
-  shift(): void {
-    this.head += 1;
-    if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
-  }
-
-  private compact(): void {
-    this.items = this.items.slice(this.head);
-    this.head = 0;
+    return this.items.slice(this.head).filter(this.belongs);
   }
 }
 
@@ -59,11 +62,13 @@ export class RecorderBuffer {
   private takenUpTo = 0;
   /** How many items the queue has let go of from its front since it was made (positions stay comparable). */
   private offset = 0;
-  private readonly stepPayloads = new LazyFifo<StepItem>();
-  private readonly errorPayloads = new LazyFifo<StepItem>();
-  private readonly heldSteps = new LazyFifo<StepItem>();
-  private readonly stepRows = new LazyFifo<StepItem>();
-  private readonly errorRows = new LazyFifo<StepItem>();
+  /** Items in the write queue not yet committed or dropped: what decides when a batch's worth waits. */
+  queuedItems = 0;
+  private readonly stepPayloads = new SheddingList<StepItem>(hasPayloads);
+  private readonly errorPayloads = new SheddingList<StepItem>(hasPayloads);
+  private readonly heldSteps = new SheddingList<StepItem>((item) => !item.done && item.run.fate === 'held');
+  private readonly stepRows = new SheddingList<StepItem>(isLeft);
+  private readonly errorRows = new SheddingList<StepItem>(isLeft);
 
   constructor(
     private readonly maxBytes: number,
@@ -147,7 +152,8 @@ export class RecorderBuffer {
     // A step released from holding is in both lists.
     const left = new Set<Item>();
     for (let at = this.head; at < this.queue.length; at++) if (!(this.queue[at] as Item).done) left.add(this.queue[at] as Item);
-    for (const item of this.heldSteps.all()) if (!item.done) left.add(item);
+    // Held steps not released (a released one is in the queue too).
+    for (const item of this.heldSteps.all()) left.add(item);
     return [...left];
   }
 
@@ -184,13 +190,16 @@ export class RecorderBuffer {
     this.onDrop(item.run, part, reason, item.kind === 'step' ? item.step.nodeId : undefined);
   }
 
-  /** Replaces a step's payloads by the dropped marker; the step row stays. */
-  stripPayloads(item: StepItem, reason: DropReason): void {
+  /**
+   * Replaces a step's payloads by the dropped marker; the step row stays. `counted`: false for the incoming item,
+   * whose bytes are not in the buffer's count yet.
+   */
+  stripPayloads(item: StepItem, reason: DropReason, counted = true): void {
     if (item.payloadBytes === 0 || item.done) return;
     const mark = MARKED(reason);
     if (item.step.inputData !== undefined && item.step.inputData !== null) item.step.inputData = mark as never;
     if (item.step.outputData !== undefined && item.step.outputData !== null) item.step.outputData = mark as never;
-    this.bytes -= item.payloadBytes;
+    if (counted) this.bytes -= item.payloadBytes;
     item.bytes -= item.payloadBytes;
     item.payloadBytes = 0;
     this.onDrop(item.run, 'payload', reason, item.step.nodeId);
@@ -198,6 +207,8 @@ export class RecorderBuffer {
 
   private queueItem(item: Item): void {
     this.queue.push(item);
+    item.queued = true;
+    this.queuedItems += 1;
     if (item.kind !== 'step') return;
     this.trackPayloads(item);
     (item.step.status === 'error' ? this.errorRows : this.stepRows).push(item);
@@ -211,18 +222,17 @@ export class RecorderBuffer {
   private admit(item: Item): boolean {
     const over = () => this.bytes + item.bytes > this.maxBytes || this.items + 1 > this.maxItems;
     const overBytes = () => this.bytes + item.bytes > this.maxBytes;
-    const strippable = (candidate: StepItem) => !candidate.done && !candidate.inFlight && candidate.payloadBytes > 0;
-    const droppable = (candidate: StepItem) => !candidate.done && !candidate.inFlight;
-    const held = (candidate: StepItem) => !candidate.done && candidate.run.fate === 'held';
+    // Items of the batch being written are passed over until it is committed or given back.
+    const notInFlight = (candidate: StepItem) => !candidate.inFlight;
     while (over()) {
-      if (overBytes() && this.makeRoom(this.stepPayloads, strippable, (victim) => this.stripPayloads(victim, 'buffer-full'))) continue;
-      if (this.makeRoom(this.heldSteps, held, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
-      if (this.makeRoom(this.stepRows, droppable, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
-      if (overBytes() && this.makeRoom(this.errorPayloads, strippable, (victim) => this.stripPayloads(victim, 'buffer-full'))) continue;
-      if (this.makeRoom(this.errorRows, droppable, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
+      if (overBytes() && this.makeRoom(this.stepPayloads, notInFlight, (victim) => this.stripPayloads(victim, 'buffer-full'))) continue;
+      if (this.makeRoom(this.heldSteps, notInFlight, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
+      if (this.makeRoom(this.stepRows, notInFlight, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
+      if (overBytes() && this.makeRoom(this.errorPayloads, notInFlight, (victim) => this.stripPayloads(victim, 'buffer-full'))) continue;
+      if (this.makeRoom(this.errorRows, notInFlight, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
       // Nothing else may go: the incoming step keeps its row if shedding its payloads is enough.
       if (overBytes() && item.kind === 'step' && item.payloadBytes > 0) {
-        this.stripPayloads(item, 'buffer-full');
+        this.stripPayloads(item, 'buffer-full', false);
         continue;
       }
       this.onDropIncoming(item);
@@ -233,10 +243,10 @@ export class RecorderBuffer {
     return true;
   }
 
-  private makeRoom(list: LazyFifo<StepItem>, belongs: (item: StepItem) => boolean, shed: (item: StepItem) => void): boolean {
-    const victim = list.first(belongs);
+  /** Sheds the first item of `list` that may go now; false when none may. (Once shed, it no longer belongs there.) */
+  private makeRoom(list: SheddingList<StepItem>, now: (item: StepItem) => boolean, shed: (item: StepItem) => void): boolean {
+    const victim = list.first(now);
     if (victim === undefined) return false;
-    list.shift();
     shed(victim);
     return true;
   }
@@ -252,8 +262,14 @@ export class RecorderBuffer {
     item.done = true;
     this.bytes -= item.bytes;
     this.items -= 1;
+    if (item.queued) this.queuedItems -= 1;
   }
 }
+
+/** Still sheddable by losing its payloads. */
+const hasPayloads = (item: StepItem) => !item.done && item.payloadBytes > 0;
+/** Still sheddable as a whole row. */
+const isLeft = (item: StepItem) => !item.done;
 
 /** What a step item holds in memory. */
 export function stepItemBytes(inputText: string | undefined, outputText: string | undefined): { bytes: number; payloadBytes: number } {

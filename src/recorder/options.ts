@@ -1,7 +1,7 @@
 // What a recorder is told: how often it writes, how much it may hold, what it keeps. Checked once, when it is made
 // (a bad option is the runtime's mistake at start-up, reported then, never while a workflow runs).
 import { z } from 'zod';
-import { validate } from '../core/validation.js';
+import { MAX_BATCH_STEPS, validate } from '../core/validation.js';
 import type { RecorderDrop } from './drops.js';
 
 /** Which runs are stored, and what of them. Runs not stored are still counted in the insights. */
@@ -69,7 +69,13 @@ export const recorderOptionsSchema = z
   .strictObject({
     policy: z.strictObject({ ...rules, workflows: z.record(z.string(), z.strictObject(rules)).optional() }).optional(),
     buffer: z.strictObject({ maxBytes: positive('a positive number of bytes').optional(), maxItems: positive('a positive number of items').optional() }).optional(),
-    flush: z.strictObject({ intervalMs: positive('a positive number of ms').optional(), maxItems: positive('a positive number of items').optional() }).optional(),
+    flush: z
+      .strictObject({
+        intervalMs: positive('a positive number of ms').optional(),
+        // A batch's lists take at most MAX_BATCH_STEPS items each.
+        maxItems: positive('a positive number of items').max(MAX_BATCH_STEPS, `expected at most ${MAX_BATCH_STEPS} items`).optional(),
+      })
+      .optional(),
     onDrop: callback,
     onError: callback,
   })

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { EncodedPayload } from '../core/payload.js';
 import { newExecutionId } from '../core/time-ordered-id.js';
+import { MAX_BATCH_STEPS } from '../core/validation.js';
 import type { ExecutionStatus, JsonObject, RunStep, TriggerType } from '../core/types.js';
 import { type ExecutionStore, PAYLOAD_ENCODER } from '../store.js';
 import { RecorderBuffer, stepItemBytes } from './buffer.js';
@@ -228,7 +229,8 @@ export class Recorder {
       this.buffer.enqueue({ kind: 'end', run, bytes: ITEM_OVERHEAD_BYTES, done: false, inFlight: false });
     } else {
       // Counted only: its held steps' counted columns go with its end; their payloads are let go.
-      const steps: RunStep[] = run.held.filter((item) => !item.done).map(({ step }) => countedStep(step));
+      // (A batch takes at most MAX_BATCH_STEPS steps of a run: a run held with more is counted with its first ones.)
+      const steps: RunStep[] = run.held.filter((item) => !item.done).slice(0, MAX_BATCH_STEPS).map(({ step }) => countedStep(step));
       this.buffer.forget(run);
       run.fate = 'counted';
       this.buffer.enqueue({ kind: 'counted', run, steps, bytes: ITEM_OVERHEAD_BYTES * (1 + steps.length), done: false, inFlight: false });
@@ -254,7 +256,11 @@ export class Recorder {
 
   /** @internal A call that failed inside the recorder: counted and told, never thrown. */
   failedCall(run: RunState, part: DroppedPart, error: unknown): void {
-    this.dropped(run, part, 'invalid', undefined, error instanceof Error ? error.message : String(error));
+    try {
+      this.dropped(run, part, 'invalid', undefined, errorOf(error).message);
+    } catch {
+      // An onDrop that throws is its own business (tell() catches it); nothing else here can throw.
+    }
   }
 
   /** Calls one of the runtime's callbacks; what it throws is its own business, not the workflow's. */
@@ -288,16 +294,28 @@ function countedStep(step: StepItem['step']): RunStep {
   return counted;
 }
 
-/** A value a step returned, as its output: a JSON object as it is, anything else under `result`. */
+/** A value a step returned, as its output: a JSON object as it is, anything else under `result`. Never throws. */
 function outputOf(value: unknown): JsonObject | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as JsonObject;
+  try {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as JsonObject;
+  } catch {
+    // A revoked Proxy: the encoder stores the fact that it could not be read.
+  }
   return { result: value as never };
 }
 
+/** What a thrown value says, never throwing itself (a null-prototype object, a revoked Proxy, a throwing getter). */
 function errorOf(error: unknown): { message: string; stack?: string } {
-  if (error instanceof Error) return error.stack === undefined ? { message: error.message } : { message: error.message, stack: error.stack };
-  return { message: typeof error === 'string' ? error : String(error) };
+  try {
+    if (error instanceof Error) {
+      const message = String(error.message);
+      return typeof error.stack === 'string' ? { message, stack: error.stack } : { message };
+    }
+    return { message: typeof error === 'string' ? error : String(error) };
+  } catch {
+    return { message: `an unreadable ${typeof error} was thrown` };
+  }
 }
 
 export class RunRecorder {
@@ -402,16 +420,17 @@ export class StepRecorder {
   }
 
   fail(error: unknown, output?: JsonObject): void {
-    this.finish('error', output, errorOf(error).message);
+    this.finish('error', output, error);
   }
 
   skip(reason?: string): void {
     this.finish('skipped', reason === undefined ? undefined : { reason });
   }
 
-  private finish(status: 'success' | 'error' | 'skipped', output: JsonObject | undefined, errorMessage?: string): void {
+  private finish(status: 'success' | 'error' | 'skipped', output: JsonObject | undefined, error?: unknown): void {
     const { recorder, run, step } = this;
     try {
+      const errorMessage = status === 'error' ? errorOf(error).message : undefined;
       if (step === undefined) return; // its start could not be recorded, which was told then
       if (this.finished) {
         recorder.dropped(run, 'step', 'misuse', step.nodeId, 'the step had finished already');

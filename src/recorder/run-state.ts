@@ -47,6 +47,8 @@ interface ItemBase {
   done: boolean;
   /** Taken by the batch being written: not to be dropped or stripped meanwhile. */
   inFlight: boolean;
+  /** In the write queue (held steps are not, until their run ends stored). */
+  queued?: boolean;
 }
 
 export interface StartItem extends ItemBase {

@@ -16,6 +16,8 @@ import type { Item } from './run-state.js';
  */
 const WRITE_OPTIONS = { lockWaitMs: 20 };
 const FIRST_BACKOFF_MS = 50;
+/** Lets the event loop run what waits (the workflows) before the writer goes on. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const MAX_BACKOFF_MS = 5_000;
 /** Tries of a batch failing with an error that is not the database's (a bug) before its items are dropped. */
 const UNEXPECTED_FAILURES_TOLERATED = 3;
@@ -54,7 +56,7 @@ export class BatchWriter {
    */
   nudge(): void {
     if (this.stopped || this.running !== undefined) return;
-    if (this.buffer.items >= this.batchItems) {
+    if (this.buffer.queuedItems >= this.batchItems) {
       if (this.immediate !== undefined) return;
       this.clearTimer();
       this.immediate = setImmediate(() => {
@@ -111,6 +113,9 @@ export class BatchWriter {
       if (items.length === 0) return;
       const ok = await this.write(items);
       if (ok && items.length < this.batchItems) return;
+      // A turn of the event loop between batches: on SQLite each write runs on the loop, and a backlog drained in
+      // one stretch would hold the workflows for all of it.
+      await turn();
     }
   }
 
@@ -128,9 +133,9 @@ export class BatchWriter {
       const failure = error instanceof Error ? error : new Error(String(error));
       this.events.failed(failure);
       if (error instanceof ExecutionStoreError && error.code === 'VALIDATION') {
-        // Something the workflow handed over is not storable: find it, drop it, write the rest at once.
-        await this.isolate(items);
-        return false;
+        // Something the workflow handed over is not storable: find it, drop it, write the rest at once (unless
+        // the database failed meanwhile: then the backoff below, as for any failure).
+        if (await this.isolate(items)) return false;
       }
       if (error instanceof ExecutionStoreError && error.code === 'STORAGE_FULL') {
         for (const item of items) if (item.kind === 'step') this.buffer.stripPayloads(item, 'storage-full');
@@ -148,20 +153,25 @@ export class BatchWriter {
     }
   }
 
-  /** Writes the items of a refused batch one by one, dropping the ones the store refuses; stops at any other failure. */
-  private async isolate(items: Item[]): Promise<void> {
+  /**
+   * Writes the items of a refused batch one by one, dropping the ones the store refuses; stops at any other failure
+   * (false then).
+   */
+  private async isolate(items: Item[]): Promise<boolean> {
     for (const item of items) {
       if (item.done) continue;
+      await turn();
       try {
         const written = await this.store.writeBatch(batchOf([item]), WRITE_OPTIONS);
         this.afterCommit([item], written.missing);
         this.buffer.settleItem(item);
         this.events.committed([item], written);
       } catch (error) {
-        if (!(error instanceof ExecutionStoreError && error.code === 'VALIDATION')) return;
+        if (!(error instanceof ExecutionStoreError && error.code === 'VALIDATION')) return false;
         this.events.drop(item, 'invalid', error.message);
       }
     }
+    return true;
   }
 
   /** A committed batch's running rows are in the database; what named an execution that is not was left out. */
