@@ -682,9 +682,15 @@ export class PostgresBackend implements HistoryBackend {
     return { changes, deletedSteps: [] };
   }
 
+  /**
+   * Writes what deleting executions changed, once they are deleted. The deleted steps are retired first and the totals
+   * written last: every writer updates the same totals rows, and a row updated here stays locked until the commit, so
+   * it is held for the last statement only. (In this order or the other the rows end the same: deleted steps are only
+   * kept when insights outlive deletes, and then the changes touch the totals alone, not the node rollups.)
+   */
   private async applyDoomed(tx: Transaction, { changes, deletedSteps }: Awaited<ReturnType<PostgresBackend['countDoomed']>>): Promise<void> {
-    await this.rollups.apply(tx, changes);
     await this.rollups.retireDeletedSteps(tx, deletedSteps);
+    await this.rollups.apply(tx, changes);
   }
 
   /** Marks what `scope` selects as interrupted, with the rollups' changes (the executions counted out, then in). */
