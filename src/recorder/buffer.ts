@@ -159,15 +159,7 @@ export class RecorderBuffer {
 
   /** Whether items wait in the write queue. */
   get hasQueued(): boolean {
-    for (let at = this.head; at < this.queue.length; at++) if (!(this.queue[at] as Item).done) return true;
-    return false;
-  }
-
-  /** Items in the write queue (not yet committed, dropped ones left out); a count for stats(). */
-  get queued(): number {
-    let count = 0;
-    for (let at = this.head; at < this.queue.length; at++) if (!(this.queue[at] as Item).done) count += 1;
-    return count;
+    return this.queuedItems > 0;
   }
 
   /** The position just past the last item queued: flush() waits until the queue's front has passed it. */
@@ -186,8 +178,7 @@ export class RecorderBuffer {
   dropItem(item: Item, reason: DropReason): void {
     if (item.done) return;
     this.settle(item);
-    const part = item.kind === 'step' ? 'step' : item.kind === 'start' ? 'start' : item.kind === 'end' ? 'end' : 'run';
-    this.onDrop(item.run, part, reason, item.kind === 'step' ? item.step.nodeId : undefined);
+    this.onDrop(item.run, partOf(item), reason, item.kind === 'step' ? item.step.nodeId : undefined);
   }
 
   /**
@@ -254,8 +245,7 @@ export class RecorderBuffer {
   private onDropIncoming(item: Item): void {
     // Not counted in yet: only told and marked.
     item.done = true;
-    const part = item.kind === 'step' ? 'step' : item.kind === 'start' ? 'start' : item.kind === 'end' ? 'end' : 'run';
-    this.onDrop(item.run, part, 'buffer-full', item.kind === 'step' ? item.step.nodeId : undefined);
+    this.onDrop(item.run, partOf(item), 'buffer-full', item.kind === 'step' ? item.step.nodeId : undefined);
   }
 
   private settle(item: Item): void {
@@ -265,6 +255,9 @@ export class RecorderBuffer {
     if (item.queued) this.queuedItems -= 1;
   }
 }
+
+/** What dropping an item loses: a counted-only run's item is the run's whole count. */
+const partOf = (item: Item): DroppedPart => (item.kind === 'counted' ? 'run' : item.kind);
 
 /** Still sheddable by losing its payloads. */
 const hasPayloads = (item: StepItem) => !item.done && item.payloadBytes > 0;

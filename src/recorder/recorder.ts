@@ -84,7 +84,7 @@ export class Recorder {
     this.encode = (value) => store[PAYLOAD_ENCODER](value);
     this.buffer = new RecorderBuffer(settings.maxBytes, settings.maxItems, (run, part, reason, nodeId) => this.dropped(run, part, reason, nodeId));
     this.writer = new BatchWriter(store, this.buffer, settings.flushIntervalMs, settings.flushMaxItems, {
-      committed: (_items, written) => {
+      committed: (written) => {
         const total = this.counts.written;
         total.batches += 1;
         total.executions += written.executions;
@@ -123,7 +123,6 @@ export class Recorder {
         startedAt,
         plan,
         nextStepIndex: 0,
-        openSteps: 0,
         end: undefined,
         fate: plan.live ? 'live' : 'held',
         startWritten: false,

@@ -16,8 +16,6 @@ export interface RunState {
   plan: RunPlan;
   /** The next step index the recorder gives. */
   nextStepIndex: number;
-  /** Steps started and not finished, by the handle's number. */
-  openSteps: number;
   end: RunEnd | undefined;
   /**
    * 'live' while its parts are written as they come; 'held' while its steps wait for its end (sampled out);

@@ -24,7 +24,7 @@ const UNEXPECTED_FAILURES_TOLERATED = 3;
 
 export interface WriterEvents {
   /** A batch was committed: what it wrote. */
-  committed(items: Item[], written: { executions: number; steps: number; updated: number; counted: number }): void;
+  committed(written: { executions: number; steps: number; updated: number; counted: number }): void;
   /** A write failed (it is retried unless the items were dropped). */
   failed(error: Error): void;
   /** Drops an item, with why. */
@@ -126,7 +126,7 @@ export class BatchWriter {
       this.buffer.committed();
       this.backoffMs = 0;
       this.unexpectedFailures = 0;
-      this.events.committed(items, written);
+      this.events.committed(written);
       return true;
     } catch (error) {
       this.buffer.giveBack();
@@ -165,7 +165,7 @@ export class BatchWriter {
         const written = await this.store.writeBatch(batchOf([item]), WRITE_OPTIONS);
         this.afterCommit([item], written.missing);
         this.buffer.settleItem(item);
-        this.events.committed([item], written);
+        this.events.committed(written);
       } catch (error) {
         if (!(error instanceof ExecutionStoreError && error.code === 'VALIDATION')) return false;
         this.events.drop(item, 'invalid', error.message);
