@@ -108,8 +108,14 @@ export function addExecutionInsert(statement: SqlStatement, row: Record<string, 
  * `guard`: a condition the insert needs.
  */
 export function addStepInsert(statement: SqlStatement, rows: Record<string, unknown>[], guard = 'true'): void {
-  const arrays = STEP_COLUMNS.map(([field, , type]) => statement.param(rows.map((row) => row[field] ?? null), `${type}[]`));
-  statement.with('s', `INSERT INTO execution_steps (${STEP_COLUMNS.map(([, column]) => column).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) WHERE ${guard}`);
+  statement.with('s', `${unnestInsert(statement, 'execution_steps', rows)} WHERE ${guard}`);
+}
+
+/** An INSERT of rows (one array parameter per column) into a table, its parameters added to `statement`. */
+function unnestInsert(statement: SqlStatement, table: 'workflow_executions' | 'execution_steps', rows: Record<string, unknown>[]): string {
+  const columns = table === 'workflow_executions' ? EXECUTION_COLUMNS : STEP_COLUMNS;
+  const arrays = columns.map(([field, , type]) => statement.param(rows.map((row) => row[field] ?? null), `${type}[]`));
+  return `INSERT INTO ${table} (${columns.map(([, column]) => column).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
 }
 
 /**
@@ -119,13 +125,8 @@ export function addStepInsert(statement: SqlStatement, rows: Record<string, unkn
  */
 export function insertIfNewStatement(table: 'workflow_executions' | 'execution_steps', rows: Record<string, unknown>[]): { text: string; values: unknown[] } {
   const statement = new SqlStatement();
-  const columns = table === 'workflow_executions' ? EXECUTION_COLUMNS : STEP_COLUMNS;
-  const arrays = columns.map(([field, , type]) => statement.param(rows.map((row) => row[field] ?? null), `${type}[]`));
-  return {
-    text: `INSERT INTO ${table} (${columns.map(([, column]) => column).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})
-      ON CONFLICT (id) DO NOTHING RETURNING id`,
-    values: statement.values,
-  };
+  const text = `${unnestInsert(statement, table, rows)} ON CONFLICT (id) DO NOTHING RETURNING id`;
+  return { text, values: statement.values };
 }
 
 /**

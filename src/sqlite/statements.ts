@@ -38,8 +38,10 @@ export function prepareDirect(sqlite: BetterSqlite3.Database, query: { toSQL(): 
 }
 
 /** An INSERT of every column of the table. */
-function insertOfAllColumns(db: HistoryDatabase, sqlite: BetterSqlite3.Database, table: Table) {
-  return prepareDirect(sqlite, db.insert(table).values(allColumnPlaceholders(table) as never));
+/** An insert binding every column; `ifNew`: a row whose key is stored already is left as it is. */
+function insertOfAllColumns(db: HistoryDatabase, sqlite: BetterSqlite3.Database, table: Table, ifNew = false) {
+  const insert = db.insert(table).values(allColumnPlaceholders(table) as never);
+  return prepareDirect(sqlite, ifNew ? insert.onConflictDoNothing() : insert);
 }
 
 export function prepareStatements(db: HistoryDatabase, sqlite: BetterSqlite3.Database) {
@@ -47,8 +49,8 @@ export function prepareStatements(db: HistoryDatabase, sqlite: BetterSqlite3.Dat
     insertExecution: insertOfAllColumns(db, sqlite, executions),
     insertStep: insertOfAllColumns(db, sqlite, steps),
     // A batch's rows come with the caller's ids: a batch written again leaves the rows it stored before as they are.
-    insertExecutionIfNew: prepareDirect(sqlite, db.insert(executions).values(allColumnPlaceholders(executions) as never).onConflictDoNothing()),
-    insertStepIfNew: prepareDirect(sqlite, db.insert(steps).values(allColumnPlaceholders(steps) as never).onConflictDoNothing()),
+    insertExecutionIfNew: insertOfAllColumns(db, sqlite, executions, true),
+    insertStepIfNew: insertOfAllColumns(db, sqlite, steps, true),
     executionById: db
       .select()
       .from(executions)
