@@ -14,7 +14,7 @@ export { DEFAULT_WAL_LIMIT_BYTES } from './sqlite/wal.js';
 export { DEFAULT_LEASE_MS, MIN_LEASE_MS } from './core/instance.js';
 export { newExecutionId, newStepId } from './core/time-ordered-id.js';
 export { createRecorder, Recorder, RunRecorder, StepRecorder } from './recorder/recorder.js';
-export type { CloseOptions, RecordedRunStart, RecordedStepStart, RecorderStats } from './recorder/recorder.js';
+export type { CloseOptions, RecordedEnd, RecordedRunStart, RecordedStepFailure, RecordedStepStart, RecorderStats } from './recorder/recorder.js';
 export type { RecorderOptions, SavePolicy, SaveRules } from './recorder/options.js';
 export {
   DEFAULT_FLUSH_INTERVAL_MS,

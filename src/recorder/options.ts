@@ -36,6 +36,14 @@ export interface RecorderOptions {
   };
   /** When the writer commits: every `intervalMs` (default 200), or at once when `maxItems` (default 1,000) wait. */
   flush?: { intervalMs?: number; maxItems?: number };
+  /**
+   * 'batch' (the default): every call returns at once and a background writer commits what was recorded every flush
+   * interval. 'step', for debugging a runtime: each call's write is committed at once, one transaction per call in
+   * the order of the calls (a step's running row when it starts, its end when it finishes), and `run.written` /
+   * `step.written` resolve when it is; a crash loses nothing whose promise had resolved. It costs a transaction per
+   * call (see the README's figures), and on SQLite a step's end waits for a file lock as the store's single-row calls do.
+   */
+  durability?: 'batch' | 'step';
   /** Told of everything dropped, when it is dropped. */
   onDrop?: (drop: RecorderDrop) => void;
   /** Told of every failed write (each retry), and of mistakes in the recorder's use. */
@@ -76,6 +84,7 @@ export const recorderOptionsSchema = z
         maxItems: positive('a positive number of items').max(MAX_BATCH_STEPS, `expected at most ${MAX_BATCH_STEPS} items`).optional(),
       })
       .optional(),
+    durability: z.enum(['batch', 'step']).optional(),
     onDrop: callback,
     onError: callback,
   })
@@ -89,6 +98,7 @@ export function recorderSettings(options: RecorderOptions | undefined) {
     maxItems: valid?.buffer?.maxItems ?? DEFAULT_RECORDER_MAX_ITEMS,
     flushIntervalMs: valid?.flush?.intervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
     flushMaxItems: valid?.flush?.maxItems ?? DEFAULT_FLUSH_MAX_ITEMS,
+    durability: valid?.durability ?? 'batch',
     onDrop: options?.onDrop,
     onError: options?.onError,
   };

@@ -5,16 +5,19 @@
 // recorder's use or in what it is given becomes a counted, reported drop, never an exception in the workflow.
 import { performance } from 'node:perf_hooks';
 import { EncodedPayload } from '../core/payload.js';
-import { newExecutionId } from '../core/time-ordered-id.js';
+import { newExecutionId, newStepId } from '../core/time-ordered-id.js';
 import { MAX_BATCH_STEPS } from '../core/validation.js';
-import type { ExecutionStatus, JsonObject, RunStep, TriggerType } from '../core/types.js';
+import { ExecutionStoreError } from '../core/errors.js';
+import type { ExecutionStatus, JsonObject, RunStep, StepChanges, TriggerType, WrittenBatch } from '../core/types.js';
 import { type ExecutionStore, PAYLOAD_ENCODER } from '../store.js';
+import { batchOf } from './batch-of.js';
 import { RecorderBuffer, stepItemBytes } from './buffer.js';
-import { DROP_REASONS, type DropReason, type DroppedPart, type RecorderDrop } from './drops.js';
+import { DROP_REASONS, type DropReason, type DroppedPart, droppedPayload, type RecorderDrop } from './drops.js';
 import { type RecorderOptions, type RecorderSettings, recorderSettings } from './options.js';
 import { type Item, ITEM_OVERHEAD_BYTES, type RunEnd, type RunState, type StepItem, textBytes } from './run-state.js';
 import { planRun, storedAtEnd } from './save-policy.js';
-import { BatchWriter } from './writer.js';
+import { StepWriter, type StepWriteOf } from './step-writer.js';
+import { BatchWriter, WRITE_OPTIONS } from './writer.js';
 
 export interface RecordedRunStart {
   workflowId: string;
@@ -36,10 +39,20 @@ export interface RecordedStepStart {
   startedAt?: number;
 }
 
+/** When a step or run ended, when not now: ms since the epoch, no earlier than its start. */
+export interface RecordedEnd {
+  completedAt?: number;
+}
+
+export interface RecordedStepFailure extends RecordedEnd {
+  /** What the step had produced before it failed. */
+  output?: JsonObject;
+}
+
 export interface RecorderStats {
-  /** Items (run starts, steps, run ends) waiting to be written, held ones included. */
+  /** Items (run starts, steps, run ends) waiting to be written, held ones included (durability 'step': writes). */
   queued: number;
-  /** Bytes the buffer holds, as it counts them against maxBytes. */
+  /** Bytes the buffer holds, as it counts them against maxBytes (durability 'step' has no buffer: 0). */
   bufferBytes: number;
   /** What the writer has committed. */
   written: { batches: number; executions: number; steps: number; updates: number; counted: number };
@@ -65,6 +78,8 @@ export function createRecorder(store: ExecutionStore, options?: RecorderOptions)
 export class Recorder {
   private readonly buffer: RecorderBuffer;
   private readonly writer: BatchWriter;
+  /** durability 'step' only: writes each call at once, instead of the buffer and the batch writer. */
+  private readonly stepWriter: StepWriter | undefined;
   private readonly encode: (value: unknown) => string | null;
   /** The wall clock's time at performance.now() = 0: times are monotonic within the process, and near the wall's. */
   private readonly clockAnchor = Date.now() - performance.now();
@@ -78,10 +93,23 @@ export class Recorder {
 
   /** @internal Use createRecorder. */
   constructor(
-    store: ExecutionStore,
+    private readonly store: ExecutionStore,
     private readonly settings: RecorderSettings,
   ) {
     this.encode = (value) => store[PAYLOAD_ENCODER](value);
+    if (settings.durability === 'step') {
+      this.stepWriter = new StepWriter(settings.maxItems, {
+        committed: () => {
+          this.counts.written.batches += 1;
+        },
+        failed: (error) => this.writeFailed(error),
+        drop: ({ run, part, nodeId }, reason, detail) => {
+          // A run whose start is lost writes nothing more (its later writes are skipped, not dropped again).
+          if (part === 'start') run.fate = 'lost';
+          this.dropped(run, part, reason, nodeId, detail);
+        },
+      });
+    }
     this.buffer = new RecorderBuffer(settings.maxBytes, settings.maxItems, (run, part, reason, nodeId) => this.dropped(run, part, reason, nodeId));
     this.writer = new BatchWriter(store, this.buffer, settings.flushIntervalMs, settings.flushMaxItems, {
       committed: (written) => {
@@ -92,11 +120,7 @@ export class Recorder {
         total.updates += written.updated;
         total.counted += written.counted;
       },
-      failed: (error) => {
-        this.counts.writeErrors += 1;
-        this.counts.lastError = error.message;
-        this.tell(this.settings.onError, error);
-      },
+      failed: (error) => this.writeFailed(error),
       drop: (item, reason, detail) => {
         if (item.done) return;
         this.buffer.dropItem(item, reason);
@@ -133,6 +157,10 @@ export class Recorder {
       if (this.closed) {
         run.fate = 'lost';
         this.dropped(run, 'run', 'closed');
+      } else if (this.stepWriter !== undefined) {
+        // Written as it goes whatever the policy: a run sampled out is replaced by its count when it ends.
+        run.fate = 'live';
+        void this.writeNow({ run, part: 'start' }, () => this.store.writeBatch(batchOf([{ kind: 'start', run, bytes, done: false, inFlight: false }]), WRITE_OPTIONS));
       } else if (!this.buffer.enqueue({ kind: 'start', run, bytes, done: false, inFlight: false })) run.fate = 'lost';
       else this.writer.nudge();
       return new RunRecorder(this, run);
@@ -145,7 +173,7 @@ export class Recorder {
   stats(): RecorderStats {
     const dropped = { ...this.counts.dropped, total: Object.values(this.counts.dropped).reduce((sum, n) => sum + n, 0) };
     return {
-      queued: this.buffer.items,
+      queued: this.stepWriter?.queued ?? this.buffer.items,
       bufferBytes: this.buffer.bytes,
       written: { ...this.counts.written },
       dropped,
@@ -156,7 +184,7 @@ export class Recorder {
 
   /** Resolves once everything recorded before the call is written (or dropped); waits through retries. */
   async flush(): Promise<void> {
-    await this.writer.flush();
+    await (this.stepWriter?.flush() ?? this.writer.flush());
   }
 
   /**
@@ -172,10 +200,10 @@ export class Recorder {
       timer = setTimeout(resolve, timeoutMs);
       timer.unref();
     });
-    await Promise.race([this.writer.flush(), timedOut]);
+    await Promise.race([this.flush(), timedOut]);
     // A batch the database holds back (a lock on PostgreSQL) is not waited for past the time given: it may still
     // commit after close() returned, and its items are counted as dropped all the same.
-    await Promise.race([this.writer.stop(), timedOut]);
+    await Promise.race([this.stepWriter?.stop() ?? this.writer.stop(), timedOut]);
     clearTimeout(timer);
     for (const item of this.buffer.remaining()) this.buffer.dropItem(item, 'closed');
   }
@@ -222,7 +250,17 @@ export class Recorder {
       this.dropped(run, 'end', 'closed');
       return;
     }
-    if (storedAtEnd(run.plan, end.status, end.completedAt - run.startedAt)) {
+    const stored = storedAtEnd(run.plan, end.status, end.completedAt - run.startedAt);
+    if (this.stepWriter !== undefined) {
+      // Everything of it is stored already: its end is written, or its rows are replaced by its count.
+      run.fate = stored ? 'stored' : 'counted';
+      const item: Item = stored
+        ? { kind: 'end', run, bytes: 0, done: false, inFlight: false }
+        : { kind: 'counted', run, steps: [], bytes: 0, done: false, inFlight: false };
+      void this.writeNow({ run, part: stored ? 'end' : 'run' }, () => this.store.writeBatch(batchOf([item]), WRITE_OPTIONS));
+      return;
+    }
+    if (stored) {
       if (run.fate === 'held') this.buffer.release(run);
       run.fate = 'stored';
       this.buffer.enqueue({ kind: 'end', run, bytes: ITEM_OVERHEAD_BYTES, done: false, inFlight: false });
@@ -235,6 +273,48 @@ export class Recorder {
       this.buffer.enqueue({ kind: 'counted', run, steps, bytes: ITEM_OVERHEAD_BYTES * (1 + steps.length), done: false, inFlight: false });
     }
     this.writer.nudge();
+  }
+
+  /** @internal durability 'step': whether each call writes at once. */
+  get writesEachCall(): boolean {
+    return this.stepWriter !== undefined;
+  }
+
+  /** @internal durability 'step': a step's running row, written at once (after the writes asked for before it). */
+  startStepNow(run: RunState, step: StepItem['step']): void {
+    if (run.fate === 'lost') return;
+    if (this.closed) return this.dropped(run, 'step', 'closed', step.nodeId);
+    if (run.end !== undefined) return this.dropped(run, 'step', 'misuse', step.nodeId, 'a step started after its run ended');
+    const hasPayloads = step.inputData !== undefined;
+    void this.writeNow({ run, part: 'step', nodeId: step.nodeId, hasPayloads }, (stripped) =>
+      this.store.writeBatch({ steps: [stripped ? { ...step, inputData: droppedPayload('storage-full') } : step] }, WRITE_OPTIONS),
+    );
+  }
+
+  /** @internal durability 'step': a step's end, written at once onto its running row. */
+  finishStepNow(run: RunState, stepId: string, nodeId: string, changes: StepChanges): void {
+    if (run.fate === 'lost') return;
+    if (this.closed) return this.dropped(run, 'step', 'closed', nodeId);
+    if (run.end !== undefined) return this.dropped(run, 'step', 'misuse', nodeId, 'a step finished after its run ended');
+    void this.writeNow({ run, part: 'step', nodeId, hasPayloads: changes.outputData !== undefined }, (stripped) =>
+      this.store.updateStep(stepId, stripped ? { ...changes, outputData: droppedPayload('storage-full') } : changes),
+    );
+  }
+
+  /** durability 'step': one call's write; what names a run that is not stored (any more) is dropped as missing. */
+  private writeNow(of: StepWriteOf, write: (stripped: boolean) => Promise<unknown>): Promise<void> {
+    return (this.stepWriter as StepWriter).write(of, async (stripped) => {
+      const written = await write(stripped);
+      if (written !== undefined && (written as WrittenBatch).missing.length > 0) {
+        throw new ExecutionStoreError('NOT_FOUND', `writeBatch: execution ${of.run.id} is not stored`);
+      }
+    });
+  }
+
+  private writeFailed(error: Error): void {
+    this.counts.writeErrors += 1;
+    this.counts.lastError = error.message;
+    this.tell(this.settings.onError, error);
   }
 
   /** @internal Counts and tells a drop of something not (or no longer) in the buffer. */
@@ -331,6 +411,14 @@ export class RunRecorder {
     return this.run.id;
   }
 
+  /**
+   * Resolves once everything recorded so far is written (or dropped). With durability 'step' that is the call's own
+   * write, made already; otherwise it asks the writer for a batch now, as flush() does. Never rejects.
+   */
+  get written(): Promise<void> {
+    return this.recorder.flush();
+  }
+
   startStep(input: RecordedStepStart): StepRecorder {
     const recorder = this.recorder;
     const run = this.run;
@@ -340,8 +428,9 @@ export class RunRecorder {
       // Numbered once what it was given has been read: a start that fails to be recorded uses no number.
       const stepIndex = typeof input.stepIndex === 'number' ? input.stepIndex : run.nextStepIndex;
       if (stepIndex >= run.nextStepIndex) run.nextStepIndex = stepIndex + 1;
-      const step = new StepRecorder(recorder, run, {
-        id: '',
+      const row: StepItem['step'] = {
+        // With durability 'step' its running row is written now, so its id is made now; else by the batch writer.
+        id: recorder.writesEachCall && run.fate !== 'lost' ? newStepId(run.id) : '',
         executionId: run.id,
         nodeId: input.nodeId,
         nodeType: input.nodeType,
@@ -350,8 +439,10 @@ export class RunRecorder {
         startedAt,
         status: 'running',
         ...(inputData === undefined ? {} : { inputData: inputData as never }),
-      }, () => this.steps.delete(step));
+      };
+      const step = new StepRecorder(recorder, run, row, () => this.steps.delete(step));
       this.steps.add(step);
+      if (recorder.writesEachCall) recorder.startStepNow(run, row);
       return step;
     } catch (error) {
       recorder.failedCall(run, 'step', error);
@@ -376,17 +467,17 @@ export class RunRecorder {
     return result;
   }
 
-  succeed(): void {
-    this.end('success');
+  succeed(end?: RecordedEnd): void {
+    this.end('success', undefined, end);
   }
 
-  fail(error: unknown): void {
-    this.end('error', error);
+  fail(error: unknown, end?: RecordedEnd): void {
+    this.end('error', error, end);
   }
 
-  private end(status: ExecutionStatus, error?: unknown): void {
+  private end(status: ExecutionStatus, error: unknown, given: RecordedEnd | undefined): void {
     try {
-      const completedAt = Math.max(this.recorder.now(), this.run.startedAt);
+      const completedAt = givenTime(given) ?? Math.max(this.recorder.now(), this.run.startedAt);
       const end: RunEnd = { status, completedAt };
       if (status === 'error') {
         const { message, stack } = errorOf(error);
@@ -394,12 +485,22 @@ export class RunRecorder {
         if (stack !== undefined) end.errorStack = stack;
       }
       this.recorder.finishRun(this.run, end, () => {
-        // Steps still going when their run ends are written as failed: the run will not finish them.
-        for (const open of [...this.steps]) open.fail(new Error(STILL_RUNNING));
+        // Steps still going when their run ends are written as failed, at the run's end: the run will not finish them.
+        for (const open of [...this.steps]) open.fail(new Error(STILL_RUNNING), { completedAt: Math.max(completedAt, open.startedAt) });
       });
     } catch (error) {
       this.recorder.failedCall(this.run, 'end', error);
     }
+  }
+}
+
+/** A completedAt the caller gave (a number), or undefined: never throws. */
+function givenTime(end: RecordedEnd | undefined): number | undefined {
+  try {
+    const completedAt = end?.completedAt;
+    return typeof completedAt === 'number' ? completedAt : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -414,19 +515,35 @@ export class StepRecorder {
     private readonly onFinish: () => void,
   ) {}
 
-  succeed(output?: JsonObject): void {
-    this.finish('success', output);
+  /** @internal When it started (ms since the epoch). */
+  get startedAt(): number {
+    return this.step?.startedAt ?? 0;
   }
 
-  fail(error: unknown, output?: JsonObject): void {
-    this.finish('error', output, error);
+  /** Resolves once everything recorded so far is written (or dropped): see RunRecorder.written. */
+  get written(): Promise<void> {
+    return this.recorder.flush();
   }
 
-  skip(reason?: string): void {
-    this.finish('skipped', reason === undefined ? undefined : { reason });
+  succeed(output?: JsonObject, end?: RecordedEnd): void {
+    this.finish('success', output, undefined, end);
   }
 
-  private finish(status: 'success' | 'error' | 'skipped', output: JsonObject | undefined, error?: unknown): void {
+  fail(error: unknown, end?: RecordedStepFailure): void {
+    let output: JsonObject | undefined;
+    try {
+      output = end?.output;
+    } catch {
+      // An unreadable output is left out; the failure is recorded all the same.
+    }
+    this.finish('error', output, error, end);
+  }
+
+  skip(reason?: string, end?: RecordedEnd): void {
+    this.finish('skipped', reason === undefined ? undefined : { reason }, undefined, end);
+  }
+
+  private finish(status: 'success' | 'error' | 'skipped', output: JsonObject | undefined, error: unknown, end: RecordedEnd | undefined): void {
     const { recorder, run, step } = this;
     try {
       const errorMessage = status === 'error' ? errorOf(error).message : undefined;
@@ -438,10 +555,15 @@ export class StepRecorder {
       this.finished = true;
       this.onFinish();
       if (run.fate === 'lost') return;
-      const completedAt = Math.max(recorder.now(), step.startedAt);
+      const completedAt = givenTime(end) ?? Math.max(recorder.now(), step.startedAt);
       // A skipped step's output is the reason it was skipped: kept whatever the payload policy.
       const outputData = status === 'skipped' || run.plan.keepOutputs ? recorder.captured(output) : undefined;
-      const finished = { ...step, status, completedAt, ...(outputData === undefined ? {} : { outputData: outputData as never }), ...(errorMessage === undefined ? {} : { errorMessage }) };
+      const changes = { status, completedAt, ...(outputData === undefined ? {} : { outputData: outputData as never }), ...(errorMessage === undefined ? {} : { errorMessage }) };
+      if (recorder.writesEachCall) {
+        recorder.finishStepNow(run, step.id, step.nodeId, changes);
+        return;
+      }
+      const finished = { ...step, ...changes };
       const { bytes, payloadBytes } = stepItemBytes((step.inputData as EncodedPayload | undefined)?.text, outputData?.text);
       const item: Item = { kind: 'step', run, step: finished, bytes, payloadBytes, done: false, inFlight: false };
       recorder.finishStep(run, item);

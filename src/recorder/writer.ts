@@ -14,13 +14,14 @@ import type { Item } from './run-state.js';
  * How long a batch waits for another connection's write lock: on SQLite that wait is synchronous (the driver's busy
  * handler), so it is the event loop's, and the workflow's; a file locked for longer is tried again after a backoff.
  */
-const WRITE_OPTIONS = { lockWaitMs: 20 };
-const FIRST_BACKOFF_MS = 50;
+export const WRITE_OPTIONS = { lockWaitMs: 20 };
+/**
+ * Waits between tries of a failed write: doubling from firstMs up to maxMs. A write failing with an error that is not
+ * the database's (a bug) is tried unexpectedFailuresTolerated times before what it holds is dropped.
+ */
+export const BACKOFF = { firstMs: 50, maxMs: 5_000, unexpectedFailuresTolerated: 3 } as const;
 /** Lets the event loop run what waits (the workflows) before the writer goes on. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-const MAX_BACKOFF_MS = 5_000;
-/** Tries of a batch failing with an error that is not the database's (a bug) before its items are dropped. */
-const UNEXPECTED_FAILURES_TOLERATED = 3;
 
 export interface WriterEvents {
   /** A batch was committed: what it wrote. */
@@ -142,13 +143,13 @@ export class BatchWriter {
       }
       if (!(error instanceof ExecutionStoreError)) {
         this.unexpectedFailures += 1;
-        if (this.unexpectedFailures >= UNEXPECTED_FAILURES_TOLERATED) {
+        if (this.unexpectedFailures >= BACKOFF.unexpectedFailuresTolerated) {
           for (const item of items) this.events.drop(item, 'write-failed', failure.message);
           this.unexpectedFailures = 0;
           return false;
         }
       }
-      this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(FIRST_BACKOFF_MS, this.backoffMs * 2));
+      this.backoffMs = Math.min(BACKOFF.maxMs, Math.max(BACKOFF.firstMs, this.backoffMs * 2));
       return false;
     }
   }
