@@ -194,6 +194,106 @@ forEachBackend((backend) => {
       });
     });
 
+    it('stores the times a runtime gives (a replay, a simulated clock) exactly, steps left open ending with their run', async () => {
+      const store = await backend.open();
+      const recorder = createRecorder(store);
+      const t0 = Date.UTC(2026, 10, 3, 9, 0, 0);
+      const run = recorder.startExecution({ ...ORDERS, startedAt: t0 });
+      run.startStep({ ...FETCH, startedAt: t0 + 5 }).succeed({ status: 200 }, { completedAt: t0 + 405 });
+      run.startStep({ ...SAVE, startedAt: t0 + 410 }).fail(new Error('Deadlock on row 17'), { output: { attempted: 1 }, completedAt: t0 + 1_410 });
+      run.startStep({ ...NOTIFY, startedAt: t0 + 1_420 }).skip('nothing to send', { completedAt: t0 + 1_420 });
+      run.startStep({ nodeId: 'node-wait', nodeType: 'wait', startedAt: t0 + 1_500 });
+      const failure = new Error('Deadlock on row 17');
+      run.fail(failure, { completedAt: t0 + 2_000 });
+      await recorder.flush();
+
+      const step = (at: number, ends: number) => ({ id: expect.any(String), executionId: run.id, startedAt: t0 + at, completedAt: t0 + ends, durationMs: ends - at });
+      expect(await store.getExecutionWithSteps(run.id)).toEqual({
+        id: run.id, ...ORDERS, status: 'error', startedAt: t0, completedAt: t0 + 2_000, durationMs: 2_000,
+        errorMessage: 'Deadlock on row 17', errorStack: failure.stack, instanceId: store.instanceId,
+        steps: [
+          { ...step(5, 405), nodeId: 'node-http', nodeType: 'http_request', nodeName: 'Fetch order', stepIndex: 0, status: 'success', inputData: FETCH.input, outputData: { status: 200 } },
+          { ...step(410, 1_410), nodeId: 'node-save', nodeType: 'db_query', nodeName: 'Save order', stepIndex: 1, status: 'error', inputData: SAVE.input, outputData: { attempted: 1 }, errorMessage: 'Deadlock on row 17' },
+          { ...step(1_420, 1_420), nodeId: 'node-notify', nodeType: 'email', nodeName: 'Notify', stepIndex: 2, status: 'skipped', inputData: NOTIFY.input, outputData: { reason: 'nothing to send' } },
+          { ...step(1_500, 2_000), nodeId: 'node-wait', nodeType: 'wait', stepIndex: 3, status: 'error', errorMessage: 'still running when its run ended' },
+        ],
+      });
+      expect(recorder.stats().dropped).toEqual(NO_DROPS);
+    });
+
+    describe("durability: 'step'", () => {
+      it('writes each call before its written promise resolves: the running rows, then each end onto them', async () => {
+        const store = await backend.open();
+        const recorder = createRecorder(store, { durability: 'step' });
+        const run = recorder.startExecution(ORDERS);
+        await run.written;
+        const started = await store.getExecutionWithSteps(run.id);
+        const { startedAt } = started as { startedAt: number };
+        expect(started).toEqual({ id: run.id, ...ORDERS, status: 'running', startedAt, instanceId: store.instanceId, steps: [] });
+
+        const fetch = run.startStep(FETCH);
+        await fetch.written;
+        const [running] = await store.getStepsForExecution(run.id);
+        expect(running).toEqual({ id: expect.any(String), executionId: run.id, nodeId: 'node-http', nodeType: 'http_request', nodeName: 'Fetch order', stepIndex: 0, status: 'running', startedAt: running?.startedAt, inputData: FETCH.input });
+
+        fetch.succeed({ status: 200 });
+        await fetch.written;
+        const [fetched] = await store.getStepsForExecution(run.id);
+        expect(fetched).toEqual({ ...running, status: 'success', outputData: { status: 200 }, ...timesOf(fetched as ExecutionStep) });
+
+        run.startStep(SAVE).fail(new Error('HTTP 502'));
+        run.fail(new Error('HTTP 502'));
+        await run.written;
+        const done = await store.getExecutionWithSteps(run.id);
+        expect(done).toMatchObject({ status: 'error', errorMessage: 'HTTP 502', steps: [fetched, { nodeId: 'node-save', status: 'error', errorMessage: 'HTTP 502' }] });
+        // start, 2 step rows, 2 step ends, the run's end: one transaction each.
+        expect(recorder.stats()).toMatchObject({ queued: 0, written: { batches: 6, executions: 1, steps: 2, updates: 1 }, dropped: NO_DROPS, writeErrors: 0 });
+      });
+
+      it('a run sampled out is written as it goes and replaced by its count when it ends; the insights count every run', async () => {
+        const store = await backend.open();
+        const recorder = createRecorder(store, { durability: 'step', policy: { success: 'none' } });
+        const kept = recordRun(recorder, ORDERS, 'error');
+        const run = recorder.startExecution(ORDERS);
+        run.startStep(FETCH);
+        await run.written;
+        // While it goes it is stored, so that a crash leaves it to recovery like any other run.
+        expect(await idsOf(store)).toEqual([{ id: kept, status: 'error' }, { id: run.id, status: 'running' }]);
+        run.succeed();
+        await recorder.flush();
+
+        expect(await idsOf(store)).toEqual([{ id: kept, status: 'error' }]);
+        expect(await store.getStepsForExecution(run.id)).toEqual([]);
+        expect(await insightCounts(store)).toEqual({
+          summaries: [{ workflowId: 'wf-orders', runs: 2, running: 0, success: 1, error: 1 }],
+          nodes: [{ workflowId: 'wf-orders', nodeId: 'node-http', runs: 2, success: 1, error: 1, skipped: 0 }],
+          timelineTotal: 2,
+        });
+        expect(recorder.stats()).toMatchObject({ queued: 0, written: { counted: 1 }, dropped: NO_DROPS, writeErrors: 0 });
+      });
+
+      it('never throws: what the store refuses is dropped as invalid and told, the rest of the run written', async () => {
+        const store = await backend.open();
+        const drops: RecorderDrop[] = [];
+        const recorder = createRecorder(store, { durability: 'step', onDrop: (drop) => drops.push(drop) });
+        const run = recorder.startExecution(ORDERS);
+        run.startStep({ nodeId: 42 as never, nodeType: 'code' }).succeed({ ok: true });
+        run.startStep(FETCH).succeed({ status: 200 });
+        run.succeed();
+        await recorder.flush();
+
+        expect(drops).toEqual([
+          // Its end is not written onto a row that is not there, nor told a second time.
+          { reason: 'invalid', part: 'step', executionId: run.id, workflowId: 'wf-orders', nodeId: 42, detail: expect.stringContaining('nodeId') },
+        ]);
+        const stored = await store.getExecutionWithSteps(run.id);
+        expect(stored?.steps.map(({ nodeId, stepIndex, status }) => ({ nodeId, stepIndex, status }))).toEqual([{ nodeId: 'node-http', stepIndex: 1, status: 'success' }]);
+        expect(stored?.status).toBe('success');
+        expect(stored?.metadata).toEqual({ __dropped: { payloads: 0, steps: 1, reasons: ['invalid'] } });
+        expect(recorder.stats()).toMatchObject({ queued: 0, dropped: { ...NO_DROPS, invalid: 1, total: 1 } });
+      });
+    });
+
     describe('save policies', () => {
       it("success: 'none' stores only failed runs, and the insights count every run", async () => {
         const store = await backend.open();

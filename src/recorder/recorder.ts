@@ -54,7 +54,7 @@ export interface RecorderStats {
   queued: number;
   /** Bytes the buffer holds, as it counts them against maxBytes (durability 'step' has no buffer: 0). */
   bufferBytes: number;
-  /** What the writer has committed. */
+  /** What the writer has committed (durability 'step': each call's write is a batch of its own). */
   written: { batches: number; executions: number; steps: number; updates: number; counted: number };
   /** What was dropped, by reason (see RecorderDrop); `total` of all. */
   dropped: Record<DropReason, number> & { total: number };
@@ -99,9 +99,8 @@ export class Recorder {
     this.encode = (value) => store[PAYLOAD_ENCODER](value);
     if (settings.durability === 'step') {
       this.stepWriter = new StepWriter(settings.maxItems, {
-        committed: () => {
-          this.counts.written.batches += 1;
-        },
+        // Counted by writeNow, which knows what each write wrote.
+        committed: () => undefined,
         failed: (error) => this.writeFailed(error),
         drop: ({ run, part, nodeId }, reason, detail) => {
           // A run whose start is lost writes nothing more (its later writes are skipped, not dropped again).
@@ -112,14 +111,7 @@ export class Recorder {
     }
     this.buffer = new RecorderBuffer(settings.maxBytes, settings.maxItems, (run, part, reason, nodeId) => this.dropped(run, part, reason, nodeId));
     this.writer = new BatchWriter(store, this.buffer, settings.flushIntervalMs, settings.flushMaxItems, {
-      committed: (written) => {
-        const total = this.counts.written;
-        total.batches += 1;
-        total.executions += written.executions;
-        total.steps += written.steps;
-        total.updates += written.updated;
-        total.counted += written.counted;
-      },
+      committed: (written) => this.countWritten(written),
       failed: (error) => this.writeFailed(error),
       drop: (item, reason, detail) => {
         if (item.done) return;
@@ -286,17 +278,18 @@ export class Recorder {
     if (this.closed) return this.dropped(run, 'step', 'closed', step.nodeId);
     if (run.end !== undefined) return this.dropped(run, 'step', 'misuse', step.nodeId, 'a step started after its run ended');
     const hasPayloads = step.inputData !== undefined;
-    void this.writeNow({ run, part: 'step', nodeId: step.nodeId, hasPayloads }, (stripped) =>
+    void this.writeNow({ run, part: 'step', nodeId: step.nodeId, hasPayloads, row: step }, (stripped) =>
       this.store.writeBatch({ steps: [stripped ? { ...step, inputData: droppedPayload('storage-full') } : step] }, WRITE_OPTIONS),
     );
   }
 
   /** @internal durability 'step': a step's end, written at once onto its running row. */
-  finishStepNow(run: RunState, stepId: string, nodeId: string, changes: StepChanges): void {
+  finishStepNow(run: RunState, row: StepItem['step'], changes: StepChanges): void {
+    const { id: stepId, nodeId } = row;
     if (run.fate === 'lost') return;
     if (this.closed) return this.dropped(run, 'step', 'closed', nodeId);
     if (run.end !== undefined) return this.dropped(run, 'step', 'misuse', nodeId, 'a step finished after its run ended');
-    void this.writeNow({ run, part: 'step', nodeId, hasPayloads: changes.outputData !== undefined }, (stripped) =>
+    void this.writeNow({ run, part: 'step', nodeId, hasPayloads: changes.outputData !== undefined, row }, (stripped) =>
       this.store.updateStep(stepId, stripped ? { ...changes, outputData: droppedPayload('storage-full') } : changes),
     );
   }
@@ -304,11 +297,22 @@ export class Recorder {
   /** durability 'step': one call's write; what names a run that is not stored (any more) is dropped as missing. */
   private writeNow(of: StepWriteOf, write: (stripped: boolean) => Promise<unknown>): Promise<void> {
     return (this.stepWriter as StepWriter).write(of, async (stripped) => {
-      const written = await write(stripped);
-      if (written !== undefined && (written as WrittenBatch).missing.length > 0) {
+      const written = (await write(stripped)) as WrittenBatch | undefined;
+      if (written !== undefined && written.missing.length > 0) {
         throw new ExecutionStoreError('NOT_FOUND', `writeBatch: execution ${of.run.id} is not stored`);
       }
+      // A step's end (updateStep) changes a step row: counted as a transaction only.
+      this.countWritten(written ?? { executions: 0, steps: 0, updated: 0, counted: 0 });
     });
+  }
+
+  private countWritten(written: Omit<WrittenBatch, 'missing'>): void {
+    const total = this.counts.written;
+    total.batches += 1;
+    total.executions += written.executions;
+    total.steps += written.steps;
+    total.updates += written.updated;
+    total.counted += written.counted;
   }
 
   private writeFailed(error: Error): void {
@@ -560,7 +564,7 @@ export class StepRecorder {
       const outputData = status === 'skipped' || run.plan.keepOutputs ? recorder.captured(output) : undefined;
       const changes = { status, completedAt, ...(outputData === undefined ? {} : { outputData: outputData as never }), ...(errorMessage === undefined ? {} : { errorMessage }) };
       if (recorder.writesEachCall) {
-        recorder.finishStepNow(run, step.id, step.nodeId, changes);
+        recorder.finishStepNow(run, step, changes);
         return;
       }
       const finished = { ...step, ...changes };

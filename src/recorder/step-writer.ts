@@ -17,6 +17,8 @@ export interface StepWriteOf {
   nodeId?: string;
   /** Whether the write holds payloads that a full disk may cost (a step's). */
   hasPayloads?: boolean;
+  /** A step's writes name its row: once its running row is dropped, its end is not written (nor told again). */
+  row?: object;
 }
 
 export interface StepWriterEvents extends Pick<WriterEvents, 'failed'> {
@@ -30,6 +32,8 @@ export class StepWriter {
   private pending = 0;
   private stopped = false;
   private wake: AbortController | undefined;
+  /** Steps whose running row was dropped. */
+  private readonly lostRows = new WeakSet<object>();
 
   constructor(
     private readonly maxItems: number,
@@ -38,12 +42,13 @@ export class StepWriter {
 
   /** Queues a write after the ones asked for before it; resolves once it is committed or dropped, never rejects. */
   write(of: StepWriteOf, write: StepWrite): Promise<void> {
+    if (this.isLost(of)) return this.tail;
     if (this.stopped) {
-      this.events.drop(of, 'closed');
+      this.drop(of, 'closed');
       return this.tail;
     }
     if (this.pending >= this.maxItems) {
-      this.events.drop(of, 'buffer-full');
+      this.drop(of, 'buffer-full');
       return this.tail;
     }
     this.pending += 1;
@@ -71,15 +76,24 @@ export class StepWriter {
     await this.tail;
   }
 
+  private isLost(of: StepWriteOf): boolean {
+    return of.run.fate === 'lost' || (of.row !== undefined && this.lostRows.has(of.row));
+  }
+
+  private drop(of: StepWriteOf, reason: DropReason, detail?: string): void {
+    if (of.row !== undefined && of.part === 'step') this.lostRows.add(of.row);
+    this.events.drop(of, reason, detail);
+  }
+
   private async untilWritten(of: StepWriteOf, write: StepWrite): Promise<void> {
     let backoffMs = 0;
     let stripped = false;
     let unexpected = 0;
     for (;;) {
-      // A run whose start was dropped writes nothing more; that was told once.
-      if (of.run.fate === 'lost') return;
+      // A run whose start was dropped writes nothing more, nor a step whose row was; that was told once.
+      if (this.isLost(of)) return;
       if (this.stopped) {
-        this.events.drop(of, 'closed');
+        this.drop(of, 'closed');
         return;
       }
       try {
@@ -90,14 +104,14 @@ export class StepWriter {
         const failure = error instanceof Error ? error : new Error(String(error));
         this.events.failed(failure);
         const code = error instanceof ExecutionStoreError ? error.code : undefined;
-        if (code === 'VALIDATION') return this.events.drop(of, 'invalid', failure.message);
-        if (code === 'NOT_FOUND') return this.events.drop(of, 'execution-missing');
+        if (code === 'VALIDATION') return this.drop(of, 'invalid', failure.message);
+        if (code === 'NOT_FOUND') return this.drop(of, 'execution-missing');
         if (code === 'STORAGE_FULL' && of.hasPayloads && !stripped) {
           stripped = true;
-          this.events.drop({ ...of, part: 'payload' }, 'storage-full');
+          this.drop({ ...of, part: 'payload' }, 'storage-full');
           continue;
         }
-        if (code === undefined && ++unexpected >= BACKOFF.unexpectedFailuresTolerated) return this.events.drop(of, 'write-failed', failure.message);
+        if (code === undefined && ++unexpected >= BACKOFF.unexpectedFailuresTolerated) return this.drop(of, 'write-failed', failure.message);
         backoffMs = Math.min(BACKOFF.maxMs, Math.max(BACKOFF.firstMs, backoffMs * 2));
         this.wake = new AbortController();
         await sleep(backoffMs, undefined, { signal: this.wake.signal, ref: false }).catch(() => undefined);
