@@ -10,6 +10,7 @@
 //       inserting the same rows in transactions of the same size (no rollups on the raw side).
 //   (c) memory: recording at a steady rate for `unavailableMs` while the database refuses writes (held locked), with
 //       a bound of RECORDER_BOUND_BYTES: the peak RSS growth against the bound.
+//   (d) durability 'step': a node's time when each call's write is awaited, against recording in batches.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createRecorder, type ExecutionStore, type NewExecution, type RunStep } from '../../src/index.js';
 import { median, percentile, type Row } from '../measure.js';
@@ -117,6 +118,46 @@ export async function recorderPart(side: RecorderBenchSide, log: (message: strin
       note: 'store column p99, raw column max, over both halves of the run: what the background writer (and everything else) held the loop for between the workflow\'s awaits',
     });
     log(`  (a) ${us(added50).toFixed(1)} µs a node against ${us(floor50).toFixed(1)} µs of JSON.stringify`);
+  }
+
+  // (d) durability 'step': the same workflow awaiting each call's write (the running row, then its end), against
+  // the same workflow recording in batches, in the same run.
+  {
+    const store = await side.openStore();
+    const stepRecorder = createRecorder(store, { durability: 'step' });
+    const batchRecorder = createRecorder(store);
+    const RUNS = 100;
+    const perNode = { step: [] as number[], batch: [] as number[] };
+    for (let i = 0; i < RUNS + 10; i++) {
+      for (const mode of i % 2 === 0 ? (['step', 'batch'] as const) : (['batch', 'step'] as const)) {
+        const recorder = mode === 'step' ? stepRecorder : batchRecorder;
+        const run = recorder.startExecution({ workflowId: `wf-${i % 5}`, workflowName: `Workflow ${i % 5}`, triggerType: 'webhook', triggerData: { i } });
+        if (mode === 'step') await run.written;
+        for (let node = 0; node < NODES; node++) {
+          const input = payloadOf(i * NODES + node);
+          const started = performance.now();
+          const step = run.startStep({ nodeId: `node-${node}`, nodeType: 'noop', input });
+          if (mode === 'step') await step.written;
+          step.succeed({ ...input, done: true });
+          if (mode === 'step') await step.written;
+          else await turn();
+          // The first 10 runs warm up.
+          if (i >= 10) perNode[mode].push(performance.now() - started);
+        }
+        run.succeed();
+      }
+    }
+    await stepRecorder.close({ timeoutMs: 60_000 });
+    await batchRecorder.close({ timeoutMs: 60_000 });
+    await store.close();
+    const stepMedian = median(perNode.step);
+    const batchMedian = median(perNode.batch);
+    rows.push({
+      part: PART, name: "durability 'step': a node's time with its two writes awaited, median, ms (raw column: recording in batches)",
+      store: stepMedian, raw: batchMedian, ratio: stepMedian / batchMedian, target: Number.NaN, pass: true,
+      note: `${RUNS} runs × ${NODES} nodes each way, alternating; p99 ${percentile(perNode.step, 99).toFixed(2)} ms against ${percentile(perNode.batch, 99).toFixed(2)} ms; the cost of a transaction per call (the running row, then its end)`,
+    });
+    log(`  (d) durability 'step': ${stepMedian.toFixed(2)} ms a node against ${batchMedian.toFixed(3)} ms in batches`);
   }
 
   // (b) throughput against raw batched inserts.

@@ -24,11 +24,15 @@ export const DEFAULT_REDACT_KEYS: readonly (string | RegExp)[] = Object.freeze([
 ]);
 
 const MAY_HOLD_TOKEN = /bearer|eyj/i;
+const MAX_KEY_VERDICTS = 10_000;
+const MAX_KEY_VERDICT_LENGTH = 100;
 
 /** Decides which keys are secret, and scrubs secret-looking parts out of free text (error messages, stacks). */
 export class Redactor {
   private readonly secretKey: RegExp | null;
   private readonly secretText: RegExp;
+  /** Keys decided already: payloads of a workflow repeat the same few hundred keys, and a lookup costs a tenth of the test. */
+  private readonly keyVerdicts = new Map<string, boolean>();
 
   constructor(keys: readonly (string | RegExp)[]) {
     const alternatives = keys.map((key) => (typeof key === 'string' ? separatorTolerant(key) : key.source));
@@ -53,13 +57,23 @@ export class Redactor {
   }
 
   isSecretKey(key: string): boolean {
-    return this.secretKey !== null && this.secretKey.test(key);
+    const known = this.keyVerdicts.get(key);
+    if (known !== undefined) return known;
+    const secret = this.secretKey !== null && this.secretKey.test(key);
+    // Bounded: keys made of data (ids as keys) would otherwise grow it without end.
+    if (this.keyVerdicts.size < MAX_KEY_VERDICTS && key.length <= MAX_KEY_VERDICT_LENGTH) this.keyVerdicts.set(key, secret);
+    return secret;
+  }
+
+  /** Whether text() leaves this text as it is, decided cheaply: it holds none of what every pattern needs. */
+  surelyPlainText(value: string): boolean {
+    return !value.includes('=') && !value.includes('"') && !MAY_HOLD_TOKEN.test(value);
   }
 
   /** The text with bearer tokens, JWTs and values of secret keys replaced by [REDACTED]. */
   text(value: string): string {
     // Every pattern needs one of these; most text has none, and looking costs a tenth of the full search.
-    if (!value.includes('=') && !value.includes('"') && !MAY_HOLD_TOKEN.test(value)) return value;
+    if (this.surelyPlainText(value)) return value;
     return value.replace(this.secretText, (...match) => {
       const groups = match.at(-1) as Record<string, string | undefined>;
       if (groups.bearer !== undefined) return `${groups.bearer}${REDACTED}`;
