@@ -27,6 +27,8 @@ const NO_DROPS: RecorderStats['dropped'] = {
   'buffer-full': 0, 'storage-full': 0, invalid: 0, 'execution-missing': 0, 'write-failed': 0, closed: 0, misuse: 0, total: 0,
 };
 const HOUR = 3_600_000;
+/** What the buffer counts an item besides its payload texts (documented with buffer.maxBytes). */
+const ITEM_BYTES = 640;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -482,7 +484,7 @@ forEachBackend((backend) => {
       a.succeed();
       expect(recorder.stats()).toEqual({
         queued: 4,
-        bufferBytes: 4 * 256 + payloadBytes(ORDERS.triggerData) + payloadBytes(FETCH.input) + payloadBytes({ status: 200 }) + payloadBytes(SAVE.input),
+        bufferBytes: 4 * ITEM_BYTES + payloadBytes(ORDERS.triggerData) + payloadBytes(FETCH.input) + payloadBytes({ status: 200 }) + payloadBytes(SAVE.input),
         written: { batches: 0, executions: 0, steps: 0, updates: 0, counted: 0 },
         dropped: NO_DROPS,
         writeErrors: 0,
@@ -680,13 +682,14 @@ forEachBackend((backend) => {
       }
 
       it('sheds step payloads first, then step rows, keeping starts and ends; counted, told and marked on the run', async () => {
-        // 2,000 bytes: room for a start (256) and three steps of 456 bytes (256 + 200 of payload) at most.
-        const { store, recorder, drops, release } = await lockedStore({ buffer: { maxBytes: 2_000 }, flush: { intervalMs: 20 } });
+        // 5,000 bytes: room for a start (640) and three steps of 1,140 bytes (640 + 500 of payload) at most, or 7
+        // items without payloads.
+        const { store, recorder, drops, release } = await lockedStore({ buffer: { maxBytes: 5_000 }, flush: { intervalMs: 20 } });
         try {
           const a = recorder.startExecution({ workflowId: 'wf-orders', workflowName: 'Sync orders', triggerType: 'webhook' });
           // The writer has tried and failed: the database is not keeping up.
           await until(() => recorder.stats().writeErrors, (failures) => failures >= 1);
-          const input = { n: 'x'.repeat(92) }; // '{"n":"x…x"}' is 100 characters: 200 bytes in memory
+          const input = { n: 'x'.repeat(242) }; // '{"n":"x…x"}' is 250 characters: 500 bytes in memory
           for (let i = 0; i < 6; i++) a.startStep({ nodeId: `node-${i}`, nodeType: 'code', input }).succeed();
           a.succeed();
           const b = recorder.startExecution({ workflowId: 'wf-digest', workflowName: 'Nightly digest', triggerType: 'schedule' });
@@ -699,7 +702,7 @@ forEachBackend((backend) => {
             ...[0, 1, 2, 3, 4, 5].map((i) => dropped('payload', `node-${i}`)),
             ...[0, 1, 2].map((i) => dropped('step', `node-${i}`)),
           ]);
-          expect(recorder.stats()).toMatchObject({ queued: 7, bufferBytes: 7 * 256, dropped: { ...NO_DROPS, 'buffer-full': 9, total: 9 } });
+          expect(recorder.stats()).toMatchObject({ queued: 7, bufferBytes: 7 * ITEM_BYTES, dropped: { ...NO_DROPS, 'buffer-full': 9, total: 9 } });
           expect(await store.getExecutionStats()).toMatchObject({ total: 0 });
 
           release();
@@ -743,7 +746,7 @@ forEachBackend((backend) => {
           expect(drops).toEqual([stepDropped(0), stepDropped(1), stepDropped(2), { reason: 'buffer-full', part: 'start', executionId: c.id, workflowId: 'wf-late' }]);
           // Held: the two runs' starts (with their trigger data, two bytes a character) and ends.
           const triggerBytes = (JSON.stringify(ORDERS.triggerData).length + JSON.stringify(DIGEST.triggerData).length) * 2;
-          expect(recorder.stats()).toMatchObject({ queued: 4, bufferBytes: 4 * 256 + triggerBytes, dropped: { ...NO_DROPS, 'buffer-full': 4, total: 4 } });
+          expect(recorder.stats()).toMatchObject({ queued: 4, bufferBytes: 4 * ITEM_BYTES + triggerBytes, dropped: { ...NO_DROPS, 'buffer-full': 4, total: 4 } });
 
           release();
           await recorder.flush();

@@ -29,7 +29,7 @@ export interface RecorderOptions {
   policy?: SavePolicy;
   /** What the recorder may hold while the database is slow or away; past it, it drops (see RecorderDrop). */
   buffer?: {
-    /** Bytes of captured data (payload texts) held, with 256 bytes per item; default 64 MiB. */
+    /** Bytes held: payload texts (2 bytes a character) and 640 bytes an item for the objects around them; default 64 MiB. */
     maxBytes?: number;
     /** Items (starts, steps, ends) held; default 100,000. */
     maxItems?: number;
