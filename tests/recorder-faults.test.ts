@@ -25,6 +25,7 @@ import { queryRows, recountedRollupsOf, reopenableTarget, storedRollupsOf } from
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const LOCKER = fixture('recorder-locker.mjs');
 const KILL_WRITER = fixture('recorder-kill-writer.mjs');
+const STEP_DURABILITY = fixture('recorder-step-durability.mjs');
 const binaries = findPostgresBinaries();
 
 /**
@@ -535,6 +536,49 @@ forEachBackend((backend) => {
       }
       expect(await storedRollupsOf(target)).toEqual(await recountedRollupsOf(target));
       console.info(`${backend.name}: ${summary.join('\n')}`);
+    });
+  });
+
+  describe("durability 'step': a process killed with SIGKILL", () => {
+    it('holds everything whose written promise had resolved, a step that was running shows as running', { timeout: 60_000 }, async () => {
+      const target = await reopenableTarget(backend);
+      const observer = track(await openExecutionStore(target));
+      const writer = spawnChild(STEP_DURABILITY, [target, 'step-durability', String(STEPS)]);
+      await until('the writer to be ready', writer, 30_000, () => writer.stdout().startsWith('ready'));
+      await until('its first whole runs', writer, 30_000, () => (writer.stdout().match(/^E /gm)?.length ?? 0) >= 3);
+      await sleep(Math.random() * 200);
+      writer.process.kill('SIGKILL');
+      await writer.exited;
+      expect(writer.stderr()).toBe('');
+
+      // What the writer was told is written, by run: its highest state and the steps' highest states.
+      const said = new Map<string, { ended: boolean; steps: Map<number, 'running' | 'success'> }>();
+      for (const line of writer.stdout().split('\n')) {
+        const [kind, id, index] = line.split(' ');
+        if (id === undefined) continue;
+        if (kind === 'S') said.set(id, { ended: false, steps: new Map() });
+        const run = said.get(id);
+        if (run === undefined) continue;
+        if (kind === 'R') run.steps.set(Number(index), 'running');
+        if (kind === 'F') run.steps.set(Number(index), 'success');
+        if (kind === 'E') run.ended = true;
+      }
+      const stored = await observer.queryExecutions({ workflowId: 'wf-debugged', orderDir: 'asc', limit: 1000 });
+      // Every run said written is stored, and at most one more (whose start was written before it could be said).
+      expect(stored.slice(0, said.size).map(({ id }) => id)).toEqual([...said.keys()]);
+      expect(stored.length - said.size).toBeLessThanOrEqual(1);
+      for (const [id, run] of said) {
+        const execution = await observer.getExecutionWithSteps(id);
+        // A write under way at the kill may have committed without being said: a state may be one further.
+        const statuses = new Map(execution?.steps.map((step) => [step.stepIndex, step.status]));
+        expect(execution?.status, id).toBe(run.ended ? 'success' : 'running');
+        for (const [stepIndex, state] of run.steps) {
+          expect(state === 'success' ? ['success'] : ['running', 'success'], `${id} step ${stepIndex}`).toContain(statuses.get(stepIndex));
+        }
+        expect(execution?.steps.length, id).toBeLessThanOrEqual(run.steps.size + 1);
+        if (run.ended) expect(execution?.steps.map(({ status }) => status), id).toEqual(Array.from({ length: STEPS }, () => 'success'));
+      }
+      expect(await storedRollupsOf(target)).toEqual(await recountedRollupsOf(target));
     });
   });
 });
