@@ -165,10 +165,12 @@ export async function recorderPart(side: RecorderBenchSide, log: (message: strin
     const RUNS = 2_000;
     const store = await side.openStore();
     const recorder = createRecorder(store);
+    // Made before either side's clock starts: both write the same payload objects.
+    const inputs = Array.from({ length: NODES }, (_, node) => payloadOf(node));
     const started = performance.now();
     for (let i = 0; i < RUNS; i++) {
       const run = recorder.startExecution({ workflowId: `wf-${i % 5}`, workflowName: `Workflow ${i % 5}`, triggerType: 'webhook', triggerData: { i } });
-      for (let node = 0; node < NODES; node++) run.startStep({ nodeId: `node-${node}`, nodeType: 'noop', input: payloadOf(node) }).succeed({ ok: node });
+      for (let node = 0; node < NODES; node++) run.startStep({ nodeId: `node-${node}`, nodeType: 'noop', input: inputs[node] }).succeed({ ok: node });
       run.succeed();
       if (i % 50 === 49) await turn();
     }
@@ -182,7 +184,7 @@ export async function recorderPart(side: RecorderBenchSide, log: (message: strin
       const startedAt = Date.now();
       return {
         execution: { workflowId: `wf-${i % 5}`, workflowName: `Workflow ${i % 5}`, triggerType: 'webhook' as const, triggerData: { i }, status: 'success' as const, startedAt, completedAt: startedAt + 1 },
-        steps: Array.from({ length: NODES }, (_, node) => ({ nodeId: `node-${node}`, nodeType: 'noop', stepIndex: node, startedAt, completedAt: startedAt, status: 'success' as const, inputData: payloadOf(node), outputData: { ok: node } })),
+        steps: Array.from({ length: NODES }, (_, node) => ({ nodeId: `node-${node}`, nodeType: 'noop', stepIndex: node, startedAt, completedAt: startedAt, status: 'success' as const, inputData: inputs[node], outputData: { ok: node } })),
       };
     });
     const rawStarted = performance.now();
