@@ -1,5 +1,5 @@
-// Realistic simulated history, written through the store's own API: the benchmark's dataset and the CLI's `demo`.
-// Executions over 50 workflows, about 10 steps each, 30 days of start times, ~90% success / 8% error / 2% running,
+// Realistic simulated history, written through the store's own API: the benchmark's dataset (the CLI's `demo` records
+// its own through the recorder, ./demo-history.ts, and borrows random() from here). Executions over 50 workflows, about 10 steps each, 30 days of start times, ~90% success / 8% error / 2% running,
 // payloads mostly 200 B–2 KB with a few over the truncation limit. Deterministic (seeded), so every benchmark run
 // measures the same data.
 import type { ExecutionStore } from '../store.js';
