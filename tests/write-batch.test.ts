@@ -159,6 +159,20 @@ forEachBackend((backend) => {
       });
     });
 
+    it('writes a backfill whose runs lie on many days at once (on PostgreSQL, days without a partition yet)', async () => {
+      const store = await backend.open();
+      // Twelve days a month back, each its own day: more than a write's retries, if every missing day cost one.
+      const days = Array.from({ length: 12 }, (_, day) => T0 - (30 - day) * DAY);
+      const runs = days.map((startedAt) => batchExecution({ startedAt, status: 'success', completedAt: startedAt + 50 }));
+      const steps = runs.map((run) => batchStep(run.id, { startedAt: run.startedAt, status: 'success', completedAt: run.startedAt + 20 }));
+
+      expect(await store.writeBatch({ executions: runs, steps })).toEqual({ ...NOTHING_WRITTEN, executions: 12, steps: 12 });
+      expect((await store.queryExecutions({ orderDir: 'asc' })).map(({ id }) => id)).toEqual(runs.map(({ id }) => id));
+      expect(await store.getExecutionWithSteps(runs[11]?.id as string)).toEqual({
+        ...runs[11], durationMs: 50, instanceId: store.instanceId, steps: [{ ...steps[11], durationMs: 20 }],
+      });
+    });
+
     it('ends stored runs through updates as updateExecution does: durationMs derived, null clears a field', async () => {
       const store = await backend.open();
       const run = batchExecution({ startedAt: T0, metadata: { attempt: 1 } });

@@ -7,7 +7,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { Pool, PoolClient } from 'pg';
 import { withClient } from './connection.js';
 import { isUnreachable, postgresErrorCode } from './driver-errors.js';
-import { missingPartitionTime } from './partitions.js';
+import { DAY_MS, missingPartitionTime } from './partitions.js';
 
 /** Makes the day partition of a time (ms) that a write found none for. */
 export type MakeDay = (ms: number) => Promise<unknown>;
@@ -94,16 +94,24 @@ export function transactionOn(client: PoolClient): Transaction {
 
 /**
  * Runs `attempt` again while it fails with a deadlock or serialization failure, up to ATTEMPTS times; and, with
- * `makeDay`, once a missing day partition is made.
+ * `makeDay`, each time it finds a day without its partition, once that day is made. A batch may hold runs of as many
+ * days as it has rows (a backfill, a buffer written after a long outage): a missing day never made before by this
+ * write does not count as an attempt, since each one made is progress; the same day missing twice does.
  */
 async function retried<T>(attempt: () => Promise<T>, makeDay?: MakeDay): Promise<T> {
+  const daysMade = new Set<number>();
   for (let tries = 1; ; tries++) {
     try {
       return await attempt();
     } catch (error) {
-      const missingDay = makeDay === undefined ? undefined : missingPartitionTime(error);
-      if (missingDay !== undefined && tries < ATTEMPTS) {
-        await makeDay?.(missingDay);
+      const missingTime = makeDay === undefined ? undefined : missingPartitionTime(error);
+      if (missingTime !== undefined && tries < ATTEMPTS) {
+        const day = Math.floor(missingTime / DAY_MS);
+        if (!daysMade.has(day)) {
+          daysMade.add(day);
+          tries--;
+        }
+        await makeDay?.(missingTime);
         continue;
       }
       const code = postgresErrorCode(error);
