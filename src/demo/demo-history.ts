@@ -48,8 +48,8 @@ export async function recordSimulatedHistory(recorder: Recorder, options: Simula
     // The plans are drawn one by one from one generator, in order: which worker takes which changes nothing of them.
     for (let next = plans.next(); !next.done && options.signal?.aborted !== true; next = plans.next()) {
       const { workflow, ...run } = next.value;
-      // A batch written at each new day of the history: on PostgreSQL a batch makes the day partitions it lacks, a
-      // few at most, and one spanning the whole month (a small demo's single batch) would fail and be written row by row.
+      // A batch written at each new day of the history: on PostgreSQL a batch that meets a day without its partition
+      // makes it and is written again from the start, so a batch spanning the month would be written ~30 times.
       if (Math.floor(run.startedAt / DAY) !== day) {
         day = Math.floor(run.startedAt / DAY);
         await recorder.flush();
