@@ -1,2 +1,2 @@
-// The benchmark's dataset: the simulated history that the CLI's `demo` writes too, ending at a fixed instant.
+// The benchmark's dataset: simulated history written through the store's own API, ending at a fixed instant.
 export * from '../src/demo/simulated-history.js';
