@@ -211,18 +211,16 @@ export class RecorderBuffer {
 
   /** Counts an item in, making room for it first as the order above says; false when it cannot be. */
   private admit(item: Item): boolean {
-    const over = () => this.bytes + item.bytes > this.maxBytes || this.items + 1 > this.maxItems;
-    const overBytes = () => this.bytes + item.bytes > this.maxBytes;
-    // Items of the batch being written are passed over until it is committed or given back.
-    const notInFlight = (candidate: StepItem) => !candidate.inFlight;
-    while (over()) {
-      if (overBytes() && this.makeRoom(this.stepPayloads, notInFlight, (victim) => this.stripPayloads(victim, 'buffer-full'))) continue;
-      if (this.makeRoom(this.heldSteps, notInFlight, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
-      if (this.makeRoom(this.stepRows, notInFlight, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
-      if (overBytes() && this.makeRoom(this.errorPayloads, notInFlight, (victim) => this.stripPayloads(victim, 'buffer-full'))) continue;
-      if (this.makeRoom(this.errorRows, notInFlight, (victim) => this.dropItem(victim, 'buffer-full'))) continue;
+    // Within the bounds (nearly always): nothing to decide.
+    while (this.bytes + item.bytes > this.maxBytes || this.items + 1 > this.maxItems) {
+      const overBytes = this.bytes + item.bytes > this.maxBytes;
+      if (overBytes && this.makeRoom(this.stepPayloads, 'strip')) continue;
+      if (this.makeRoom(this.heldSteps, 'drop')) continue;
+      if (this.makeRoom(this.stepRows, 'drop')) continue;
+      if (overBytes && this.makeRoom(this.errorPayloads, 'strip')) continue;
+      if (this.makeRoom(this.errorRows, 'drop')) continue;
       // Nothing else may go: the incoming step keeps its row if shedding its payloads is enough.
-      if (overBytes() && item.kind === 'step' && item.payloadBytes > 0) {
+      if (overBytes && item.kind === 'step' && item.payloadBytes > 0) {
         this.stripPayloads(item, 'buffer-full', false);
         continue;
       }
@@ -234,11 +232,15 @@ export class RecorderBuffer {
     return true;
   }
 
-  /** Sheds the first item of `list` that may go now; false when none may. (Once shed, it no longer belongs there.) */
-  private makeRoom(list: SheddingList<StepItem>, now: (item: StepItem) => boolean, shed: (item: StepItem) => void): boolean {
-    const victim = list.first(now);
+  /**
+   * Sheds the first item of `list` that may go now (not in the batch being written: those are passed over until it
+   * is committed or given back); false when none may. Once shed, it no longer belongs there.
+   */
+  private makeRoom(list: SheddingList<StepItem>, how: 'strip' | 'drop'): boolean {
+    const victim = list.first(notInFlight);
     if (victim === undefined) return false;
-    shed(victim);
+    if (how === 'strip') this.stripPayloads(victim, 'buffer-full');
+    else this.dropItem(victim, 'buffer-full');
     return true;
   }
 
@@ -261,6 +263,8 @@ const partOf = (item: Item): DroppedPart => (item.kind === 'counted' ? 'run' : i
 
 /** Still sheddable by losing its payloads. */
 const hasPayloads = (item: StepItem) => !item.done && item.payloadBytes > 0;
+/** Not taken by the batch being written. */
+const notInFlight = (item: StepItem) => !item.inFlight;
 /** Still sheddable as a whole row. */
 const isLeft = (item: StepItem) => !item.done;
 

@@ -449,13 +449,13 @@ export class RunRecorder {
         outputData: undefined,
         errorMessage: undefined,
       };
-      const step = new StepRecorder(recorder, run, row, () => this.steps.delete(step));
+      const step = new StepRecorder(recorder, run, row, this.steps);
       this.steps.add(step);
       if (recorder.writesEachCall) recorder.startStepNow(run, row);
       return step;
     } catch (error) {
       recorder.failedCall(run, 'step', error);
-      return new StepRecorder(recorder, { ...run, fate: 'lost' }, undefined, () => undefined);
+      return new StepRecorder(recorder, { ...run, fate: 'lost' }, undefined, undefined);
     }
   }
 
@@ -521,7 +521,8 @@ export class StepRecorder {
     private readonly recorder: Recorder,
     private readonly run: RunState,
     private readonly step: StepItem['step'] | undefined,
-    private readonly onFinish: () => void,
+    /** Its run's open steps, which it leaves when it finishes. */
+    private readonly open: Set<StepRecorder> | undefined,
   ) {}
 
   /** @internal When it started (ms since the epoch). */
@@ -562,7 +563,7 @@ export class StepRecorder {
         return;
       }
       this.finished = true;
-      this.onFinish();
+      this.open?.delete(this);
       if (run.fate === 'lost') return;
       const completedAt = givenTime(end) ?? Math.max(recorder.now(), step.startedAt);
       // A skipped step's output is the reason it was skipped: kept whatever the payload policy.
