@@ -118,12 +118,10 @@ describe.skipIf(!CAN_MOUNT)('the recorder on a disk with no space left (an 8 MiB
     expect(result.totals).toEqual({ total: runs.length + 1, running: 0, success: runs.length + 1, error: 0 });
   });
 
-  // A known failure (a bug, left unfixed here): the writer's retry timers are unref'd (writer.ts sleeps its backoff
-  // with `ref: false`, close() its timeout with unref()), so a process whose only work left is `await
-  // recorder.flush()` (or close()) while a batch waits out its backoff simply ends: here with exit code 13 (a
-  // top-level await never settled) at the first full batch, nothing written of it and no drop told. flush() promises
-  // to wait through retries, close() to wait up to its timeout and count what it let go as 'closed'.
-  it.fails('a script that only awaits flush() is not ended by the writer waiting out its backoff', () => {
+  // The writer's retry timers are unref'd (a recorder alone never holds a process open), so a process whose only work
+  // left was `await recorder.flush()` (or close()) while a batch waited out its backoff simply ended (exit code 13,
+  // nothing written, no drop told). flush() and close() now hold the process up while they are awaited.
+  it('a script that only awaits flush() is not ended by the writer waiting out its backoff', () => {
     const child = recordOntoSmallDisk(false);
     expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
     expect((JSON.parse(child.stdout) as Result).totals).toMatchObject({ running: 0 });

@@ -29,6 +29,8 @@ forEachBackend((backend) => {
       ['missing workflowId', { workflowId: undefined }, 'workflowId: Invalid input: expected string, received undefined (got nothing)'],
       ['empty workflowId', { workflowId: '' }, 'workflowId: expected a non-empty string (got "")'],
       ['empty workflowName', { workflowName: '' }, 'workflowName: expected a non-empty string (got "")'],
+      // The insights and PostgreSQL's indexes key on it: a longer one would fail there, so it fails here on every backend.
+      ['workflowId over 256 characters', { workflowId: 'w'.repeat(257) }, `workflowId: expected at most 256 characters (a key the insights and indexes hold) (got "${'w'.repeat(60)}…")`],
       [
         'unknown status',
         { status: 'done' },
@@ -74,6 +76,7 @@ forEachBackend((backend) => {
   describe('addStep and update validation', () => {
     const stepCases: [string, Record<string, unknown>, string][] = [
       ['empty nodeId', { nodeId: '' }, 'nodeId: expected a non-empty string (got "")'],
+      ['nodeId over 256 characters', { nodeId: 'n'.repeat(257) }, `nodeId: expected at most 256 characters (a key the insights and indexes hold) (got "${'n'.repeat(60)}…")`],
       ['missing nodeType', { nodeType: undefined }, 'nodeType: Invalid input: expected string, received undefined (got nothing)'],
       ['negative stepIndex', { stepIndex: -1 }, 'stepIndex: expected a non-negative integer (got -1)'],
       ['fractional stepIndex', { stepIndex: 0.5 }, 'stepIndex: expected an integer (got 0.5)'],

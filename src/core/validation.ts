@@ -66,6 +66,13 @@ function loneSurrogateIndex(text: string): number {
 }
 
 const nonEmpty = (schema: z.ZodString) => schema.min(1, 'expected a non-empty string');
+/**
+ * The longest workflowId and nodeId: the insights' rollups and PostgreSQL's indexes key on them, and an index entry
+ * holds at most ~2,700 bytes there (a longer key fails the write on the server); 256 characters are at most 1 KiB of
+ * UTF-8 each. The same on every backend.
+ */
+export const MAX_KEY_CHARACTERS = 256;
+const key = () => nonEmpty(z.string()).max(MAX_KEY_CHARACTERS, `expected at most ${MAX_KEY_CHARACTERS} characters (a key the insights and indexes hold)`);
 const timestamp = z.int('expected an integer number of milliseconds').min(0, 'expected a non-negative integer');
 const notNegative = (schema: z.ZodInt) => schema.min(0, 'expected a non-negative integer');
 
@@ -143,7 +150,7 @@ const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional(
 
 // The columns as every backend's schema declares them, in their order; required ones are NOT NULL there.
 const executionShape = {
-  workflowId: nonEmpty(z.string()),
+  workflowId: key(),
   workflowName: nonEmpty(z.string()),
   triggerType: z.enum(TRIGGER_TYPES),
   triggerData: payload,
@@ -165,7 +172,7 @@ const executionTexts = wellFormedTexts(
 
 const stepShape = {
   executionId: nonEmpty(z.string()),
-  nodeId: nonEmpty(z.string()),
+  nodeId: key(),
   nodeType: nonEmpty(z.string()),
   nodeName: optional(z.string()),
   // A 32-bit integer on PostgreSQL (and billions of steps in one run is no workflow): the same limit on every backend.

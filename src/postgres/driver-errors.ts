@@ -43,6 +43,11 @@ export function toStoreError(error: unknown, context: string, server = 'the Post
     const explanation = message.includes('duration_check') ? 'durationMs would be negative; expected completedAt >= startedAt' : 'a value is outside what the column allows';
     return new ExecutionStoreError('VALIDATION', `${context}: invalid input: ${explanation} (${message})`, { cause: error });
   }
+  if (code === '54000') {
+    // program_limit_exceeded: a value too large for what holds it (an index entry), whatever the cause; the store's
+    // validation keeps keys under it, so this is a value it does not know to bound. Retrying would fail the same way.
+    return new ExecutionStoreError('VALIDATION', `${context}: invalid input: a value is too large for the database to hold (${message})`, { cause: error });
+  }
   if (code === '53100') {
     return new ExecutionStoreError(
       'STORAGE_FULL',

@@ -176,7 +176,14 @@ export class Recorder {
 
   /** Resolves once everything recorded before the call is written (or dropped); waits through retries. */
   async flush(): Promise<void> {
-    await (this.stepWriter?.flush() ?? this.writer.flush());
+    // The writer's own timers (interval, backoff) do not hold the process open, so that a recorder alone never keeps
+    // a runtime from exiting; one awaiting flush() does, until it resolves.
+    const keepAlive = setInterval(() => undefined, 60_000);
+    try {
+      await (this.stepWriter?.flush() ?? this.writer.flush());
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   /**
@@ -188,9 +195,9 @@ export class Recorder {
     if (this.closed) return;
     this.closed = true;
     let timer: NodeJS.Timeout | undefined;
+    // Not unref'd: a process awaiting close() stays up until it returns (within timeoutMs).
     const timedOut = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
     });
     await Promise.race([this.flush(), timedOut]);
     // A batch the database holds back (a lock on PostgreSQL) is not waited for past the time given: it may still
