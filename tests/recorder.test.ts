@@ -605,6 +605,25 @@ forEachBackend((backend) => {
       ]);
     });
 
+    it('a step index the store refuses drops that step only: the steps after it are numbered on', async () => {
+      const store = await backend.open();
+      const drops: RecorderDrop[] = [];
+      const recorder = createRecorder(store, { onDrop: (drop) => drops.push(drop) });
+      const run = recorder.startExecution(ORDERS);
+      run.startStep(FETCH).succeed();
+      run.startStep({ ...SAVE, stepIndex: 1.5 }).succeed();
+      run.startStep(NOTIFY).succeed();
+      run.succeed();
+      await recorder.flush();
+
+      // Refused when its batch was written (what was wrong goes to onError), then dropped alone.
+      expect(drops).toEqual([{ reason: 'invalid', part: 'step', executionId: run.id, workflowId: 'wf-orders', nodeId: 'node-save' }]);
+      expect((await store.getStepsForExecution(run.id)).map(({ nodeId, stepIndex }) => ({ nodeId, stepIndex }))).toEqual([
+        { nodeId: 'node-http', stepIndex: 0 },
+        { nodeId: 'node-notify', stepIndex: 1 },
+      ]);
+    });
+
     it('never throws when every read of the start throws, its workflowId included', async () => {
       const store = await backend.open();
       const drops: RecorderDrop[] = [];

@@ -438,7 +438,8 @@ export class RunRecorder {
       const inputData = run.fate === 'lost' || !run.plan.keepInputs ? undefined : recorder.captured(input.input);
       // Numbered once what it was given has been read: a start that fails to be recorded uses no number.
       const stepIndex = typeof input.stepIndex === 'number' ? input.stepIndex : run.nextStepIndex;
-      if (stepIndex >= run.nextStepIndex) run.nextStepIndex = stepIndex + 1;
+      // A given index the store will refuse (1.5, -1, NaN) leaves the numbering as it was: the steps after it are fine.
+      if (Number.isSafeInteger(stepIndex) && stepIndex >= run.nextStepIndex) run.nextStepIndex = stepIndex + 1;
       // Every field present, in one order, here and when it finishes: rows of one shape are what the store's
       // validation reads fastest (rows built by spreads measured 2x slower per item).
       const row: StepItem['step'] = {
