@@ -617,7 +617,7 @@ async function runScenario(
   await recorder.close({ timeoutMs: 1_000 });
 }
 
-/** Text no PostgreSQL btree index row holds (54000 program_limit_exceeded), though SQLite stores it. */
+/** A workflowId far past the store's bound, and past what a PostgreSQL index entry holds (54000 program_limit_exceeded). */
 const TOO_LONG_FOR_AN_INDEX = noisyText(20_000, 3);
 
 forEachBackend((backend) => {
