@@ -43,6 +43,27 @@ describe('the payload encoder', () => {
     expect(JSON.parse(encode(value) as string)).toEqual({ user: { name: 'Ada', api_key: REDACTED, tokens: REDACTED }, header: `Bearer ${REDACTED}`, note: 'plain' });
   });
 
+  it('redacts what only JSON.stringify would see: an array with toJSON, an array class, a Proxy, a custom iterator', () => {
+    class Listing extends Array {
+      toJSON() {
+        return { apiKey: 'k-123' };
+      }
+    }
+    const withToJson = Object.assign(['x'], { toJSON: () => ({ password: 'hunter2' }) });
+    const iterated = ['Bearer SECRETTOKEN', { password: 'p' }];
+    (iterated as unknown as { [Symbol.iterator]: unknown })[Symbol.iterator] = function* () {};
+    const proxied = new Proxy({}, { get: (_target, key) => (key === 'toJSON' ? () => ({ token: 't' }) : undefined) });
+    for (const value of [{ list: Listing.from(['x']) }, { list: withToJson }, { list: iterated }, { nested: proxied }]) {
+      expect(encode(value)).toBe(encode(slowCopy(value)));
+      expect(encode(value)).not.toMatch(/k-123|hunter2|SECRETTOKEN|"p"|"t"/);
+    }
+  });
+
+  it('tests array indexes and the root key when a key pattern could match them', () => {
+    const digits = createPayloadEncoder(64 * 1024, new Redactor([/^\d+$/]));
+    expect(digits({ pins: ['1234', { at: '0' }] })).toBe(`{"pins":["${REDACTED}","${REDACTED}"]}`);
+  });
+
   it('leaves what JSON.stringify writes differently to the redacting path: errors, BigInt, depth, toJSON', () => {
     const error = new Error('boom');
     expect(JSON.parse(encode({ error }) as string)).toEqual({ error: { name: 'Error', message: 'boom', stack: error.stack } });

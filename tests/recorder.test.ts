@@ -274,6 +274,42 @@ forEachBackend((backend) => {
         expect(recorder.stats()).toMatchObject({ queued: 0, written: { counted: 1 }, dropped: NO_DROPS, writeErrors: 0 });
       });
 
+      it('a run sampled out that ends before its first write is written and counted all the same', async () => {
+        const store = await backend.open();
+        const drops: RecorderDrop[] = [];
+        const recorder = createRecorder(store, { durability: 'step', policy: { success: 'none' }, onDrop: (drop) => drops.push(drop) });
+        // No await between the calls: the run has ended (and been decided counted only) before its start's turn.
+        recordRun(recorder, ORDERS, 'success');
+        await recorder.flush();
+
+        expect(drops).toEqual([]);
+        expect(await idsOf(store)).toEqual([]);
+        expect(await insightCounts(store)).toEqual({
+          summaries: [{ workflowId: 'wf-orders', runs: 1, running: 0, success: 1, error: 0 }],
+          nodes: [{ workflowId: 'wf-orders', nodeId: 'node-http', runs: 1, success: 1, error: 0, skipped: 0 }],
+          timelineTotal: 1,
+        });
+        expect(recorder.stats()).toMatchObject({ queued: 0, writeErrors: 0, dropped: NO_DROPS });
+      });
+
+      it('a start the store refuses: each later part of the run is dropped as naming a run not stored, as in batches', async () => {
+        const store = await backend.open();
+        const drops: RecorderDrop[] = [];
+        const recorder = createRecorder(store, { durability: 'step', onDrop: (drop) => drops.push(drop) });
+        const run = recorder.startExecution({ ...ORDERS, workflowId: 'w'.repeat(300) });
+        run.startStep(FETCH).succeed({ status: 200 });
+        run.succeed();
+        await recorder.flush();
+
+        const of = { executionId: run.id, workflowId: 'w'.repeat(300) };
+        expect(drops).toEqual([
+          { reason: 'invalid', part: 'start', ...of, detail: expect.stringContaining('workflowId: expected at most 256 characters') },
+          { reason: 'execution-missing', part: 'step', ...of, nodeId: 'node-http' },
+          { reason: 'execution-missing', part: 'end', ...of },
+        ]);
+        expect(await idsOf(store)).toEqual([]);
+      });
+
       it('never throws: what the store refuses is dropped as invalid and told, the rest of the run written', async () => {
         const store = await backend.open();
         const drops: RecorderDrop[] = [];
@@ -778,6 +814,29 @@ forEachBackend((backend) => {
           });
           expect(await idsOf(store)).toEqual([{ id: a.id, status: 'success' }, { id: b.id, status: 'success' }]);
           expect(recorder.stats()).toMatchObject({ queued: 0, bufferBytes: 0, written: { executions: 2, steps: 0 }, dropped: { ...NO_DROPS, 'buffer-full': 4, total: 4 } });
+        } finally {
+          release();
+        }
+      });
+
+      it("durability 'step': close() with a timeout drops every write still waiting as closed, at once, counted and told", async () => {
+        const { store, recorder, drops, release } = await lockedStore({ durability: 'step' });
+        try {
+          const run = recorder.startExecution(ORDERS);
+          run.startStep(FETCH).succeed({ status: 200 });
+          run.succeed();
+          // The start's write is being tried and retried: the file is locked.
+          await until(() => recorder.stats().writeErrors, (failures) => failures >= 1);
+          const closing = Date.now();
+          await recorder.close({ timeoutMs: 200 });
+          expect(Date.now() - closing).toBeLessThan(2_000);
+
+          const of = { reason: 'closed', executionId: run.id, workflowId: 'wf-orders' };
+          // The step's end is not told again once its running row was: one step, one drop.
+          expect(drops).toEqual([{ ...of, part: 'start' }, { ...of, part: 'step', nodeId: 'node-http' }, { ...of, part: 'end' }]);
+          expect(recorder.stats()).toMatchObject({ queued: 0, written: { batches: 0 }, dropped: { ...NO_DROPS, closed: 3, total: 3 } });
+          release();
+          expect(await store.getExecutionStats()).toMatchObject({ total: 0 });
         } finally {
           release();
         }

@@ -1,5 +1,6 @@
 // How JSON payloads (trigger data, metadata, step input/output) become text and back. Writing never throws:
 // recording history must not be the reason a workflow run fails. Reading never pollutes prototypes.
+import { types } from 'node:util';
 import { configure } from 'safe-stable-stringify';
 import secureJsonParse from 'secure-json-parse';
 import { REDACTED, type Redactor } from './redaction.js';
@@ -100,6 +101,8 @@ const PLAIN_DEPTH = 64;
  * (a Proxy's trap or a getter that throws leaves it to the slow path).
  */
 function plainJson(value: unknown, redactor: Redactor): string | undefined {
+  // Keys the walk below does not test (array indexes, the root's '') are safe only when no key pattern can match them.
+  if (!redactor.indexesNeverSecret) return undefined;
   try {
     if (!isPlain(value, 0, redactor)) return undefined;
     const json = JSON.stringify(value);
@@ -109,17 +112,22 @@ function plainJson(value: unknown, redactor: Redactor): string | undefined {
   }
 }
 
+/**
+ * Whether JSON.stringify would write `value` as the redacting path does: what it reads is what this walk read. Not
+ * seen here: a getter answering differently when JSON.stringify reads it again (data of that kind is code, not data).
+ */
 function isPlain(value: unknown, depth: number, redactor: Redactor): boolean {
   if (typeof value === 'string') return redactor.surelyPlainText(value);
   if (typeof value !== 'object' || value === null) return typeof value !== 'bigint';
-  if (depth >= PLAIN_DEPTH) return false;
-  if (Array.isArray(value)) {
-    for (const item of value) if (!isPlain(item, depth + 1, redactor)) return false;
+  if (depth >= PLAIN_DEPTH || types.isProxy(value) || Object.hasOwn(value, 'toJSON')) return false;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype === Array.prototype) {
+    // By index, as JSON.stringify reads an array (its iterator may say otherwise).
+    const array = value as unknown[];
+    for (let index = 0; index < array.length; index++) if (!isPlain(array[index], depth + 1, redactor)) return false;
     return true;
   }
-  const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return false;
-  if (Object.hasOwn(value, 'toJSON')) return false;
   for (const key in value) {
     if (redactor.isSecretKey(key) || !isPlain((value as Record<string, unknown>)[key], depth + 1, redactor)) return false;
   }

@@ -33,9 +33,16 @@ export class Redactor {
   private readonly secretText: RegExp;
   /** Keys decided already: payloads of a workflow repeat the same few hundred keys, and a lookup costs a tenth of the test. */
   private readonly keyVerdicts = new Map<string, boolean>();
+  /**
+   * Whether no key pattern can match an array index ('0', '17') or the empty key of a payload's root: true when every
+   * key is a string holding a letter, or a RegExp of letters between optional anchors (the defaults are). The
+   * encoder's fast path, which does not test those keys, is taken only then.
+   */
+  readonly indexesNeverSecret: boolean;
 
   constructor(keys: readonly (string | RegExp)[]) {
     const alternatives = keys.map((key) => (typeof key === 'string' ? separatorTolerant(key) : key.source));
+    this.indexesNeverSecret = keys.every((key) => (typeof key === 'string' ? /[a-z]/i.test(key) : /^\^?[a-z]+\$?$/i.test(key.source)));
     this.secretKey = alternatives.length === 0 ? null : new RegExp(alternatives.join('|'), 'i');
     // Every repetition is bounded and no pattern starts with an open-ended run of word characters: one that did
     // took minutes on a 50 MB word (each position re-scanned the rest of it), and 13 µs on a 1 KB sentence.

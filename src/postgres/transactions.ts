@@ -105,14 +105,17 @@ async function retried<T>(attempt: () => Promise<T>, makeDay?: MakeDay): Promise
       return await attempt();
     } catch (error) {
       const missingTime = makeDay === undefined ? undefined : missingPartitionTime(error);
-      if (missingTime !== undefined && tries < ATTEMPTS) {
+      if (missingTime !== undefined) {
         const day = Math.floor(missingTime / DAY_MS);
-        if (!daysMade.has(day)) {
-          daysMade.add(day);
-          tries--;
+        const newDay = !daysMade.has(day);
+        if (newDay || tries < ATTEMPTS) {
+          if (newDay) {
+            daysMade.add(day);
+            tries--;
+          }
+          await makeDay?.(missingTime);
+          continue;
         }
-        await makeDay?.(missingTime);
-        continue;
       }
       const code = postgresErrorCode(error);
       if (tries >= ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;

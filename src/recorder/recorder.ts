@@ -99,12 +99,11 @@ export class Recorder {
     this.encode = (value) => store[PAYLOAD_ENCODER](value);
     if (settings.durability === 'step') {
       this.stepWriter = new StepWriter(settings.maxItems, {
-        // Counted by writeNow, which knows what each write wrote.
-        committed: () => undefined,
         failed: (error) => this.writeFailed(error),
         drop: ({ run, part, nodeId }, reason, detail) => {
-          // A run whose start is lost writes nothing more (its later writes are skipped, not dropped again).
-          if (part === 'start') run.fate = 'lost';
+          // As in batches: a start dropped before it was tried (bound, close) loses the run, whose later calls are
+          // ignored; one the store refused leaves them to be dropped one by one, as naming a run not stored.
+          if (part === 'start' && (reason === 'buffer-full' || reason === 'closed')) run.fate = 'lost';
           this.dropped(run, part, reason, nodeId, detail);
         },
       });
@@ -152,7 +151,10 @@ export class Recorder {
       } else if (this.stepWriter !== undefined) {
         // Written as it goes whatever the policy: a run sampled out is replaced by its count when it ends.
         run.fate = 'live';
-        void this.writeNow({ run, part: 'start' }, () => this.store.writeBatch(batchOf([{ kind: 'start', run, bytes, done: false, inFlight: false }]), WRITE_OPTIONS));
+        // Its row made now: by the time the write's turn comes the run may have ended (and a run sampled out then
+        // counted), and its row must be in all the same for its steps to be written onto.
+        const startBatch = batchOf([{ kind: 'start', run, bytes, done: false, inFlight: false }]);
+        void this.writeNow({ run, part: 'start' }, () => this.store.writeBatch(startBatch, WRITE_OPTIONS));
       } else if (!this.buffer.enqueue({ kind: 'start', run, bytes, done: false, inFlight: false })) run.fate = 'lost';
       else this.writer.nudge();
       return new RunRecorder(this, run);
@@ -180,10 +182,15 @@ export class Recorder {
     // a runtime from exiting; one awaiting flush() does, until it resolves.
     const keepAlive = setInterval(() => undefined, 60_000);
     try {
-      await (this.stepWriter?.flush() ?? this.writer.flush());
+      await this.drained();
     } finally {
       clearInterval(keepAlive);
     }
+  }
+
+  /** Resolves once everything recorded before the call is written or dropped. */
+  private drained(): Promise<void> {
+    return this.stepWriter?.flush() ?? this.writer.flush();
   }
 
   /**
@@ -199,10 +206,11 @@ export class Recorder {
     const timedOut = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
-    await Promise.race([this.flush(), timedOut]);
+    await Promise.race([this.drained(), timedOut]);
     // A batch the database holds back (a lock on PostgreSQL) is not waited for past the time given: it may still
     // commit after close() returned, and its items are counted as dropped all the same.
-    await Promise.race([this.stepWriter?.stop() ?? this.writer.stop(), timedOut]);
+    if (this.stepWriter !== undefined) this.stepWriter.stop();
+    else await Promise.race([this.writer.stop(), timedOut]);
     clearTimeout(timer);
     for (const item of this.buffer.remaining()) this.buffer.dropItem(item, 'closed');
   }
@@ -423,8 +431,9 @@ export class RunRecorder {
   }
 
   /**
-   * Resolves once everything recorded so far is written (or dropped). With durability 'step' that is the call's own
-   * write, made already; otherwise it asks the writer for a batch now, as flush() does. Never rejects.
+   * Resolves once everything recorded so far is committed or dropped (a drop is counted and told), as flush() does:
+   * with durability 'step' each call's write was queued when it was made, in order; otherwise it asks the writer for
+   * a batch now. Never rejects.
    */
   get written(): Promise<void> {
     return this.recorder.flush();

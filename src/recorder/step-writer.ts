@@ -22,14 +22,20 @@ export interface StepWriteOf {
 }
 
 export interface StepWriterEvents extends Pick<WriterEvents, 'failed'> {
-  committed(): void;
   drop(of: StepWriteOf, reason: DropReason, detail?: string): void;
+}
+
+/** A write asked for: settled once committed or dropped. */
+interface Entry {
+  of: StepWriteOf;
+  write: StepWrite;
+  settled: boolean;
 }
 
 export class StepWriter {
   private tail: Promise<void> = Promise.resolve();
-  /** Writes asked for and not yet committed or dropped: bounded by maxItems, as the batch writer's buffer is. */
-  private pending = 0;
+  /** Writes asked for and not yet committed or dropped, in order: bounded by maxItems, as the batch writer's buffer is. */
+  private readonly waiting = new Set<Entry>();
   private stopped = false;
   private wake: AbortController | undefined;
   /** Steps whose running row was dropped. */
@@ -47,21 +53,24 @@ export class StepWriter {
       this.drop(of, 'closed');
       return this.tail;
     }
-    if (this.pending >= this.maxItems) {
+    if (this.waiting.size >= this.maxItems) {
       this.drop(of, 'buffer-full');
       return this.tail;
     }
-    this.pending += 1;
-    const done = this.tail.then(() => this.untilWritten(of, write)).finally(() => {
-      this.pending -= 1;
-    });
+    const entry: Entry = { of, write, settled: false };
+    this.waiting.add(entry);
+    // Nothing below throws, but a chain that once rejected would skip every later write: it never may.
+    const done = this.tail
+      .then(() => this.untilWritten(entry))
+      .catch(() => undefined)
+      .finally(() => this.settle(entry));
     this.tail = done;
     return done;
   }
 
   /** Writes asked for and not yet committed or dropped. */
   get queued(): number {
-    return this.pending;
+    return this.waiting.size;
   }
 
   /** Resolves once every write asked for so far is committed or dropped. */
@@ -69,11 +78,23 @@ export class StepWriter {
     return this.tail;
   }
 
-  /** No more retries: writes still waiting are dropped as closed (the one under way ends as it ends). */
-  async stop(): Promise<void> {
+  /**
+   * No more writes nor retries: every write still waiting is dropped as closed now, counted and told (the one under
+   * way ends as it ends, and is counted as dropped all the same if it commits later).
+   */
+  stop(): void {
     this.stopped = true;
     this.wake?.abort();
-    await this.tail;
+    for (const entry of [...this.waiting]) {
+      this.settle(entry);
+      // Each part of a run is told, as the batch writer's close tells each item; a step's end not again after its row.
+      if (entry.of.row === undefined || !this.lostRows.has(entry.of.row)) this.drop(entry.of, 'closed');
+    }
+  }
+
+  private settle(entry: Entry): void {
+    entry.settled = true;
+    this.waiting.delete(entry);
   }
 
   private isLost(of: StepWriteOf): boolean {
@@ -85,24 +106,22 @@ export class StepWriter {
     this.events.drop(of, reason, detail);
   }
 
-  private async untilWritten(of: StepWriteOf, write: StepWrite): Promise<void> {
+  private async untilWritten(entry: Entry): Promise<void> {
+    const { of, write } = entry;
     let backoffMs = 0;
     let stripped = false;
     let unexpected = 0;
-    for (;;) {
+    // Settled meanwhile: dropped by stop().
+    while (!entry.settled) {
       // A run whose start was dropped writes nothing more, nor a step whose row was; that was told once.
       if (this.isLost(of)) return;
-      if (this.stopped) {
-        this.drop(of, 'closed');
-        return;
-      }
       try {
         await write(stripped);
-        this.events.committed();
         return;
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
         this.events.failed(failure);
+        if (entry.settled) return;
         const code = error instanceof ExecutionStoreError ? error.code : undefined;
         if (code === 'VALIDATION') return this.drop(of, 'invalid', failure.message);
         if (code === 'NOT_FOUND') return this.drop(of, 'execution-missing');
