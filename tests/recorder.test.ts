@@ -702,6 +702,28 @@ forEachBackend((backend) => {
       ]);
     });
 
+    it('flush.maxHoldMs sizes batches down after one held the loop longer, to 50 items at the fewest; all written', async () => {
+      const store = await backend.open();
+      // Only flush() writes here; 1 ms is shorter than any batch of 1,000 items takes.
+      const recorder = createRecorder(store, { flush: { intervalMs: 60_000, maxHoldMs: 1 } });
+      for (let i = 0; i < 1_000; i++) recordRun(recorder, ORDERS, 'success'); // 3 items each: start, step, end
+      await recorder.flush();
+
+      const { written } = recorder.stats();
+      // The first batch is whole (1,000 items); the next ones hold 1 ms of work, and at least 50 items each.
+      expect(written.batches).toBeGreaterThan(3);
+      expect(written.batches).toBeLessThanOrEqual(1 + 2_000 / 50);
+      expect(written).toMatchObject({ executions: 1_000, steps: 1_000 });
+      expect(await store.getExecutionStats()).toMatchObject({ total: 1_000, success: 1_000 });
+
+      const unbounded = createRecorder(store, { flush: { intervalMs: 60_000 } });
+      for (let i = 0; i < 1_000; i++) recordRun(unbounded, ORDERS, 'success');
+      await unbounded.flush();
+      expect(unbounded.stats().written).toMatchObject({ batches: 3, executions: 1_000, steps: 1_000 });
+      await recorder.close();
+      await unbounded.close();
+    });
+
     it('drops an incoming step at maxItems once: shedding its payloads frees no item, so no payload drop is told', async () => {
       const store = await backend.open();
       const drops: RecorderDrop[] = [];

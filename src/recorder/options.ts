@@ -34,8 +34,13 @@ export interface RecorderOptions {
     /** Items (starts, steps, ends) held; default 100,000. */
     maxItems?: number;
   };
-  /** When the writer commits: every `intervalMs` (default 200), or at once when `maxItems` (default 1,000) wait. */
-  flush?: { intervalMs?: number; maxItems?: number };
+  /**
+   * When the writer commits: every `intervalMs` (default 200), or at once when `maxItems` (default 1,000) wait.
+   * `maxHoldMs` bounds how long one batch holds the event loop (its synchronous part: on SQLite, whose driver is
+   * synchronous, the whole transaction): batches are sized from the last one's time per item, down to 50 items. No
+   * bound by default (batches of `maxItems`, the most throughput); see the README for what a bound costs.
+   */
+  flush?: { intervalMs?: number; maxItems?: number; maxHoldMs?: number };
   /**
    * 'batch' (the default): every call returns at once and a background writer commits what was recorded every flush
    * interval. 'step', for debugging a runtime: each call's write is committed at once, one transaction per call in
@@ -82,6 +87,7 @@ export const recorderOptionsSchema = z
         intervalMs: positive('a positive number of ms').optional(),
         // A batch's lists take at most MAX_BATCH_STEPS items each.
         maxItems: positive('a positive number of items').max(MAX_BATCH_STEPS, `expected at most ${MAX_BATCH_STEPS} items`).optional(),
+        maxHoldMs: positive('a positive number of ms').optional(),
       })
       .optional(),
     durability: z.enum(['batch', 'step']).optional(),
@@ -98,6 +104,7 @@ export function recorderSettings(options: RecorderOptions | undefined) {
     maxItems: valid?.buffer?.maxItems ?? DEFAULT_RECORDER_MAX_ITEMS,
     flushIntervalMs: valid?.flush?.intervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
     flushMaxItems: valid?.flush?.maxItems ?? DEFAULT_FLUSH_MAX_ITEMS,
+    flushMaxHoldMs: valid?.flush?.maxHoldMs,
     durability: valid?.durability ?? 'batch',
     onDrop: options?.onDrop,
     onError: options?.onError,

@@ -109,7 +109,7 @@ export class Recorder {
       });
     }
     this.buffer = new RecorderBuffer(settings.maxBytes, settings.maxItems, (run, part, reason, nodeId) => this.dropped(run, part, reason, nodeId));
-    this.writer = new BatchWriter(store, this.buffer, settings.flushIntervalMs, settings.flushMaxItems, {
+    this.writer = new BatchWriter(store, this.buffer, { intervalMs: settings.flushIntervalMs, maxItems: settings.flushMaxItems, maxHoldMs: settings.flushMaxHoldMs }, {
       committed: (written) => this.countWritten(written),
       failed: (error) => this.writeFailed(error),
       drop: (item, reason, detail) => {

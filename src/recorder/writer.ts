@@ -2,6 +2,7 @@
 // a batch's worth waits), one transaction each through ExecutionStore.writeBatch, one batch at a time. A failed batch
 // stays at the front of the buffer and is tried again with backoff: a busy or locked database, a server that went
 // away, a full disk (the batch's payloads are dropped first). Nothing here ever throws into the workflow's path.
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecutionStoreError } from '../core/errors.js';
 import type { ExecutionStore } from '../store.js';
@@ -20,6 +21,20 @@ export const WRITE_OPTIONS = { lockWaitMs: 20 };
  * the database's (a bug) is tried unexpectedFailuresTolerated times before what it holds is dropped.
  */
 export const BACKOFF = { firstMs: 50, maxMs: 5_000, unexpectedFailuresTolerated: 3 } as const;
+/** The fewest items a batch sized by flush.maxHoldMs takes. */
+const MIN_BATCH_ITEMS = 50;
+
+export interface BatchSizes {
+  intervalMs: number;
+  /** Items a batch takes at most. */
+  maxItems: number;
+  /**
+   * How long one batch may hold the event loop: the synchronous part of its write, which on SQLite is the whole
+   * transaction (the driver is synchronous) and on PostgreSQL building its statements. Batches are then sized from
+   * the last one's time per item, between MIN_BATCH_ITEMS and maxItems. Undefined: batches of maxItems.
+   */
+  maxHoldMs: number | undefined;
+}
 /** Lets the event loop run what waits (the workflows) before the writer goes on. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -38,6 +53,10 @@ export class BatchWriter {
   private running: Promise<void> | undefined;
   private backoffMs = 0;
   private unexpectedFailures = 0;
+  /** Items a batch takes now: maxItems at most, fewer when the last batch held the loop longer than maxHoldMs. */
+  private batchLimit: number;
+  private readonly intervalMs: number;
+  private readonly batchItems: number;
   private stopped = false;
   /** Wakes a writer waiting out its backoff (flush and close do not wait for it). */
   private wake: AbortController | undefined;
@@ -45,10 +64,13 @@ export class BatchWriter {
   constructor(
     private readonly store: ExecutionStore,
     private readonly buffer: RecorderBuffer,
-    private readonly intervalMs: number,
-    private readonly batchItems: number,
+    private readonly sizes: BatchSizes,
     private readonly events: WriterEvents,
-  ) {}
+  ) {
+    this.intervalMs = sizes.intervalMs;
+    this.batchItems = sizes.maxItems;
+    this.batchLimit = sizes.maxItems;
+  }
 
   /**
    * After something was queued: a write as soon as the workflow's call has returned when a batch's worth waits, else
@@ -110,10 +132,10 @@ export class BatchWriter {
         this.wake = undefined;
         if (this.stopped) return;
       }
-      const items = this.buffer.take(this.batchItems);
+      const items = this.buffer.take(this.batchLimit);
       if (items.length === 0) return;
       const ok = await this.write(items);
-      if (ok && items.length < this.batchItems) return;
+      if (ok && items.length < this.batchLimit) return;
       // A turn of the event loop between batches: on SQLite each write runs on the loop, and a backlog drained in
       // one stretch would hold the workflows for all of it.
       await turn();
@@ -122,7 +144,11 @@ export class BatchWriter {
 
   private async write(items: Item[]): Promise<boolean> {
     try {
-      const written = await this.store.writeBatch(batchOf(items), WRITE_OPTIONS);
+      const started = performance.now();
+      const writing = this.store.writeBatch(batchOf(items), WRITE_OPTIONS);
+      const heldMs = performance.now() - started;
+      const written = await writing;
+      this.sizeBatches(items.length, heldMs);
       this.afterCommit(items, written.missing);
       this.buffer.committed();
       this.backoffMs = 0;
@@ -182,6 +208,14 @@ export class BatchWriter {
       if (item.kind === 'start' && item.run.fate !== 'lost' && !(item.run.fate === 'counted' && !item.run.plan.live)) item.run.startWritten = true;
       if (gone.has(item.run.id) && (item.kind === 'step' || item.kind === 'end')) this.events.drop(item, 'execution-missing');
     }
+  }
+
+  /** The next batches' size, from how long this one held the loop for its items. */
+  private sizeBatches(items: number, heldMs: number): void {
+    const { maxHoldMs } = this.sizes;
+    if (maxHoldMs === undefined || items < MIN_BATCH_ITEMS) return; // no bound, or too few to tell
+    const fitting = Math.floor((maxHoldMs * items) / Math.max(heldMs, 0.001));
+    this.batchLimit = Math.min(this.batchItems, Math.max(MIN_BATCH_ITEMS, fitting));
   }
 
   private clearTimer(): void {
