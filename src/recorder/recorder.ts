@@ -231,15 +231,7 @@ export class Recorder {
 
   /** @internal A finished step: written with the next batch (live run) or held until its run ends. */
   finishStep(run: RunState, item: StepItem): void {
-    if (run.fate === 'lost') return;
-    if (this.closed) {
-      this.dropped(run, 'step', 'closed', item.step.nodeId);
-      return;
-    }
-    if (run.end !== undefined) {
-      this.dropped(run, 'step', 'misuse', item.step.nodeId, 'a step finished after its run ended');
-      return;
-    }
+    if (this.turnsAwayStep(run, item.step.nodeId, 'finished')) return;
     if (run.fate === 'held') this.buffer.hold(item);
     else if (this.buffer.enqueue(item)) this.writer.nudge();
   }
@@ -289,9 +281,7 @@ export class Recorder {
 
   /** @internal durability 'step': a step's running row, written at once (after the writes asked for before it). */
   startStepNow(run: RunState, step: StepItem['step']): void {
-    if (run.fate === 'lost') return;
-    if (this.closed) return this.dropped(run, 'step', 'closed', step.nodeId);
-    if (run.end !== undefined) return this.dropped(run, 'step', 'misuse', step.nodeId, 'a step started after its run ended');
+    if (this.turnsAwayStep(run, step.nodeId, 'started')) return;
     const hasPayloads = step.inputData !== undefined;
     void this.writeNow({ run, part: 'step', nodeId: step.nodeId, hasPayloads, row: step }, (stripped) =>
       this.store.writeBatch({ steps: [stripped ? { ...step, inputData: droppedPayload('storage-full') } : step] }, WRITE_OPTIONS),
@@ -301,12 +291,22 @@ export class Recorder {
   /** @internal durability 'step': a step's end, written at once onto its running row. */
   finishStepNow(run: RunState, row: StepItem['step'], changes: StepChanges): void {
     const { id: stepId, nodeId } = row;
-    if (run.fate === 'lost') return;
-    if (this.closed) return this.dropped(run, 'step', 'closed', nodeId);
-    if (run.end !== undefined) return this.dropped(run, 'step', 'misuse', nodeId, 'a step finished after its run ended');
+    if (this.turnsAwayStep(run, nodeId, 'finished')) return;
     void this.writeNow({ run, part: 'step', nodeId, hasPayloads: changes.outputData !== undefined, row }, (stripped) =>
       this.store.updateStep(stepId, stripped ? { ...changes, outputData: droppedPayload('storage-full') } : changes),
     );
+  }
+
+  /**
+   * Whether a step's part is not written: its run was lost (told already), the recorder is closed, or the run has
+   * ended (each of the last two told as a drop).
+   */
+  private turnsAwayStep(run: RunState, nodeId: string, what: 'started' | 'finished'): boolean {
+    if (run.fate === 'lost') return true;
+    if (this.closed) this.dropped(run, 'step', 'closed', nodeId);
+    else if (run.end !== undefined) this.dropped(run, 'step', 'misuse', nodeId, `a step ${what} after its run ended`);
+    else return false;
+    return true;
   }
 
   /** durability 'step': one call's write; what names a run that is not stored (any more) is dropped as missing. */

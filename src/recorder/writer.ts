@@ -55,8 +55,6 @@ export class BatchWriter {
   private unexpectedFailures = 0;
   /** Items a batch takes now: maxItems at most, fewer when the last batch held the loop longer than maxHoldMs. */
   private batchLimit: number;
-  private readonly intervalMs: number;
-  private readonly batchItems: number;
   private stopped = false;
   /** Wakes a writer waiting out its backoff (flush and close do not wait for it). */
   private wake: AbortController | undefined;
@@ -67,8 +65,6 @@ export class BatchWriter {
     private readonly sizes: BatchSizes,
     private readonly events: WriterEvents,
   ) {
-    this.intervalMs = sizes.intervalMs;
-    this.batchItems = sizes.maxItems;
     this.batchLimit = sizes.maxItems;
   }
 
@@ -79,7 +75,7 @@ export class BatchWriter {
    */
   nudge(): void {
     if (this.stopped || this.running !== undefined) return;
-    if (this.buffer.queuedItems >= this.batchItems) {
+    if (this.buffer.queuedItems >= this.sizes.maxItems) {
       if (this.immediate !== undefined) return;
       this.clearTimer();
       this.immediate = setImmediate(() => {
@@ -91,7 +87,7 @@ export class BatchWriter {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.start();
-    }, this.intervalMs).unref();
+    }, this.sizes.intervalMs).unref();
   }
 
   /** Resolves once what is queued now is committed or dropped (trying again as long as it takes). */
@@ -215,7 +211,7 @@ export class BatchWriter {
     const { maxHoldMs } = this.sizes;
     if (maxHoldMs === undefined || items < MIN_BATCH_ITEMS) return; // no bound, or too few to tell
     const fitting = Math.floor((maxHoldMs * items) / Math.max(heldMs, 0.001));
-    this.batchLimit = Math.min(this.batchItems, Math.max(MIN_BATCH_ITEMS, fitting));
+    this.batchLimit = Math.min(this.sizes.maxItems, Math.max(MIN_BATCH_ITEMS, fitting));
   }
 
   private clearTimer(): void {
