@@ -7,7 +7,8 @@ import { decodeCursor, encodeCursor } from './core/cursor.js';
 import { databaseUrlProblem, resolveDatabasePath } from './core/database-path.js';
 import { isPostgresUrl } from './core/postgres-url.js';
 import { callerCallback, ExecutionStoreError } from './core/errors.js';
-import { createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES } from './core/payload.js';
+import { createPayloadCapture, createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES, type EncodedPayload } from './core/payload.js';
+import type { Encoding } from './core/rows.js';
 import { instanceIdentity } from './core/instance.js';
 import { DEFAULT_REDACT_KEYS, Redactor } from './core/redaction.js';
 import type {
@@ -92,15 +93,15 @@ import { DEFAULT_WAL_LIMIT_BYTES } from './sqlite/wal.js';
 /** The key of the constructor's second form, for openExecutionStore: a store on a backend opened already. */
 const OPENED_BACKEND = Symbol('opened backend');
 
-/** @internal The recorder's key to a store's payload encoder (src/recorder): not part of the public API. */
-export const PAYLOAD_ENCODER = Symbol('payload encoder');
+/** @internal The recorder's key to a store's payload capture (src/recorder): not part of the public API. */
+export const PAYLOAD_CAPTURE = Symbol('payload capture');
 
 export class ExecutionStore {
   private readonly backend: HistoryBackend;
 
-  /** @internal Encodes a payload as this store's writes do (redacted, serialised, cut at maxPayloadBytes). */
-  [PAYLOAD_ENCODER](value: unknown): string | null {
-    return this.backend.encoding.payload(value);
+  /** @internal A payload as this store's writes take it, captured now (serialised; redacted now or when written). */
+  [PAYLOAD_CAPTURE](value: unknown): EncodedPayload | null {
+    return this.backend.encoding.capture(value);
   }
 
   /** Takes an open better-sqlite3 connection, sets its pragmas and applies pending migrations. */
@@ -441,10 +442,7 @@ function storeSettings(options: ExecutionStoreOptions | undefined, what: string)
   }
   return {
     options: valid,
-    encoding: {
-      payload: createPayloadEncoder(valid?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, redactor),
-      text: (text: string) => redactor.text(text),
-    },
+    encoding: encodingOf(valid?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, redactor),
     now: checkedClock(valid?.now ?? Date.now),
     insights: valid?.insights,
     instance: instanceIdentity(valid?.instance),
@@ -452,6 +450,11 @@ function storeSettings(options: ExecutionStoreOptions | undefined, what: string)
 }
 
 export type StoreSettings = ReturnType<typeof storeSettings>;
+
+function encodingOf(maxPayloadBytes: number, redactor: Redactor): Encoding {
+  const payload = createPayloadEncoder(maxPayloadBytes, redactor);
+  return { payload, capture: createPayloadCapture(maxPayloadBytes, redactor, payload), text: (text) => redactor.text(text) };
+}
 
 /**
  * The store's clock (options.now), checked at every reading: a clock that throws or answers something other than a

@@ -163,6 +163,21 @@ forEachBackend((backend) => {
       });
     });
 
+    it('redacts a run\'s metadata that carries the mark of a drop, in batches and step by step', async () => {
+      for (const durability of ['batch', 'step'] as const) {
+        const store = await backend.open();
+        const recorder = createRecorder(store, { durability });
+        const run = recorder.startExecution({ ...ORDERS, metadata: { tenant: 'acme', token: 't0k3n', note: 'Bearer abc.def' } });
+        run.startStep({ nodeId: '', nodeType: 'code' }).succeed();
+        run.succeed();
+        await recorder.flush();
+        expect((await store.getExecution(run.id))?.metadata).toEqual({
+          tenant: 'acme', token: REDACTED, note: `Bearer ${REDACTED}`, __dropped: { payloads: 0, steps: 1, reasons: ['invalid'] },
+        });
+        await recorder.close();
+      }
+    });
+
     it('run.step() returns what the work returns, keeps a non-object under result, and rethrows the very error', async () => {
       const store = await backend.open();
       const recorder = createRecorder(store);

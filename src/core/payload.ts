@@ -47,7 +47,14 @@ function toJsonFriendly(value: unknown): unknown {
  * the store writes the text as it is.
  */
 export class EncodedPayload {
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    /**
+     * False while the redactor has still to look at the text: the recorder serialises on the workflow's path and
+     * leaves redacting to the writer (see capturePayload), and the store's encoder does it before the text is written.
+     */
+    readonly redacted = true,
+  ) {}
 }
 
 /** Whether a value is an EncodedPayload; false for one that throws when asked (a revoked Proxy). */
@@ -69,9 +76,9 @@ export function createPayloadEncoder(maxPayloadBytes: number, redactor: Redactor
     if (value !== null && value !== undefined && redactor.isSecretKey(key)) return REDACTED;
     return toJsonFriendly(value);
   };
-  return (value) => {
+  const encode = (value: unknown): string | null => {
     if (value === undefined || value === null) return null;
-    if (isEncodedPayload(value)) return value.text;
+    if (isEncodedPayload(value)) return value.redacted ? value.text : redactedLate(value.text);
     // Most payloads are plain data with nothing to redact: the engine's own JSON.stringify writes exactly what the
     // slow path below would, at a third of its cost (bench part 13). Anything else takes the slow path.
     const plain = plainJson(value, redactor);
@@ -90,6 +97,31 @@ export function createPayloadEncoder(maxPayloadBytes: number, redactor: Redactor
     }
     return truncated(json, maxPayloadBytes);
   };
+  // The JSON of plain data, written without redacting: what the redactor would change is looked for in the text, and
+  // the rare text where it may be found is parsed back to the same plain data and encoded as any payload is.
+  const redactedLate = (json: string): string | null => (redactor.mayChangeJson(json) ? encode(JSON.parse(json)) : json);
+  return encode;
+}
+
+/**
+ * Payload → EncodedPayload, for the recorder: on the workflow's path only what must happen there, serialising and
+ * sizing; redacting is left to the store's encoder when the value is plain data whose JSON fits maxPayloadBytes
+ * (redacting first could change where it is cut). The encoder then writes exactly what it writes for the value
+ * itself (tests/payload-fast-path.test.ts). `undefined`/`null` → null. Never throws.
+ */
+export function createPayloadCapture(
+  maxPayloadBytes: number,
+  redactor: Redactor,
+  encode: (value: unknown) => string | null,
+): (value: unknown) => EncodedPayload | null {
+  return (value) => {
+    if (value === undefined || value === null) return null;
+    if (isEncodedPayload(value)) return value;
+    const json = redactor.indexesNeverSecret ? plainJson(value, undefined) : undefined;
+    if (json !== undefined && fits(json, maxPayloadBytes)) return new EncodedPayload(json, false);
+    const text = encode(value);
+    return text === null ? null : new EncodedPayload(text);
+  };
 }
 
 /** How deep the fast path looks before it leaves a payload to the slow path (which cuts at MAX_PAYLOAD_DEPTH). */
@@ -100,9 +132,9 @@ const PLAIN_DEPTH = 64;
  * instances, no toJSON, no BigInt, not deeper than PLAIN_DEPTH, so not circular); undefined otherwise. Never throws
  * (a Proxy's trap or a getter that throws leaves it to the slow path).
  */
-function plainJson(value: unknown, redactor: Redactor): string | undefined {
+function plainJson(value: unknown, redactor: Redactor | undefined): string | undefined {
   // Keys the walk below does not test (array indexes, the root's '') are safe only when no key pattern can match them.
-  if (!redactor.indexesNeverSecret) return undefined;
+  if (redactor !== undefined && !redactor.indexesNeverSecret) return undefined;
   try {
     if (!isPlain(value, 0, redactor)) return undefined;
     const json = JSON.stringify(value);
@@ -115,23 +147,50 @@ function plainJson(value: unknown, redactor: Redactor): string | undefined {
 /**
  * Whether JSON.stringify would write `value` as the redacting path does: what it reads is what this walk read. Not
  * seen here: a getter answering differently when JSON.stringify reads it again (data of that kind is code, not data).
+ * Without a redactor, only the shape is looked at (plain objects and arrays, finite numbers, no BigInt, functions or
+ * symbols): its keys and texts are then looked for in the JSON.
  */
-function isPlain(value: unknown, depth: number, redactor: Redactor): boolean {
-  if (typeof value === 'string') return redactor.surelyPlainText(value);
-  if (typeof value !== 'object' || value === null) return typeof value !== 'bigint';
+function isPlain(value: unknown, depth: number, redactor: Redactor | undefined): boolean {
+  if (typeof value !== 'object' || value === null) return isPlainPrimitive(value, redactor);
   if (depth >= PLAIN_DEPTH || types.isProxy(value) || Object.hasOwn(value, 'toJSON')) return false;
   const prototype = Object.getPrototypeOf(value);
   if (prototype === Array.prototype) {
     // By index, as JSON.stringify reads an array (its iterator may say otherwise).
     const array = value as unknown[];
-    for (let index = 0; index < array.length; index++) if (!isPlain(array[index], depth + 1, redactor)) return false;
+    for (let index = 0; index < array.length; index++) {
+      const item = array[index];
+      if (typeof item === 'object' && item !== null ? !isPlain(item, depth + 1, redactor) : !isPlainPrimitive(item, redactor)) return false;
+    }
     return true;
   }
   if (prototype !== Object.prototype && prototype !== null) return false;
   for (const key in value) {
-    if (redactor.isSecretKey(key) || !isPlain((value as Record<string, unknown>)[key], depth + 1, redactor)) return false;
+    if (redactor !== undefined && redactor.isSecretKey(key)) return false;
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null ? !isPlain(item, depth + 1, redactor) : !isPlainPrimitive(item, redactor)) return false;
   }
   return true;
+}
+
+// What JSON has no form for (NaN, a function) is written as null or left out: read back, it is no longer what the
+// redactor saw (a secret key's NaN is [REDACTED], its null is not).
+function isPlainPrimitive(value: unknown, redactor: Redactor | undefined): boolean {
+  switch (typeof value) {
+    case 'string':
+      return redactor === undefined || redactor.surelyPlainText(value);
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+    case 'undefined':
+      return true;
+    default:
+      return value === null;
+  }
+}
+
+/** Whether a text's UTF-8 fits in maxBytes, counted only when it could matter: a UTF-16 unit is at most 3 bytes. */
+function fits(json: string, maxBytes: number): boolean {
+  return json.length * 3 <= maxBytes || Buffer.byteLength(json, 'utf8') <= maxBytes;
 }
 
 function truncated(json: string, maxPayloadBytes: number): string {

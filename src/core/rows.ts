@@ -1,7 +1,7 @@
 // Between database rows and API objects: payload columns are encoded/decoded, and empty (NULL) optional columns
 // become absent fields, never `null`.
 // The same on every backend: each backend's tables have exactly these columns (tests/types.test-d.ts).
-import { decodePayload } from './payload.js';
+import { decodePayload, type EncodedPayload } from './payload.js';
 import type { ExecutionStep, WorkflowExecution } from './types.js';
 
 /** A stored row as a backend reads it: every column, NULL where empty, payloads as JSON text. */
@@ -26,6 +26,8 @@ const STEP_TEXTS = ['errorMessage'] as const;
 /** How values become column values on the way in: payloads to redacted JSON text, error texts redacted. */
 export interface Encoding {
   payload(value: unknown): string | null;
+  /** A payload captured for writing later (the recorder's): serialised now, redacted by payload() when written. */
+  capture(value: unknown): EncodedPayload | null;
   text(value: string): string;
 }
 

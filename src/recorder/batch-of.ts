@@ -77,7 +77,8 @@ function endChanges(run: RunState): ExecutionChanges {
   if (payloads > 0 || steps > 0) {
     const mark: DroppedMark = { payloads, steps, reasons: [...reasons] };
     const metadata = run.metadata === undefined ? {} : (JSON.parse(run.metadata.text) as Record<string, unknown>);
-    changes.metadata = new EncodedPayload(JSON.stringify({ ...metadata, __dropped: mark })) as never;
+    // Still to be redacted when what it was made from was.
+    changes.metadata = new EncodedPayload(JSON.stringify({ ...metadata, __dropped: mark }), run.metadata?.redacted ?? true) as never;
   }
   return changes;
 }

@@ -9,7 +9,7 @@ import { newExecutionId, newStepId } from '../core/time-ordered-id.js';
 import { MAX_BATCH_STEPS } from '../core/validation.js';
 import { ExecutionStoreError } from '../core/errors.js';
 import type { ExecutionStatus, JsonObject, RunStep, StepChanges, TriggerType, WrittenBatch } from '../core/types.js';
-import { type ExecutionStore, PAYLOAD_ENCODER } from '../store.js';
+import { type ExecutionStore, PAYLOAD_CAPTURE } from '../store.js';
 import { batchOf } from './batch-of.js';
 import { RecorderBuffer, stepItemBytes } from './buffer.js';
 import { DROP_REASONS, type DropReason, type DroppedPart, droppedPayload, type RecorderDrop } from './drops.js';
@@ -80,7 +80,7 @@ export class Recorder {
   private readonly writer: BatchWriter;
   /** durability 'step' only: writes each call at once, instead of the buffer and the batch writer. */
   private readonly stepWriter: StepWriter | undefined;
-  private readonly encode: (value: unknown) => string | null;
+  private readonly capture: (value: unknown) => EncodedPayload | null;
   /** The wall clock's time at performance.now() = 0: times are monotonic within the process, and near the wall's. */
   private readonly clockAnchor = Date.now() - performance.now();
   private closed = false;
@@ -96,7 +96,7 @@ export class Recorder {
     private readonly store: ExecutionStore,
     private readonly settings: RecorderSettings,
   ) {
-    this.encode = (value) => store[PAYLOAD_ENCODER](value);
+    this.capture = (value) => store[PAYLOAD_CAPTURE](value);
     if (settings.durability === 'step') {
       this.stepWriter = new StepWriter(settings.maxItems, {
         failed: (error) => this.writeFailed(error),
@@ -222,11 +222,12 @@ export class Recorder {
     return Math.floor(this.clockAnchor + performance.now());
   }
 
-  /** @internal A payload as the store will write it: encoded now, so that later changes to the object do not count. */
+  /**
+   * @internal A payload as the store will write it: serialised now, so that later changes to the object do not count
+   * (redacted now, or by the store's encoder before it is written).
+   */
   captured(value: JsonObject | undefined): EncodedPayload | undefined {
-    if (value === undefined || value === null) return undefined;
-    const text = this.encode(value);
-    return text === null ? undefined : new EncodedPayload(text);
+    return this.capture(value) ?? undefined;
   }
 
   /** @internal A finished step: written with the next batch (live run) or held until its run ends. */
