@@ -9,6 +9,7 @@ import { isPostgresUrl } from './core/postgres-url.js';
 import { callerCallback, ExecutionStoreError } from './core/errors.js';
 import { createPayloadCapture, createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES, type EncodedPayload } from './core/payload.js';
 import type { Encoding } from './core/rows.js';
+import { acceptBatchExecution, acceptBatchStep } from './core/surely-valid-rows.js';
 import { instanceIdentity } from './core/instance.js';
 import { DEFAULT_REDACT_KEYS, Redactor } from './core/redaction.js';
 import type {
@@ -203,8 +204,8 @@ export class ExecutionStore {
     const { lockWaitMs } = validate(writeBatchOptionsSchema, options, what, 'options') ?? {};
     return this.backend.writeBatch(
       {
-        executions: validateList(batchExecutionsSchema, MAX_BATCH_STEPS, parts.executions ?? [], what, 'executions'),
-        steps: validateList(batchStepsSchema, MAX_BATCH_STEPS, parts.steps ?? [], what, 'steps'),
+        executions: validateList(batchExecutionsSchema, MAX_BATCH_STEPS, parts.executions ?? [], what, 'executions', acceptBatchExecution),
+        steps: validateList(batchStepsSchema, MAX_BATCH_STEPS, parts.steps ?? [], what, 'steps', acceptBatchStep),
         updates: validateList(batchUpdatesSchema, MAX_BATCH_STEPS, parts.updates ?? [], what, 'updates'),
         countedOnly: validateList(countedRunsSchema, MAX_BATCH_STEPS, parts.countedOnly ?? [], what, 'countedOnly'),
       },
