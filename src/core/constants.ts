@@ -18,3 +18,13 @@ export const MAX_TIMELINE_BUCKETS = 5000;
 
 /** The insight settings of a file that has pinned none (see ExecutionStoreOptions.insights). */
 export const DEFAULT_INSIGHT_SETTINGS = { outliveDeletes: true, hourlyDays: 35, dailyDays: 365 } as const;
+
+/** The payload fields a search reads. */
+export const PAYLOAD_FIELDS = ['triggerData', 'metadata', 'inputData', 'outputData'] as const;
+/**
+ * The most steps one searchExecutions call reads (with their executions): its cost bound. A search of a longer range
+ * goes on with the nextCursor it returns.
+ */
+export const SEARCH_STEPS_PER_CALL = 50_000;
+export const MAX_SEARCH_LIMIT = 200;
+export const DEFAULT_SEARCH_LIMIT = 20;

@@ -101,6 +101,51 @@ export interface ExecutionPage {
   nextCursor: string | null;
 }
 
+/** The payload fields searchExecutions reads: an execution's trigger data and metadata, a step's input and output. */
+export type PayloadField = 'triggerData' | 'metadata' | 'inputData' | 'outputData';
+
+/**
+ * What searchExecutions looks for, and where. Either `key` with `equals`: a key at any depth of a payload holding that
+ * value (a number matches the same number or the string of its digits, a string the same string or the number or
+ * boolean it spells, so `orderId = 1002` finds `"orderId": 1002` and `"orderId": "1002"`); or `text`: text found
+ * anywhere in a payload's stored JSON, ignoring case (keys, values, and what redaction left: `[REDACTED]`).
+ */
+export interface ExecutionSearch {
+  key?: string;
+  equals?: string | number | boolean | null;
+  text?: string;
+  /** Default: all four. */
+  in?: PayloadField[];
+  workflowId?: string;
+  status?: ExecutionStatus;
+  /** Inclusive: started_at >= startedAfter. */
+  startedAfter?: number;
+  /** Exclusive: started_at < startedBefore. */
+  startedBefore?: number;
+  /** Matching executions per call: default 20, at most 200. */
+  limit?: number;
+  /** The nextCursor of the previous call, with the same search. */
+  cursor?: string;
+}
+
+/** Where a search found its match in one execution. */
+export interface SearchHit {
+  field: PayloadField;
+  /** For inputData and outputData: the step that holds it. */
+  stepId?: string;
+  nodeId?: string;
+  stepIndex?: number;
+}
+
+export interface ExecutionSearchResult {
+  /** Newest first. */
+  items: { execution: WorkflowExecution; hits: SearchHit[] }[];
+  /** What this call read: each call reads at most SEARCH_STEPS_PER_CALL steps (and their executions). */
+  scanned: { executions: number; steps: number };
+  /** Pass as `cursor` to search on, further back; null once the range was read to its start. */
+  nextCursor: string | null;
+}
+
 /** A step of a run recorded whole by recordExecution: its execution is the one being recorded. */
 export type RunStep = Omit<NewStep, 'executionId'>;
 

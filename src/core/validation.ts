@@ -7,7 +7,16 @@ import { z } from 'zod';
 import { ExecutionStoreError } from './errors.js';
 import { MIN_LEASE_MS } from './instance.js';
 import { timeOfId } from './time-ordered-id.js';
-import { DEFAULT_PAGE_SIZE, EXECUTION_STATUSES, MAX_PAGE_SIZE, STEP_STATUSES, TRIGGER_TYPES } from './constants.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_SEARCH_LIMIT,
+  EXECUTION_STATUSES,
+  MAX_PAGE_SIZE,
+  MAX_SEARCH_LIMIT,
+  PAYLOAD_FIELDS as SEARCHED_PAYLOADS,
+  STEP_STATUSES,
+  TRIGGER_TYPES,
+} from './constants.js';
 import type { JsonObject } from './types.js';
 
 
@@ -291,6 +300,36 @@ export const executionPageQuerySchema = executionQuerySchema
     path: ['offset'],
   })
   .prefault({});
+
+/** The longest key or text a search takes: a needle, not a document. */
+const MAX_SEARCH_TEXT = 1_000;
+export const executionSearchSchema = z
+  .strictObject({
+    key: z.string().min(1, 'expected a non-empty key').max(MAX_SEARCH_TEXT, `expected at most ${MAX_SEARCH_TEXT} characters`).optional(),
+    equals: z.union([z.string().max(MAX_SEARCH_TEXT, `expected at most ${MAX_SEARCH_TEXT} characters`), z.number().finite(), z.boolean(), z.null()], {
+      error: 'expected a string, a finite number, a boolean or null',
+    }).optional(),
+    text: z.string().min(1, 'expected non-empty text').max(MAX_SEARCH_TEXT, `expected at most ${MAX_SEARCH_TEXT} characters`).optional(),
+    in: z.array(z.enum(SEARCHED_PAYLOADS)).min(1, 'expected at least one of triggerData, metadata, inputData, outputData').optional(),
+    workflowId: workflowIdFilter,
+    status: z.enum(EXECUTION_STATUSES).optional(),
+    startedAfter: timestamp.optional(),
+    startedBefore: timestamp.optional(),
+    limit: z.int('expected an integer').min(1, 'expected at least 1').max(MAX_SEARCH_LIMIT, `expected at most ${MAX_SEARCH_LIMIT}`).default(DEFAULT_SEARCH_LIMIT),
+    cursor: z.string().min(1, 'expected the nextCursor of a previous search').optional(),
+  }, { error: (issue) => (issue.code === 'invalid_type' ? 'expected a search: { key, equals } or { text }, with optional in, workflowId, status, startedAfter, startedBefore, limit, cursor' : undefined) })
+  .check((parsing) => {
+    const { key, equals, text } = parsing.value;
+    const byKey = key !== undefined || 'equals' in parsing.value;
+    if (byKey && text !== undefined) parsing.issues.push({ code: 'custom', input: parsing.value, message: 'expected either key with equals, or text, not both' });
+    else if (!byKey && text === undefined) parsing.issues.push({ code: 'custom', input: parsing.value, message: 'expected key with equals, or text' });
+    else if (byKey && key === undefined) parsing.issues.push({ code: 'custom', input: parsing.value, path: ['key'], message: 'expected the key whose value equals names' });
+    else if (byKey && equals === undefined) parsing.issues.push({ code: 'custom', input: parsing.value, path: ['equals'], message: 'expected the value the key holds (a string, a number, a boolean or null)' });
+  })
+  .refine((search) => search.startedAfter === undefined || search.startedBefore === undefined || search.startedAfter < search.startedBefore, {
+    message: 'expected startedAfter before startedBefore',
+    path: ['startedBefore'],
+  });
 
 export const executionStatsQuerySchema = z
   .strictObject(
