@@ -51,7 +51,7 @@ export class EncodedPayload {
     readonly text: string,
     /**
      * False while the redactor has still to look at the text: the recorder serialises on the workflow's path and
-     * leaves redacting to the writer (see capturePayload), and the store's encoder does it before the text is written.
+     * leaves redacting to the writer (see createPayloadCapture), and the store's encoder does it before the text is written.
      */
     readonly redacted = true,
   ) {}
