@@ -6,6 +6,7 @@ import type { Encoding } from './core/rows.js';
 import type {
   CompactedInsights,
   ErrorGroup,
+  ExecutionSearchResult,
   ExecutionStats,
   ExecutionStep,
   ExecutionWithSteps,
@@ -27,6 +28,7 @@ import type {
   cleanupOptionsSchema,
   errorGroupsQuerySchema,
   executionChangesSchema,
+  executionSearchSchema,
   executionPageQuerySchema,
   executionStatsQuerySchema,
   insightRetentionChangeSchema,
@@ -84,6 +86,8 @@ export interface HistoryBackend {
   compactInsights(): Promise<CompactedInsights>;
   getInsightSettings(): Promise<InsightSettings>;
   setInsightRetention(change: Valid<typeof insightRetentionChangeSchema>): Promise<InsightSettings>;
+  /** One call of a search (src/core/search-scan.ts runs it on the backend's reads); its cursor is still to be read. */
+  searchExecutions(search: Valid<typeof executionSearchSchema>): Promise<ExecutionSearchResult>;
   /** Ends what the backend opened; resolves once it is closed. Calls after close fail. */
   close(): Promise<void>;
 }

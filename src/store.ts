@@ -90,6 +90,8 @@ import { createPrivateFile } from './sqlite/database-file.js';
 import { openFailure } from './sqlite/open-failure.js';
 import { SqliteBackend } from './sqlite/sqlite-backend.js';
 import { DEFAULT_WAL_LIMIT_BYTES } from './sqlite/wal.js';
+import type { ExecutionSearch, ExecutionSearchResult } from './core/types.js';
+import { executionSearchSchema } from './core/validation.js';
 
 /** The key of the constructor's second form, for openExecutionStore: a store on a backend opened already. */
 const OPENED_BACKEND = Symbol('opened backend');
@@ -358,6 +360,15 @@ export class ExecutionStore {
    */
   async setInsightRetention(retention: InsightRetentionChange): Promise<InsightSettings> {
     return this.backend.setInsightRetention(validate(insightRetentionChangeSchema, retention, 'setInsightRetention', 'retention'));
+  }
+
+  /**
+   * Executions whose payloads hold a key with a value (`{ key, equals }`, at any depth, loosely: 1002 and '1002' alike)
+   * or a text (`{ text }`, ASCII case ignored), newest first, with where each matched. One call reads at most
+   * SEARCH_STEPS_PER_CALL steps (and as many executions); pass nextCursor back as `cursor` to search further back.
+   */
+  async searchExecutions(search: ExecutionSearch): Promise<ExecutionSearchResult> {
+    return this.backend.searchExecutions(validate(executionSearchSchema, search, 'searchExecutions', 'search'));
   }
 
   /**

@@ -65,6 +65,7 @@ import { addExecutionInsert, addExecutionKeysCheck, addGuardedUpdate, addStepIns
 import { addRollupUpserts, removesFromNodes, type ReturnedRollups, type UpsertOptions } from './rollup-upsert.js';
 import { executionFactsAfter, KnownRows, stepAfter } from './known-rows.js';
 import { SqlStatement } from './sql-statement.js';
+import { searchPostgres } from './payload-search.js';
 
 type CleanupProgressCallback = (progress: { deleted: number; batchDeleted: number; batchMs: number }) => void;
 type Args<K extends keyof HistoryBackend> = HistoryBackend[K] extends (...args: infer A) => unknown ? A : never;
@@ -586,6 +587,10 @@ export class PostgresBackend implements HistoryBackend {
         return this.settings.describe(tx.db);
       }),
     );
+  }
+
+  async searchExecutions(...[search]: Args<'searchExecutions'>): ReturnType<HistoryBackend['searchExecutions']> {
+    return this.guard('searchExecutions', () => searchPostgres(this.pool, this.legacyTo, search));
   }
 
   close(): Promise<void> {

@@ -58,6 +58,7 @@ import { readStorageState, storageFullError } from './storage-full.js';
 import { Timelines } from './timeline.js';
 import { WalLimit } from './wal.js';
 import { getWorkflowSummaries } from './workflow-summaries.js';
+import { searchSqlite } from './payload-search.js';
 
 type Args<K extends keyof HistoryBackend> = HistoryBackend[K] extends (...args: infer A) => unknown ? A : never;
 
@@ -383,6 +384,10 @@ export class SqliteBackend implements HistoryBackend {
         return this.settings.describe();
       }),
     );
+  }
+
+  async searchExecutions(...[search]: Args<'searchExecutions'>): ReturnType<HistoryBackend['searchExecutions']> {
+    return searchSqlite(this.db, this.sqlite, search, (read) => this.guard('searchExecutions', read));
   }
 
   async close(): Promise<void> {

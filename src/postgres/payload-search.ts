@@ -1,0 +1,138 @@
+// searchExecutions' reads on PostgreSQL (the scan itself is shared: src/core/search-scan.ts). Executions come in keyset
+// chunks through the same indexes as cursor pages, ties by id in byte order; their steps by execution_id within the
+// range of step ids their executions' days give (stepIdRange), so that only those partitions are read. strpos() keeps
+// back every payload text that lacks a needle, so only candidates cross the wire; translate() over A–Z folds ASCII
+// letters only (lower() would fold by the database's locale), as the shared matcher does. The payloads are searched as
+// text, never cast to jsonb: a damaged one would abort the statement (PostgreSQL 15 has no pg_input_is_valid).
+import { and, count, desc, eq, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Pool } from 'pg';
+import type { Prefilter } from '../core/payload-match.js';
+import { toExecution } from '../core/rows.js';
+import {
+  type CandidateStep,
+  type ChunkExecution,
+  type SearchPlan,
+  searchPlan,
+  type SearchReader,
+  type SearchRequest,
+  searchWith,
+} from '../core/search-scan.js';
+import type { ExecutionSearchResult, PayloadField } from '../core/types.js';
+import { inByteOrder } from './byte-order.js';
+import { stepIdRange } from './partitions.js';
+import { domainFields, type ExecutionRow, queryBuilder, rowsOf, type Statement, statement } from './reads.js';
+import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
+
+const p = sql.placeholder;
+const ASCII_UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const ASCII_LOWER = 'abcdefghijklmnopqrstuvwxyz';
+
+/** Whether a payload column's text holds the needles (bound as key, n0, n1; a second needle repeats the first when there is one). */
+function holdsNeedles(column: AnyPgColumn, kind: Prefilter['kind']): SQL {
+  if (kind === 'key') return sql`(strpos(${column}, ${p('key')}) > 0 and (strpos(${column}, ${p('n0')}) > 0 or strpos(${column}, ${p('n1')}) > 0))`;
+  const folded = sql`translate(${column}, ${sql.raw(`'${ASCII_UPPER}'`)}, ${sql.raw(`'${ASCII_LOWER}'`)})`;
+  return sql`(strpos(${folded}, ${p('n0')}) > 0 or strpos(${folded}, ${p('n1')}) > 0)`;
+}
+
+/** The column's text when it is searched and holds the needles, else NULL. */
+function candidate(column: AnyPgColumn, field: PayloadField, plan: SearchPlan): SQL {
+  return plan.fields.has(field) ? sql`case when ${holdsNeedles(column, plan.prefilter.kind)} then ${column} end` : sql`null::text`;
+}
+
+type Filter = 'workflowId' | 'status' | 'startedAfter' | 'startedBefore';
+const FILTER_NAMES: Filter[] = ['workflowId', 'status', 'startedAfter', 'startedBefore'];
+const FILTERS: Record<Filter, SQL> = {
+  workflowId: eq(executions.workflowId, p('workflowId')),
+  status: eq(executions.status, p('status')),
+  startedAfter: gte(executions.startedAt, p('startedAfter')),
+  startedBefore: lt(executions.startedAt, p('startedBefore')),
+};
+const id = inByteOrder(executions.id);
+/** Strictly after (startedAt, id) newest first, written so that PostgreSQL range-scans the started_at indexes. */
+const AFTER = and(lte(executions.startedAt, p('afterKey')), or(lt(executions.startedAt, p('afterKey')), lt(id, p('afterId'))));
+/** The steps of the executions `ids`, within the step ids of their days: the range names the partitions to read. */
+const STEPS_OF = and(sql`${steps.executionId} = any(${p('ids')})`, gte(steps.id, p('stepsFrom')), lt(steps.id, p('stepsTo')));
+
+/** Statements by shape, built once (Drizzle's building costs more than a small query). */
+const statements = new Map<string, Statement>();
+function cached(shape: string, build: () => { toSQL(): { sql: string; params: unknown[] } }): Statement {
+  let built = statements.get(shape);
+  if (built === undefined) statements.set(shape, (built = statement(build())));
+  return built;
+}
+
+const COUNTS = statement(
+  queryBuilder
+    .select({ executionId: sql`${steps.executionId}`.as('executionId'), steps: sql`${count()}`.as('steps') })
+    .from(steps)
+    .where(STEPS_OF)
+    .groupBy(steps.executionId),
+);
+const EXECUTIONS_BY_ID = statement(queryBuilder.select(domainFields(executions)).from(executions).where(sql`${executions.id} = any(${p('ids')})`));
+
+/** The reads of one search call. `legacyTo`: where the legacy partition ends (stepIdRange). */
+export function postgresSearchReader(pool: Pool, legacyTo: string | null, plan: SearchPlan): SearchReader {
+  const { prefilter, fields } = plan;
+  const needles = prefilter.kind === 'key' ? prefilter.values : prefilter.texts;
+  const bound: Record<string, unknown> = { n0: needles[0], n1: needles[1] ?? needles[0], ...(prefilter.kind === 'key' ? { key: prefilter.key } : {}) };
+  const filters = FILTER_NAMES.filter((name) => plan[name] !== undefined);
+  const executionFields = ['triggerData', 'metadata'].filter((field) => fields.has(field as PayloadField)).join(',');
+  const stepFields = (['inputData', 'outputData'] as const).filter((field) => fields.has(field));
+
+  const chunkOf = (continues: boolean) =>
+    cached(`chunk|${prefilter.kind}|${executionFields}|${filters.join(',')}|${continues}`, () =>
+      queryBuilder
+        .select({
+          id: sql`${id}`.as('id'),
+          startedAt: sql`${executions.startedAt}`.as('startedAt'),
+          triggerData: candidate(executions.triggerData, 'triggerData', plan).as('triggerData'),
+          metadata: candidate(executions.metadata, 'metadata', plan).as('metadata'),
+        })
+        .from(executions)
+        .where(and(...filters.map((name) => FILTERS[name]), continues ? AFTER : undefined))
+        .orderBy(desc(executions.startedAt), desc(id))
+        .limit(p('limit')),
+    );
+  const candidatesOf = () =>
+    cached(`steps|${prefilter.kind}|${stepFields.join(',')}`, () =>
+      queryBuilder
+        .select({
+          executionId: sql`${steps.executionId}`.as('executionId'),
+          id: sql`${steps.id}`.as('id'),
+          nodeId: sql`${steps.nodeId}`.as('nodeId'),
+          stepIndex: sql`${steps.stepIndex}`.as('stepIndex'),
+          inputData: candidate(steps.inputData, 'inputData', plan).as('inputData'),
+          outputData: candidate(steps.outputData, 'outputData', plan).as('outputData'),
+        })
+        .from(steps)
+        .where(and(STEPS_OF, or(...stepFields.map((field) => holdsNeedles(steps[field], prefilter.kind))))),
+    );
+  const stepRange = (ids: string[]) => {
+    const { from, to } = stepIdRange(ids, legacyTo);
+    return { ids, stepsFrom: from, stepsTo: to };
+  };
+
+  return {
+    executions: async (after, size) => {
+      const values: Record<string, unknown> = { ...bound, limit: size };
+      for (const name of filters) values[name] = plan[name];
+      if (after !== undefined) {
+        values.afterKey = after.startedAt;
+        values.afterId = after.id;
+      }
+      return rowsOf<ChunkExecution>(pool, chunkOf(after !== undefined), values);
+    },
+    stepCounts: async (ids) => {
+      const rows = await rowsOf<{ executionId: string; steps: number }>(pool, COUNTS, stepRange(ids));
+      return new Map(rows.map((row) => [row.executionId, row.steps]));
+    },
+    candidateSteps: (ids) => rowsOf<CandidateStep>(pool, candidatesOf(), { ...bound, ...stepRange(ids) }),
+    executionsById: async (ids) => (await rowsOf<ExecutionRow>(pool, EXECUTIONS_BY_ID, { ids })).map(toExecution),
+  };
+}
+
+/** One call of a search on this pool. */
+export function searchPostgres(pool: Pool, legacyTo: string | null, search: SearchRequest): Promise<ExecutionSearchResult> {
+  return searchWith(postgresSearchReader(pool, legacyTo, searchPlan(search)), search);
+}
