@@ -24,6 +24,6 @@ export {
 } from './recorder/options.js';
 export type { DropReason, DroppedMark, DroppedPart, RecorderDrop } from './recorder/drops.js';
 export { DEFAULT_REDACT_KEYS, REDACTED } from './core/redaction.js';
-export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './core/constants.js';
+export { DEFAULT_PAGE_SIZE, DEFAULT_SEARCH_LIMIT, MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, PAYLOAD_FIELDS, SEARCH_STEPS_PER_CALL } from './core/constants.js';
 export * from './sqlite/schema.js';
 export type * from './core/types.js';

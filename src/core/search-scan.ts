@@ -98,7 +98,8 @@ export async function searchWith(reader: SearchReader, search: SearchRequest): P
       kept = withinBudget(chunk, counts, stepsPerCall - scanned.steps, scanned.executions === 0);
     }
     const steps = readsSteps && kept.length > 0 ? await reader.candidateSteps(kept.map((execution) => execution.id)) : [];
-    scanned.executions += kept.length;
+    // Every execution the chunk read counts, those left for the next call too (at most one chunk more).
+    scanned.executions += chunk.length;
     for (const execution of kept) scanned.steps += counts.get(execution.id) ?? 0;
 
     const stepsOf = groupedSteps(steps);
