@@ -15,6 +15,7 @@ import { registerList } from './commands/list.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPrune } from './commands/prune.js';
 import { registerRecover } from './commands/recover.js';
+import { registerServe } from './commands/serve.js';
 import { runner } from './commands/shared.js';
 import { registerShow } from './commands/show.js';
 import { registerStats } from './commands/stats.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: Io): Command {
   registerDoctor(program, run);
   registerMigrate(program, run);
   registerDemo(program, run);
+  registerServe(program, run);
   return program;
 }
 

@@ -10,6 +10,7 @@ import { colorStatus, formatAgo, formatDuration, formatTime } from '../format.js
 import { findStep, stepNumber } from '../named-step.js';
 import type { Colors } from '../terminal.js';
 import { renderWaterfall } from '../waterfall.js';
+import { databaseIdentity, findViewer, runLink } from '../../viewer/registry/registration.js';
 import { wrap } from '../wrap.js';
 
 interface ShowOptions {
@@ -51,6 +52,12 @@ export async function show(context: Context, options: ShowOptions, id?: string):
   }
   if (options.data) for (const each of execution.steps) terminal.print('', ...(await stepDetails(each, colors, terminal.width)));
   else if (holdsData(execution)) terminal.print('', colors.dim(DATA_HINT));
+  // A viewer serving this database (`execution-history serve`) shows the run with its data a click away.
+  const viewer = await findViewer(databaseIdentity(context.dbPath));
+  if (viewer !== undefined) {
+    terminal.print('');
+    terminal.printWhole(`Viewer: ${runLink(viewer.url, execution.id)}`);
+  }
 }
 
 const DATA_HINT = "--data adds the execution's input, metadata and error stack, and each step's input and output.";
