@@ -200,6 +200,13 @@ forEachBackend((backend) => {
       expect(await ids({ status: 'error' })).toEqual(['failed']);
       expect(await ids({ workflowId: 'wf-other', status: 'success' })).toEqual(['other']);
       expect(await ids({ startedBefore: T0 })).toEqual(['before']);
+      // A run whose start was moved is found by its startedAt, not by the time its id holds (on PostgreSQL the id's
+      // day partition): a time range cannot be turned into a range of ids.
+      const moved = (await run(store, { at: T0 - 10 * 86_400_000, triggerData: { tag: 'x' } })).id;
+      await store.updateExecution(moved, { startedAt: T0 + 50 });
+      made.moved = moved;
+      expect(await ids({ startedAfter: T0 + 30, startedBefore: T0 + 60 })).toEqual(['moved']);
+      expect(await ids({ startedBefore: T0 - 86_400_000 })).toEqual([]);
     });
 
     it('pages newest first through nextCursor to the end: every match once, in the order of the executions', async () => {

@@ -22,8 +22,8 @@ export const DEFAULT_INSIGHT_SETTINGS = { outliveDeletes: true, hourlyDays: 35, 
 /** The payload fields a search reads. */
 export const PAYLOAD_FIELDS = ['triggerData', 'metadata', 'inputData', 'outputData'] as const;
 /**
- * The most steps one searchExecutions call reads (with their executions): its cost bound. A search of a longer range
- * goes on with the nextCursor it returns.
+ * The most steps one searchExecutions call reads, and the most executions: its cost bound (an execution with more
+ * steps than this is read alone, whole). A search of a longer range goes on with the nextCursor it returns.
  */
 export const SEARCH_STEPS_PER_CALL = 50_000;
 export const MAX_SEARCH_LIMIT = 200;

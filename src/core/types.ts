@@ -140,7 +140,10 @@ export interface SearchHit {
 export interface ExecutionSearchResult {
   /** Newest first. */
   items: { execution: WorkflowExecution; hits: SearchHit[] }[];
-  /** What this call read: each call reads at most SEARCH_STEPS_PER_CALL steps (and their executions). */
+  /**
+   * What this call read: at most SEARCH_STEPS_PER_CALL steps and as many executions (one execution with more steps is
+   * read alone, whole). Executions read past the call's last match, or left for the next call, count too.
+   */
   scanned: { executions: number; steps: number };
   /** Pass as `cursor` to search on, further back; null once the range was read to its start. */
   nextCursor: string | null;
