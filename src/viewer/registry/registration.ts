@@ -44,7 +44,8 @@ export function registryFolder(root = tmpdir()): string {
   return join(root, `execution-history-viewers-${user}`);
 }
 
-const entryFile = (folder: string, identity: string) => join(folder, `${createHash('sha256').update(identity).digest('hex').slice(0, 32)}.json`);
+/** The file of a database's entry. */
+export const registrationFile = (identity: string, folder = registryFolder()) => join(folder, `${createHash('sha256').update(identity).digest('hex').slice(0, 32)}.json`);
 
 /** Whether the folder is this user's alone; a folder someone else made (or made writable) is not trusted. */
 function ownFolder(folder: string): boolean {
@@ -66,7 +67,7 @@ export function register(identity: string, registration: Registration, folder = 
     return { problem: `cannot create ${folder}: ${(error as Error).message}` };
   }
   if (!ownFolder(folder)) return { problem: `${folder} is not this user's alone (0700), so the viewer's address is not written there` };
-  const file = entryFile(folder, identity);
+  const file = registrationFile(identity, folder);
   const partial = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(partial, JSON.stringify({ identity, ...registration }), { mode: 0o600 });
   renameSync(partial, file);
@@ -75,7 +76,7 @@ export function register(identity: string, registration: Registration, folder = 
 
 /** Removes the entry if it is still this server's (another viewer of the same database may have replaced it). */
 export function unregister(identity: string, instance: string, folder = registryFolder()): void {
-  const file = entryFile(folder, identity);
+  const file = registrationFile(identity, folder);
   if (readEntry(file)?.instance === instance) rmSync(file, { force: true });
 }
 
@@ -103,7 +104,7 @@ function processAlive(pid: number): boolean {
 /** The viewer running for this database, if one is registered, alive, and answers as itself within `timeoutMs`. */
 export async function findViewer(identity: string, { folder = registryFolder(), timeoutMs = 500 } = {}): Promise<Registration | undefined> {
   if (!ownFolder(folder)) return undefined;
-  const file = entryFile(folder, identity);
+  const file = registrationFile(identity, folder);
   const entry = readEntry(file);
   if (entry === undefined || entry.identity !== identity) return undefined;
   if (!processAlive(entry.pid)) {
