@@ -54,6 +54,9 @@ forEachBackend((backend) => {
         status: 415,
         body: { error: { code: 'unsupported_media_type', message: 'a write\'s body must be JSON, sent with "Content-Type: application/json" (got "text/plain")' } },
       });
+      // A body larger than any write needs is not read.
+      const huge = await getJson(app, '/api/retention', { method: 'POST', headers: { ...bearer, ...json }, body: JSON.stringify({ keep: 1, workflow: 'x'.repeat(20_000) }) });
+      expect(huge).toEqual({ status: 413, body: { error: { code: 'too_large', message: 'a request body may hold at most 16384 bytes' } } });
       expect(await store.getExecution(id)).not.toBeNull();
       expect(await remove(app, id, { ...bearer, origin: 'http://localhost', 'sec-fetch-site': 'same-origin' })).toEqual({ status: 200, body: { deleted: true, id } });
       expect(await store.getExecution(id)).toBeNull();

@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | 'conflict'
   | 'selection_changed'
   | 'too_many'
+  | 'too_large'
   | 'invalid'
   | 'storage_full'
   | 'unavailable'
