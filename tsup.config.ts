@@ -20,8 +20,9 @@ const zodInEnglishOnly = {
 export default defineConfig([
   {
     // The library: dependencies stay external (the consumer's install provides them, once); `shims` gives the
-    // CommonJS build an `import.meta.url`, which finds the migrations folder.
-    entry: { index: 'src/index.ts' },
+    // CommonJS build an `import.meta.url`, which finds the migrations folder and the recorder's batch worker, an
+    // entry of its own beside index (src/sqlite/batch-worker-client.ts looks for it there, in the same format).
+    entry: { index: 'src/index.ts', 'batch-worker': 'src/sqlite/batch-worker.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
@@ -34,8 +35,8 @@ export default defineConfig([
     // The command: its pure-JavaScript dependencies bundled in, each subcommand in a chunk of its own that loads
     // when it runs, so that `--help` or `list` does not resolve and parse hundreds of modules. better-sqlite3 stays
     // external (a native addon), and so does pg (it requires its optional native binding by name), loaded only for a
-    // postgres:// --db.
-    entry: { main: 'src/cli/main.ts' },
+    // postgres:// --db. The batch worker is an entry here too, beside the chunks: the demo records through the recorder.
+    entry: { main: 'src/cli/main.ts', 'batch-worker': 'src/sqlite/batch-worker.ts' },
     format: ['esm'],
     splitting: true,
     sourcemap: true,

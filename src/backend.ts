@@ -1,6 +1,7 @@
 // The seam between the facade (src/store.ts) and a database: what a backend does with input the facade has already
 // validated. Asynchronous at this boundary, whatever the backend does inside (SQLite's is synchronous).
 import type { z } from 'zod';
+import type { BatchChannel } from './core/batch-channel.js';
 import type { CursorPosition } from './core/cursor.js';
 import type { Encoding } from './core/rows.js';
 import type {
@@ -23,6 +24,7 @@ import type {
   WorkflowExecution,
   WorkflowSummary,
   WrittenBatch,
+  HistoryBatch,
 } from './core/types.js';
 import type {
   cleanupOptionsSchema,
@@ -60,6 +62,11 @@ export interface HistoryBackend {
   recordExecution(execution: ValidExecution, steps: Valid<typeof runStepsSchema>): Promise<RecordedExecution>;
   /** `lockWaitMs`: see WriteBatchOptions. */
   writeBatch(batch: ValidBatch, lockWaitMs?: number): Promise<WrittenBatch>;
+  /**
+   * A channel that writes batches off the caller's thread (a worker on a SQLite file), for the recorder; undefined
+   * (or not implemented) where this backend has none. `validate` is the facade's validation of writeBatch's input.
+   */
+  openBatchChannel?(validate: (batch: HistoryBatch) => ValidBatch): BatchChannel | undefined;
   updateStep(id: string, changes: Valid<typeof stepChangesSchema>): Promise<void>;
   getStepsForExecution(executionId: string): Promise<ExecutionStep[]>;
   cleanupOldExecutions(maxAgeMs: number, options: Valid<typeof oldExecutionsCleanupOptionsSchema>): Promise<number>;

@@ -7,8 +7,9 @@ import { decodeCursor, encodeCursor } from './core/cursor.js';
 import { databaseUrlProblem, resolveDatabasePath } from './core/database-path.js';
 import { isPostgresUrl } from './core/postgres-url.js';
 import { callerCallback, ExecutionStoreError } from './core/errors.js';
-import { createPayloadCapture, createPayloadEncoder, DEFAULT_MAX_PAYLOAD_BYTES, type EncodedPayload } from './core/payload.js';
-import type { Encoding } from './core/rows.js';
+import type { BatchChannel } from './core/batch-channel.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type EncodedPayload } from './core/payload.js';
+import { storeEncoding } from './core/store-encoding.js';
 import { acceptBatchExecution, acceptBatchStep } from './core/surely-valid-rows.js';
 import { instanceIdentity } from './core/instance.js';
 import { DEFAULT_REDACT_KEYS, Redactor } from './core/redaction.js';
@@ -80,6 +81,7 @@ import {
   runStepsSchema,
   stepChangesSchema,
   timelineQuerySchema,
+  type ValidBatch,
   validate,
   validateList,
   workflowSummariesQuerySchema,
@@ -98,6 +100,8 @@ const OPENED_BACKEND = Symbol('opened backend');
 
 /** @internal The recorder's key to a store's payload capture (src/recorder): not part of the public API. */
 export const PAYLOAD_CAPTURE = Symbol('payload capture');
+/** @internal The recorder's key to a channel writing its batches off the event loop, where the store has one. */
+export const BATCH_CHANNEL = Symbol('batch channel');
 
 export class ExecutionStore {
   private readonly backend: HistoryBackend;
@@ -105,6 +109,14 @@ export class ExecutionStore {
   /** @internal A payload as this store's writes take it, captured now (serialised; redacted now or when written). */
   [PAYLOAD_CAPTURE](value: unknown): EncodedPayload | null {
     return this.backend.encoding.capture(value);
+  }
+
+  /**
+   * @internal A channel writing batches on a worker thread (a SQLite file this store opened), validated as
+   * writeBatch validates them; undefined where the store has none.
+   */
+  [BATCH_CHANNEL](): BatchChannel | undefined {
+    return this.backend.openBatchChannel?.((batch) => validBatch(batch, 'writeBatch'));
   }
 
   /** Takes an open better-sqlite3 connection, sets its pragmas and applies pending migrations. */
@@ -116,12 +128,8 @@ export class ExecutionStore {
       this.backend = second as HistoryBackend;
       return;
     }
-    const settings = storeSettings(second as ExecutionStoreOptions | undefined, 'ExecutionStore');
-    this.backend = new SqliteBackend(database, {
-      ...settings,
-      busyTimeoutMs: settings.options?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
-      walLimitBytes: settings.options?.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES,
-    });
+    // A caller's connection: no batch worker, which would open a second one without what the caller set up on it.
+    this.backend = sqliteBackend(database, storeSettings(second as ExecutionStoreOptions | undefined, 'ExecutionStore'), false);
   }
 
   async createExecution(input: NewExecution): Promise<string> {
@@ -202,17 +210,9 @@ export class ExecutionStore {
    */
   async writeBatch(batch: HistoryBatch, options?: WriteBatchOptions): Promise<WrittenBatch> {
     const what = 'writeBatch';
-    const parts = validate(historyBatchSchema, batch, what, 'batch');
+    const valid = validBatch(batch, what);
     const { lockWaitMs } = validate(writeBatchOptionsSchema, options, what, 'options') ?? {};
-    return this.backend.writeBatch(
-      {
-        executions: validateList(batchExecutionsSchema, MAX_BATCH_STEPS, parts.executions ?? [], what, 'executions', acceptBatchExecution),
-        steps: validateList(batchStepsSchema, MAX_BATCH_STEPS, parts.steps ?? [], what, 'steps', acceptBatchStep),
-        updates: validateList(batchUpdatesSchema, MAX_BATCH_STEPS, parts.updates ?? [], what, 'updates'),
-        countedOnly: validateList(countedRunsSchema, MAX_BATCH_STEPS, parts.countedOnly ?? [], what, 'countedOnly'),
-      },
-      lockWaitMs,
-    );
+    return this.backend.writeBatch(valid, lockWaitMs);
   }
 
   /** Changes fields of a step. Setting completedAt without durationMs derives durationMs from startedAt. */
@@ -407,7 +407,7 @@ export async function openExecutionStore(target?: string | Pool, options?: Execu
     throw openFailure(path, error);
   }
   try {
-    return new ExecutionStore(sqlite, options);
+    return new ExecutionStore(OPENED_BACKEND, sqliteBackend(sqlite, storeSettings(options, 'ExecutionStore'), true));
   } catch (error) {
     sqlite.close();
     // Bad options are the caller's mistake, not the file's.
@@ -429,6 +429,27 @@ async function openOnPostgres(target: string | Pool, options: ExecutionStoreOpti
   return new ExecutionStore(OPENED_BACKEND, backend);
 }
 
+/** A store's SQLite backend; `ownsConnection`: the store opened the file itself, so a batch worker may open it too. */
+function sqliteBackend(sqlite: BetterSqlite3.Database, settings: StoreSettings, ownsConnection: boolean): SqliteBackend {
+  return new SqliteBackend(sqlite, {
+    ...settings,
+    busyTimeoutMs: settings.options?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    walLimitBytes: settings.options?.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES,
+    ...(ownsConnection ? { batchWorker: { maxPayloadBytes: settings.maxPayloadBytes, redactKeys: settings.redactKeys } } : {}),
+  });
+}
+
+/** writeBatch's input, validated: the recorder's rows without zod when surely valid (src/core/surely-valid-rows.ts). */
+function validBatch(batch: HistoryBatch, what: string): ValidBatch {
+  const parts = validate(historyBatchSchema, batch, what, 'batch');
+  return {
+    executions: validateList(batchExecutionsSchema, MAX_BATCH_STEPS, parts.executions ?? [], what, 'executions', acceptBatchExecution),
+    steps: validateList(batchStepsSchema, MAX_BATCH_STEPS, parts.steps ?? [], what, 'steps', acceptBatchStep),
+    updates: validateList(batchUpdatesSchema, MAX_BATCH_STEPS, parts.updates ?? [], what, 'updates'),
+    countedOnly: validateList(countedRunsSchema, MAX_BATCH_STEPS, parts.countedOnly ?? [], what, 'countedOnly'),
+  };
+}
+
 /** Whether a value is a node-postgres Pool (or behaves as one): what a runtime hands in. */
 function isPool(value: unknown): value is Pool {
   const candidate = value as Partial<Pool> | null;
@@ -445,16 +466,21 @@ function describe(value: unknown): string {
 function storeSettings(options: ExecutionStoreOptions | undefined, what: string) {
   const valid = validate(optionsSchema, options, what, 'options');
   // The patterns are read now; one whose source throws is bad input, not a problem of the database.
+  const redactKeys = valid?.redactKeys ?? DEFAULT_REDACT_KEYS;
+  const maxPayloadBytes = valid?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   let redactor: Redactor;
   try {
-    redactor = new Redactor(valid?.redactKeys ?? DEFAULT_REDACT_KEYS);
+    redactor = new Redactor(redactKeys);
   } catch (error) {
     if (error instanceof ExecutionStoreError) throw error;
     throw new ExecutionStoreError('VALIDATION', `${what}: invalid input: options.redactKeys: reading it threw ${String(error)}; expected strings and RegExps`, { cause: error });
   }
   return {
     options: valid,
-    encoding: encodingOf(valid?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, redactor),
+    encoding: storeEncoding(maxPayloadBytes, redactor),
+    /** What the encoding was made from, for a batch worker's own. */
+    redactKeys,
+    maxPayloadBytes,
     now: checkedClock(valid?.now ?? Date.now),
     insights: valid?.insights,
     instance: instanceIdentity(valid?.instance),
@@ -462,11 +488,6 @@ function storeSettings(options: ExecutionStoreOptions | undefined, what: string)
 }
 
 export type StoreSettings = ReturnType<typeof storeSettings>;
-
-function encodingOf(maxPayloadBytes: number, redactor: Redactor): Encoding {
-  const payload = createPayloadEncoder(maxPayloadBytes, redactor);
-  return { payload, capture: createPayloadCapture(maxPayloadBytes, redactor, payload), text: (text) => redactor.text(text) };
-}
 
 /**
  * The store's clock (options.now), checked at every reading: a clock that throws or answers something other than a

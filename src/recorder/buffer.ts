@@ -30,7 +30,7 @@ class SheddingList<T> {
 
   /**
    * The first item that belongs and that `now` allows now. Items that are only held back for the moment (being
-   * written) are passed over, not let go: at most a batch of them lies at the front.
+   * written) are passed over, not let go: at most two batches of them lie at the front.
    */
   first(now: (item: T) => boolean): T | undefined {
     while (this.head < this.items.length && !this.belongs(this.items[this.head] as T)) this.head += 1;
@@ -60,6 +60,8 @@ export class RecorderBuffer {
   private queue: Item[] = [];
   private head = 0;
   private takenUpTo = 0;
+  /** Where each batch being written ends in the queue, oldest first. */
+  private batchEnds: number[] = [];
   /** How many items the queue has let go of from its front since it was made (positions stay comparable). */
   private offset = 0;
   /** Items in the write queue not yet committed or dropped: what decides when a batch's worth waits. */
@@ -104,40 +106,55 @@ export class RecorderBuffer {
     run.held = [];
   }
 
-  /** Up to `max` items from the front of the queue for the writer, marked as being written. */
+  /**
+   * Up to `max` items from the front of the queue for the writer, marked as being written: after the items of the
+   * batches still being written (a writer keeps up to two in flight, src/recorder/writer.ts).
+   */
   take(max: number): Item[] {
-    // Dropped items are skipped; the taken ones stay at the front until their batch is committed.
-    while (this.head < this.queue.length && (this.queue[this.head] as Item).done) this.head += 1;
+    if (this.batchEnds.length === 0) {
+      // Dropped items are skipped; the taken ones stay at the front until their batch is committed.
+      while (this.head < this.queue.length && (this.queue[this.head] as Item).done) this.head += 1;
+      this.takenUpTo = this.head;
+    }
     const taken: Item[] = [];
-    let at = this.head;
+    let at = this.takenUpTo;
     for (; at < this.queue.length && taken.length < max; at++) {
       const item = this.queue[at] as Item;
       if (item.done) continue;
       item.inFlight = true;
       taken.push(item);
     }
+    if (taken.length === 0) return taken;
     this.takenUpTo = at;
+    this.batchEnds.push(at);
     return taken;
   }
 
-  /** The batch of the last take() failed: its items stay at the front of the queue, to be taken again. */
+  /**
+   * A batch failed: its items and those of the batches taken after it (which the channel refused, src/core/batch-
+   * channel.ts) stay at the front of the queue, to be taken again.
+   */
   giveBack(): void {
     for (let at = this.head; at < this.takenUpTo; at++) (this.queue[at] as Item).inFlight = false;
     this.takenUpTo = this.head;
+    this.batchEnds = [];
   }
 
-  /** The batch of the last take() is committed: its items are let go. */
+  /** The oldest batch being written is committed: its items are let go. */
   committed(): void {
-    for (let at = this.head; at < this.takenUpTo; at++) {
+    const end = this.batchEnds.shift() ?? this.takenUpTo;
+    for (let at = this.head; at < end; at++) {
       const item = this.queue[at] as Item;
       item.inFlight = false;
       if (!item.done) this.settle(item);
     }
-    this.head = this.takenUpTo;
+    this.head = end;
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.offset += this.head;
-      this.takenUpTo -= this.head;
+      const gone = this.head;
+      this.queue = this.queue.slice(gone);
+      this.offset += gone;
+      this.takenUpTo -= gone;
+      this.batchEnds = this.batchEnds.map((batchEnd) => batchEnd - gone);
       this.head = 0;
     }
   }
@@ -233,7 +250,7 @@ export class RecorderBuffer {
   }
 
   /**
-   * Sheds the first item of `list` that may go now (not in the batch being written: those are passed over until it
+   * Sheds the first item of `list` that may go now (not in a batch being written: those are passed over until it
    * is committed or given back); false when none may. Once shed, it no longer belongs there.
    */
   private makeRoom(list: SheddingList<StepItem>, how: 'strip' | 'drop'): boolean {
@@ -263,7 +280,7 @@ const partOf = (item: Item): DroppedPart => (item.kind === 'counted' ? 'run' : i
 
 /** Still sheddable by losing its payloads. */
 const hasPayloads = (item: StepItem) => !item.done && item.payloadBytes > 0;
-/** Not taken by the batch being written. */
+/** Not taken by a batch being written. */
 const notInFlight = (item: StepItem) => !item.inFlight;
 /** Still sheddable as a whole row. */
 const isLeft = (item: StepItem) => !item.done;

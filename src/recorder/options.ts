@@ -49,6 +49,14 @@ export interface RecorderOptions {
    * call (see the README's figures), and on SQLite a step's end waits for a file lock as the store's single-row calls do.
    */
   durability?: 'batch' | 'step';
+  /**
+   * Where batches are written. 'inline' (the default): the store's writeBatch on this thread. 'worker': on a SQLite
+   * file the store opened itself, by a worker thread with its own connection, two batches in flight, so that no
+   * transaction runs on the event loop (inline meanwhile, while the thread starts); elsewhere (in memory, a connection
+   * handed to `new ExecutionStore`, PostgreSQL, a bundle without the worker's file) inline. See the README for what
+   * each costs.
+   */
+  writer?: 'worker' | 'inline';
   /** Told of everything dropped, when it is dropped. */
   onDrop?: (drop: RecorderDrop) => void;
   /** Told of every failed write (each retry), and of mistakes in the recorder's use. */
@@ -59,6 +67,7 @@ export const DEFAULT_RECORDER_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_RECORDER_MAX_ITEMS = 100_000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 200;
 export const DEFAULT_FLUSH_MAX_ITEMS = 1_000;
+export const DEFAULT_RECORDER_WRITER: 'worker' | 'inline' = 'inline';
 
 const payloads = z.enum(['all', 'inputs', 'outputs', 'none']);
 const rules = {
@@ -91,6 +100,7 @@ export const recorderOptionsSchema = z
       })
       .optional(),
     durability: z.enum(['batch', 'step']).optional(),
+    writer: z.enum(['worker', 'inline']).optional(),
     onDrop: callback,
     onError: callback,
   })
@@ -106,6 +116,7 @@ export function recorderSettings(options: RecorderOptions | undefined) {
     flushMaxItems: valid?.flush?.maxItems ?? DEFAULT_FLUSH_MAX_ITEMS,
     flushMaxHoldMs: valid?.flush?.maxHoldMs,
     durability: valid?.durability ?? 'batch',
+    writer: valid?.writer ?? DEFAULT_RECORDER_WRITER,
     onDrop: options?.onDrop,
     onError: options?.onError,
   };

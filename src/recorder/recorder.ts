@@ -10,7 +10,9 @@ import { MAX_BATCH_STEPS } from '../core/validation.js';
 import { ExecutionStoreError } from '../core/errors.js';
 import type { ExecutionStatus, JsonObject, RunStep, StepChanges, TriggerType, WrittenBatch } from '../core/types.js';
 import { type ExecutionStore, PAYLOAD_CAPTURE } from '../store.js';
+import type { BatchChannel } from '../core/batch-channel.js';
 import { batchOf } from './batch-of.js';
+import { recorderChannel } from './batch-channels.js';
 import { RecorderBuffer, stepItemBytes } from './buffer.js';
 import { DROP_REASONS, type DropReason, type DroppedPart, droppedPayload, type RecorderDrop } from './drops.js';
 import { type RecorderOptions, type RecorderSettings, recorderSettings } from './options.js';
@@ -78,6 +80,8 @@ export function createRecorder(store: ExecutionStore, options?: RecorderOptions)
 export class Recorder {
   private readonly buffer: RecorderBuffer;
   private readonly writer: BatchWriter;
+  /** Where the batch writer's batches go: a worker thread, or the store's writeBatch on this thread. */
+  private readonly channel: BatchChannel;
   /** durability 'step' only: writes each call at once, instead of the buffer and the batch writer. */
   private readonly stepWriter: StepWriter | undefined;
   private readonly capture: (value: unknown) => EncodedPayload | null;
@@ -109,7 +113,9 @@ export class Recorder {
       });
     }
     this.buffer = new RecorderBuffer(settings.maxBytes, settings.maxItems, (run, part, reason, nodeId) => this.dropped(run, part, reason, nodeId));
-    this.writer = new BatchWriter(store, this.buffer, { intervalMs: settings.flushIntervalMs, maxItems: settings.flushMaxItems, maxHoldMs: settings.flushMaxHoldMs }, {
+    // Durability 'step' writes each call inline, in order, awaited by the runtime: no worker for it.
+    this.channel = recorderChannel(store, settings.durability === 'step' ? 'inline' : settings.writer, (error) => this.tell(this.settings.onError, error));
+    this.writer = new BatchWriter(this.channel, this.buffer, { intervalMs: settings.flushIntervalMs, maxItems: settings.flushMaxItems, maxHoldMs: settings.flushMaxHoldMs }, {
       committed: (written) => this.countWritten(written),
       failed: (error) => this.writeFailed(error),
       drop: (item, reason, detail) => {
@@ -210,9 +216,18 @@ export class Recorder {
     // A batch the database holds back (a lock on PostgreSQL) is not waited for past the time given: it may still
     // commit after close() returned, and its items are counted as dropped all the same.
     if (this.stepWriter !== undefined) this.stepWriter.stop();
-    else await Promise.race([this.writer.stop(), timedOut]);
+    else {
+      // A worker's batch still waiting for the lock is not written after this returns (inline, none can be waiting).
+      this.channel.stop();
+      await Promise.race([this.writer.stop(), timedOut]);
+    }
     clearTimeout(timer);
     for (const item of this.buffer.remaining()) this.buffer.dropItem(item, 'closed');
+  }
+
+  /** @internal Where batches are written now: 'worker' (a thread of the store's) or 'inline' (this thread). */
+  get writesFrom(): 'worker' | 'inline' {
+    return this.channel.kind;
   }
 
   // ----- what the handles call -----

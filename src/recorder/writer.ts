@@ -1,21 +1,21 @@
 // The recorder's background writer: commits what the buffer holds in batches (every flush interval, or at once when
-// a batch's worth waits), one transaction each through ExecutionStore.writeBatch, one batch at a time. A failed batch
-// stays at the front of the buffer and is tried again with backoff: a busy or locked database, a server that went
-// away, a full disk (the batch's payloads are dropped first). Nothing here ever throws into the workflow's path.
+// a batch's worth waits), one transaction each, through a channel (src/recorder/batch-channels.ts): the store's
+// writeBatch one batch at a time, or a worker thread with two batches in flight (one written while the next is
+// built and sent). A failed batch stays at the front of the buffer and is tried again with backoff: a busy or locked
+// database, a server that went away, a full disk (the batch's payloads are dropped first). The batch sent after a
+// failed one is refused by the channel, unwritten, and given back with it. Nothing here ever throws into the
+// workflow's path.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type BatchChannel, BatchRefused } from '../core/batch-channel.js';
 import { ExecutionStoreError } from '../core/errors.js';
-import type { ExecutionStore } from '../store.js';
+import type { WrittenBatch } from '../core/types.js';
 import { batchOf } from './batch-of.js';
 import type { RecorderBuffer } from './buffer.js';
 import type { DropReason } from './drops.js';
 import type { Item } from './run-state.js';
 
-/**
- * How long a batch waits for another connection's write lock: on SQLite that wait is synchronous (the driver's busy
- * handler), so it is the event loop's, and the workflow's; a file locked for longer is tried again after a backoff.
- */
-export const WRITE_OPTIONS = { lockWaitMs: 20 };
+export { WRITE_OPTIONS } from './batch-channels.js';
 /**
  * Waits between tries of a failed write: doubling from firstMs up to maxMs. A write failing with an error that is not
  * the database's (a bug) is tried unexpectedFailuresTolerated times before what it holds is dropped.
@@ -47,6 +47,13 @@ export interface WriterEvents {
   drop(item: Item, reason: DropReason, detail?: string): void;
 }
 
+/** A batch sent: its items, how long sending it held the event loop, and how it ended (never a rejection). */
+interface Flight {
+  items: Item[];
+  heldMs: number;
+  outcome: Promise<{ written: WrittenBatch } | { error: unknown }>;
+}
+
 export class BatchWriter {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -60,7 +67,7 @@ export class BatchWriter {
   private wake: AbortController | undefined;
 
   constructor(
-    private readonly store: ExecutionStore,
+    private readonly channel: BatchChannel,
     private readonly buffer: RecorderBuffer,
     private readonly sizes: BatchSizes,
     private readonly events: WriterEvents,
@@ -117,63 +124,98 @@ export class BatchWriter {
     });
   }
 
-  /** Writes one batch, and more while a whole batch's worth waits; a failed one is tried again after its backoff. */
+  /**
+   * Writes one batch, and more while a whole batch's worth waits, with up to the channel's depth of them in flight; a
+   * failed one is tried again after its backoff.
+   */
   private async writeWhileFull(): Promise<void> {
+    const flights: Flight[] = [];
     for (;;) {
-      // A stop during the write just failed: no backoff to wait out.
-      if (this.stopped) return;
-      if (this.backoffMs > 0) {
-        this.wake = new AbortController();
-        await sleep(this.backoffMs, undefined, { signal: this.wake.signal, ref: false }).catch(() => undefined);
-        this.wake = undefined;
+      if (flights.length === 0) {
+        // A stop during the write just failed: no backoff to wait out.
         if (this.stopped) return;
+        if (this.backoffMs > 0) {
+          this.wake = new AbortController();
+          await sleep(this.backoffMs, undefined, { signal: this.wake.signal, ref: false }).catch(() => undefined);
+          this.wake = undefined;
+          if (this.stopped) return;
+        }
       }
-      const items = this.buffer.take(this.batchLimit);
-      if (items.length === 0) return;
-      const ok = await this.write(items);
-      if (ok && items.length < this.batchLimit) return;
-      // A turn of the event loop between batches: on SQLite each write runs on the loop, and a backlog drained in
-      // one stretch would hold the workflows for all of it.
+      // Another batch is sent while one is in flight only if the last one sent was full (more waited than it took).
+      while (!this.stopped && flights.length < this.channel.depth && (flights.at(-1)?.items.length ?? this.batchLimit) >= this.batchLimit) {
+        const items = this.buffer.take(this.batchLimit);
+        if (items.length === 0) break;
+        flights.push(this.send(items));
+      }
+      const flight = flights.shift();
+      if (flight === undefined) return;
+      const ok = await this.settle(flight, flights);
+      if (ok && flights.length === 0 && flight.items.length < this.batchLimit) return;
+      // A turn of the event loop between batches: on SQLite an inline write runs on the loop, and a backlog drained
+      // in one stretch would hold the workflows for all of it.
       await turn();
     }
   }
 
-  private async write(items: Item[]): Promise<boolean> {
+  private send(items: Item[]): Flight {
+    const started = performance.now();
+    let outcome: Flight['outcome'];
     try {
-      const started = performance.now();
-      const writing = this.store.writeBatch(batchOf(items), WRITE_OPTIONS);
-      const heldMs = performance.now() - started;
-      const written = await writing;
-      this.sizeBatches(items.length, heldMs);
-      this.afterCommit(items, written.missing);
+      outcome = this.channel.send(batchOf(items)).then(
+        (written) => ({ written }),
+        (error: unknown) => ({ error }),
+      );
+    } catch (error) {
+      outcome = Promise.resolve({ error });
+    }
+    return { items, heldMs: performance.now() - started, outcome };
+  }
+
+  /**
+   * The oldest batch in flight has ended: its items are let go, or (it failed) given back with those of the batches
+   * sent after it, which the channel refused; true when it was committed.
+   */
+  private async settle(flight: Flight, later: Flight[]): Promise<boolean> {
+    const outcome = await flight.outcome;
+    if ('written' in outcome) {
+      const { items } = flight;
+      this.sizeBatches(items.length, flight.heldMs);
+      this.afterCommit(items, outcome.written.missing);
       this.buffer.committed();
       this.backoffMs = 0;
       this.unexpectedFailures = 0;
-      this.events.committed(written);
+      this.events.committed(outcome.written);
       return true;
-    } catch (error) {
-      this.buffer.giveBack();
-      const failure = error instanceof Error ? error : new Error(String(error));
-      this.events.failed(failure);
-      if (error instanceof ExecutionStoreError && error.code === 'VALIDATION') {
-        // Something the workflow handed over is not storable: find it, drop it, write the rest at once (unless
-        // the database failed meanwhile: then the backoff below, as for any failure).
-        if (await this.isolate(items)) return false;
-      }
-      if (error instanceof ExecutionStoreError && error.code === 'STORAGE_FULL') {
-        for (const item of items) if (item.kind === 'step') this.buffer.stripPayloads(item, 'storage-full');
-      }
-      if (!(error instanceof ExecutionStoreError)) {
-        this.unexpectedFailures += 1;
-        if (this.unexpectedFailures >= BACKOFF.unexpectedFailuresTolerated) {
-          for (const item of items) this.events.drop(item, 'write-failed', failure.message);
-          this.unexpectedFailures = 0;
-          return false;
-        }
-      }
-      this.backoffMs = Math.min(BACKOFF.maxMs, Math.max(BACKOFF.firstMs, this.backoffMs * 2));
-      return false;
     }
+    // Nothing is decided before every batch sent is known not to have been written.
+    await Promise.all(later.splice(0).map((refused) => refused.outcome));
+    this.buffer.giveBack();
+    this.channel.resume();
+    // Refused without a failure before it: the channel was stopped (close()), nothing failed.
+    if (!(outcome.error instanceof BatchRefused)) await this.failed(flight.items, outcome.error);
+    return false;
+  }
+
+  private async failed(items: Item[], error: unknown): Promise<void> {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    this.events.failed(failure);
+    if (error instanceof ExecutionStoreError && error.code === 'VALIDATION') {
+      // Something the workflow handed over is not storable: find it, drop it, write the rest at once (unless
+      // the database failed meanwhile: then the backoff below, as for any failure).
+      if (await this.isolate(items)) return;
+    }
+    if (error instanceof ExecutionStoreError && error.code === 'STORAGE_FULL') {
+      for (const item of items) if (item.kind === 'step') this.buffer.stripPayloads(item, 'storage-full');
+    }
+    if (!(error instanceof ExecutionStoreError)) {
+      this.unexpectedFailures += 1;
+      if (this.unexpectedFailures >= BACKOFF.unexpectedFailuresTolerated) {
+        for (const item of items) this.events.drop(item, 'write-failed', failure.message);
+        this.unexpectedFailures = 0;
+        return;
+      }
+    }
+    this.backoffMs = Math.min(BACKOFF.maxMs, Math.max(BACKOFF.firstMs, this.backoffMs * 2));
   }
 
   /**
@@ -185,11 +227,12 @@ export class BatchWriter {
       if (item.done) continue;
       await turn();
       try {
-        const written = await this.store.writeBatch(batchOf([item]), WRITE_OPTIONS);
+        const written = await this.channel.send(batchOf([item]));
         this.afterCommit([item], written.missing);
         this.buffer.settleItem(item);
         this.events.committed(written);
       } catch (error) {
+        this.channel.resume();
         if (!(error instanceof ExecutionStoreError && error.code === 'VALIDATION')) return false;
         this.events.drop(item, 'invalid', error.message);
       }

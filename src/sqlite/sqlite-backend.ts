@@ -1,5 +1,6 @@
 // The SQLite backend: everything the store does in a SQLite file, behind the HistoryBackend seam. Synchronous
 // inside (prepared statements, BEGIN IMMEDIATE transactions), asynchronous at the seam.
+import { resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { idAt, stepIdOf } from '../core/time-ordered-id.js';
@@ -30,12 +31,15 @@ import type {
   WorkflowExecution,
   WorkflowSummary,
   WrittenBatch,
+  HistoryBatch,
 } from '../core/types.js';
 import type { ValidBatch, ValidExecution, ValidStep } from '../core/validation.js';
+import type { BatchChannel } from '../core/batch-channel.js';
 import { countUnstoredRun } from '../core/counted-runs.js';
 import { DeletedStepsSummary } from '../core/deleted-steps.js';
 import { Heartbeat } from '../core/heartbeat.js';
 import type { InstanceIdentity } from '../core/instance.js';
+import { BatchWorker, batchWorkerEntry } from './batch-worker-client.js';
 import { type HistoryDatabase, prepareDatabase } from './connection.js';
 import { sqliteErrorCode, toStoreError } from './driver-errors.js';
 import { getErrorGroups } from './error-groups.js';
@@ -72,6 +76,15 @@ export interface SqliteBackendSettings {
   insights: ExecutionStoreOptions['insights'];
   /** Who this store is: recorded on its executions, kept current by its heartbeat. */
   instance: InstanceIdentity;
+  /** Whether this backend keeps its instance's row current (default true): a batch worker's store beats for it. */
+  beats?: boolean;
+  /** Told when this backend registers its instance (a batch worker tells its store). */
+  onRegistered?: () => void;
+  /**
+   * How a batch worker on this file encodes, as the store does; given only for a file the store opened itself (a
+   * caller's connection may have been set up in ways a second connection would not be).
+   */
+  batchWorker?: { maxPayloadBytes: number; redactKeys: readonly (string | RegExp)[] };
 }
 
 export class SqliteBackend implements HistoryBackend {
@@ -97,13 +110,23 @@ export class SqliteBackend implements HistoryBackend {
   /** Started once the instance's row is written, with its first execution: a store that only reads has none. */
   private readonly heartbeat: Heartbeat;
   private registered = false;
+  private readonly beats: boolean;
+  private readonly onRegistered: (() => void) | undefined;
+  /** How a batch worker would be started: undefined where there can be none (see openBatchChannel). */
+  private readonly workerSettings: (NonNullable<SqliteBackendSettings['batchWorker']> & { path: string; walLimitBytes: number }) | undefined;
+  /** Started with the first channel opened, for all of them. */
+  private batchWorker: BatchWorker | undefined;
 
   /** Sets the connection's pragmas and applies pending migrations. */
   constructor(
     private readonly sqlite: BetterSqlite3.Database,
-    { encoding, now, busyTimeoutMs, walLimitBytes, insights, instance }: SqliteBackendSettings,
+    { encoding, now, busyTimeoutMs, walLimitBytes, insights, instance, beats = true, onRegistered, batchWorker }: SqliteBackendSettings,
   ) {
     this.encoding = encoding;
+    this.beats = beats;
+    this.onRegistered = onRegistered;
+    // The path resolved now: a later process.chdir() must not point the worker at another file.
+    this.workerSettings = batchWorker && { ...batchWorker, path: resolve(sqlite.name), walLimitBytes };
     this.now = now;
     this.instance = instance;
     this.busyTimeoutMs = busyTimeoutMs;
@@ -194,18 +217,22 @@ export class SqliteBackend implements HistoryBackend {
     return { executionId, stepIds: rows.map((row) => row.id as string) };
   }
 
-  async writeBatch(batch: ValidBatch, lockWaitMs?: number): Promise<WrittenBatch> {
-    if (lockWaitMs === undefined) return this.writeBatchNow(batch);
+  /**
+   * `inLock`, a batch worker's: called in the transaction once it holds the write lock, before anything is written;
+   * what it throws (wrapped as a CallbackFailure) rolls the transaction back and is thrown as it is.
+   */
+  async writeBatch(batch: ValidBatch, lockWaitMs?: number, inLock?: () => void): Promise<WrittenBatch> {
+    if (lockWaitMs === undefined) return this.writeBatchNow(batch, inLock);
     // The busy handler waits synchronously: for this write, only as long as the caller lets it.
     this.sqlite.pragma(`busy_timeout = ${lockWaitMs}`);
     try {
-      return await this.writeBatchNow(batch);
+      return await this.writeBatchNow(batch, inLock);
     } finally {
       if (this.sqlite.open) this.sqlite.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     }
   }
 
-  private async writeBatchNow(batch: ValidBatch): Promise<WrittenBatch> {
+  private async writeBatchNow(batch: ValidBatch, inLock: (() => void) | undefined): Promise<WrittenBatch> {
     const what = 'writeBatch';
     const executionRows = batch.executions.map((input) => this.executionRow(input, what, input.id));
     const stepRows = batch.steps.map((input) => this.stepRow(input, what, input.id));
@@ -215,6 +242,7 @@ export class SqliteBackend implements HistoryBackend {
     // Only a batch that creates executions registers the instance (their owner).
     const write = executionRows.length > 0 ? this.writeOwned.bind(this) : this.writeCounted.bind(this);
     write(what, rows, (changes) => {
+      inLock?.();
       const missing = new Set<string>();
       for (const row of executionRows) {
         if (this.statements.insertExecutionIfNew.run(row).changes === 0) continue;
@@ -390,9 +418,30 @@ export class SqliteBackend implements HistoryBackend {
     return searchSqlite(this.db, this.sqlite, search, (read) => this.guard('searchExecutions', read));
   }
 
+  /**
+   * A channel to a worker thread writing this file's batches on a connection of its own; undefined where there can be
+   * none: an in-memory or unnamed database (no second connection sees it), a caller's connection, no worker file
+   * beside the package's code. `validate` is the store's validation of writeBatch's input.
+   */
+  openBatchChannel(validate: (batch: HistoryBatch) => ValidBatch): BatchChannel | undefined {
+    if (this.workerSettings === undefined || this.sqlite.memory || this.sqlite.name === '' || !this.sqlite.open) return undefined;
+    if (this.batchWorker === undefined) {
+      const entry = batchWorkerEntry();
+      if (entry === undefined) return undefined;
+      this.batchWorker = new BatchWorker(
+        entry,
+        { ...this.workerSettings, busyTimeoutMs: this.busyTimeoutMs, instance: this.instance },
+        { now: this.now, encode: this.encoding.payload, registered: () => this.adoptRegistration() },
+      );
+    }
+    return this.batchWorker.channel(validate);
+  }
+
   async close(): Promise<void> {
     this.heartbeat.stop();
     this.sqlite.close();
+    // After the batches it was sent: what a recorder's writer had in flight is written, or fails, first.
+    await this.batchWorker?.close();
   }
 
   /**
@@ -533,9 +582,15 @@ export class SqliteBackend implements HistoryBackend {
       return work(changes);
     });
     if (registering) {
-      this.registered = true;
-      this.heartbeat.start();
+      this.adoptRegistration();
+      this.onRegistered?.();
     }
+  }
+
+  /** The instance's row is written (by this connection, or by this store's batch worker): it is kept current from here. */
+  private adoptRegistration(): void {
+    this.registered = true;
+    if (this.beats) this.heartbeat.start();
   }
 
   /**
