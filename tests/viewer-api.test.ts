@@ -431,6 +431,7 @@ forEachBackend((backend) => {
         database: { backend: 'sqlite', name: 'test' },
         writes: false,
         exposed: false,
+        tokenRequired: false,
         authenticated: false,
         writeToken: null,
         limits: { pageSize: 1000, wholePayloadBytes: 102_400, slice: 1000, differences: 200, bulkDelete: 1000, refreshIds: 100 },

@@ -169,7 +169,7 @@ export const newestFirst = (runs: ModelRun[]) => [...runs].sort((a, b) => b.star
 export const durationOf = (run: NewExecution) => (run.completedAt === undefined ? undefined : run.completedAt - run.startedAt);
 
 export function policy(overrides: Partial<AccessPolicy> = {}): AccessPolicy {
-  return { token: TOKEN, writes: false, exposed: false, allowedHosts: () => ['localhost'], cookieName: 'execution-history-test', ...overrides };
+  return { token: TOKEN, writes: false, exposed: false, tokenForReads: false, allowedHosts: () => ['localhost'], cookieName: 'execution-history-test', ...overrides };
 }
 
 export function viewerOn(store: ExecutionStore, access: Partial<AccessPolicy> = {}, staticRoot?: string) {

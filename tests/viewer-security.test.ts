@@ -124,6 +124,18 @@ forEachBackend((backend) => {
     });
   });
 
+  it('with --require-token on loopback: the token for every request, and still only its own host names', async () => {
+    const app = viewerOn(store, { tokenForReads: true }, page.root);
+    expect(await getJson(app, '/api/runs')).toEqual({
+      status: 401,
+      body: { error: { code: 'token_required', message: 'this viewer was started with --require-token: every request needs the token printed by the serve command (Authorization: Bearer <token>, or open the printed link)' } },
+    });
+    expect((await app.request('/app.js')).status).toBe(401);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect((await getJson(app, '/api/meta', { headers: auth })).body).toMatchObject({ exposed: false, tokenRequired: true, authenticated: true, writeToken: null });
+    expect((await getJson(app, '/api/meta', { headers: { ...auth, host: 'attacker.example' } })).body.error.code).toBe('forbidden_host');
+  });
+
   it('hands the write token to its own page (with the link\'s cookie) only, and only when writes are allowed', async () => {
     const cookie = { cookie: `execution-history-test=${TOKEN}` };
     const writable = viewerOn(store, { writes: true });

@@ -114,7 +114,7 @@ forEachBackend((backend) => {
     const served = await serve(['--db', target, 'serve', '--host', '0.0.0.0', '--expose-history', '--allow-writes', '--json']);
     try {
       const printed = JSON.parse(served.stdout()) as { url: string; port: number; token: string; exposed: boolean; writes: boolean };
-      expect(printed).toMatchObject({ exposed: true, writes: true, host: '0.0.0.0' });
+      expect(printed).toMatchObject({ exposed: true, tokenRequired: true, writes: true, host: '0.0.0.0' });
       expect(printed.token).toMatch(/^[\w-]{43}$/);
       const base = `http://127.0.0.1:${printed.port}/`;
       expect((await fetch(`${base}api/meta`)).status).toBe(401);
@@ -125,6 +125,12 @@ forEachBackend((backend) => {
       expect(link.headers.get('set-cookie')).toMatch(/^execution-history-[0-9a-f]{8}=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
       const deleted = await fetch(`${base}api/runs/${ok}`, { method: 'DELETE', headers: auth });
       expect({ status: deleted.status, body: await deleted.json() }).toEqual({ status: 200, body: { deleted: true, id: ok } });
+      // A write with a body, through Node's HTTP server (not app.request).
+      const kept = await fetch(`${base}api/retention`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ keep: 1000, workflow: 'wf-orders' }) });
+      expect({ status: kept.status, body: await kept.json() }).toEqual({ status: 200, body: { olderThanMs: null, keep: 1000, workflowId: 'wf-orders', deleted: 0 } });
+      const huge = await fetch(`${base}api/retention`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ keep: 1, workflow: 'x'.repeat(20_000) }) });
+      expect(huge.status).toBe(413);
+      expect(served.stderr()).toBe('');
       served.child.kill('SIGTERM');
       expect(await served.exited).toEqual({ code: 0, signal: null });
       expect(existsSync(registrationFile(databaseIdentity(target)))).toBe(false);

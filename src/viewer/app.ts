@@ -3,7 +3,6 @@
 // (http/api-error.ts). Served by server.ts; tests call app.request() on it directly.
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ExecutionStore } from '../store.js';
 import { ApiError, asApiError } from './http/api-error.js';
 import type { ViewerEnv } from './http/env.js';
@@ -18,9 +17,6 @@ import { registerSearch } from './routes/search.js';
 import { registerStaticFiles } from './routes/static-files.js';
 import { type AccessPolicy, access } from './security/access.js';
 import { securityHeaders } from './security/headers.js';
-
-/** The largest request body read. */
-export const MAX_BODY_BYTES = 16 * 1024;
 
 export interface ViewerOptions {
   store: ExecutionStore;
@@ -46,8 +42,6 @@ export function createViewerApp(options: ViewerOptions): Hono<ViewerEnv> {
   const app = new Hono<ViewerEnv>();
   app.use('*', securityHeaders);
   app.use('*', access(options.access));
-  // A write's body is a few fields; nothing larger is read into memory.
-  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ApiError(413, 'too_large', `a request body may hold at most ${MAX_BODY_BYTES} bytes`); } }));
   registerMeta(app, context);
   // Fixed paths under /api/runs/ before /api/runs/:id, which would take them as ids.
   registerRuns(app, context);

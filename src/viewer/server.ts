@@ -19,6 +19,8 @@ export interface ViewerServerOptions {
   writes: boolean;
   /** Bound beyond this machine, which the caller has checked was asked for: every request then needs the token. */
   exposed: boolean;
+  /** Every request needs the token, on loopback too. */
+  tokenForReads?: boolean;
   staticRoot?: string;
   now?: () => number;
   log?: (message: string) => void;
@@ -51,6 +53,7 @@ export async function startViewer(options: ViewerServerOptions): Promise<Running
     token,
     writes: options.writes,
     exposed: options.exposed,
+    tokenForReads: options.tokenForReads === true,
     allowedHosts: () => allowed,
     cookieName: `execution-history-${instance.slice(0, 8)}`,
   };

@@ -12,6 +12,7 @@ interface ServeOptions {
   port: number;
   host: string;
   exposeHistory?: boolean;
+  requireToken?: boolean;
   allowWrites?: boolean;
   open?: boolean;
 }
@@ -21,6 +22,7 @@ const PAGE_FOLDER = fileURLToPath(new URL('../viewer/', import.meta.url));
 
 export async function serve(context: Context, options: ServeOptions): Promise<void> {
   const exposed = !isLoopback(options.host);
+  const tokenForReads = exposed || options.requireToken === true;
   if (exposed && options.exposeHistory !== true) {
     throw new CliError(
       `--host ${options.host} lets other machines reach the viewer, and with it every payload in the history. Add --expose-history if that is meant: every request then needs the token the command prints.`,
@@ -44,6 +46,7 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
       port: options.port,
       writes: options.allowWrites === true,
       exposed,
+      tokenForReads,
       staticRoot: PAGE_FOLDER,
       now: context.io.now,
     }).catch((error: NodeJS.ErrnoException) => {
@@ -54,11 +57,14 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
     const link = `${viewer.url}?token=${viewer.token}`;
     const registered = register(identity, { url: viewer.url, pid: process.pid, instance: viewer.instance, token: viewer.token, exposed, startedAt: context.io.now() });
     if (context.json) {
-      terminal.json({ url: viewer.url, port: viewer.port, host: options.host, writes: options.allowWrites === true, exposed, token: exposed || options.allowWrites ? viewer.token : null });
+      terminal.json({ url: viewer.url, port: viewer.port, host: options.host, writes: options.allowWrites === true, exposed, tokenRequired: tokenForReads, token: tokenForReads || options.allowWrites ? viewer.token : null });
     } else {
       terminal.printWhole(`Viewer of ${context.dbName} at ${viewer.url}`);
       if (exposed) {
         terminal.print(terminal.colors.yellow(`Listening on ${options.host}: other machines can reach it. Every request needs the token; open this link, or send "Authorization: Bearer <token>":`));
+        terminal.printWhole(link);
+      } else if (tokenForReads) {
+        terminal.print('Every request needs the token (--require-token); open this link, or send "Authorization: Bearer <token>":');
         terminal.printWhole(link);
       } else if (options.allowWrites) {
         terminal.print('Writes allowed: open this link to delete runs from the page; API clients send "Authorization: Bearer <token>":');
@@ -70,7 +76,7 @@ export async function serve(context: Context, options: ServeOptions): Promise<vo
       terminal.print(terminal.colors.dim('Ctrl+C stops it.'));
     }
     await terminal.flush();
-    if (options.open) openBrowser(exposed || options.allowWrites ? link : viewer.url, (problem) => terminal.note(`note: could not open a browser (${problem}); open the address above.`));
+    if (options.open) openBrowser(tokenForReads || options.allowWrites ? link : viewer.url, (problem) => terminal.note(`note: could not open a browser (${problem}); open the address above.`));
     await stopped;
   } finally {
     for (const signal of signals) process.off(signal, stop);

@@ -15,6 +15,7 @@ export function registerServe(program: Command, run: Run): void {
     .option('--port <port>', 'the port to listen on (default: 0, a free one; the address is printed)', parsePort, 0)
     .option('--host <address>', 'the address to listen on (default: 127.0.0.1, this machine only)', '127.0.0.1')
     .option('--expose-history', 'allow a --host other machines can reach; every request then needs the token printed at start')
+    .option('--require-token', 'every request needs the token printed at start, on this machine too (for a machine other users share)')
     .option('--allow-writes', 'let the viewer delete runs and apply retention (with the token printed at start)')
     .option('--open', 'open the viewer in the browser')
     .action(run(async () => (await import('../actions/serve.js')).serve));

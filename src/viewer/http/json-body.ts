@@ -4,10 +4,17 @@ import type { Context } from 'hono';
 import { ApiError } from './api-error.js';
 import { QueryParams } from './query-params.js';
 
+/** A write's body is a few fields; nothing larger is read into memory. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
 export async function jsonBody(c: Context, allowed: readonly string[]): Promise<QueryParams> {
+  const tooLarge = () => new ApiError(413, 'too_large', `a request body may hold at most ${MAX_BODY_BYTES} bytes`);
+  if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge(); // sent without a length
   let body: unknown;
   try {
-    body = await c.req.json();
+    body = JSON.parse(text);
   } catch {
     throw new ApiError(400, 'bad_body', `the body is not JSON; expected an object with ${allowed.join(', ')}`);
   }

@@ -19,6 +19,7 @@ export function registerMeta(app: ViewerApp, { access, database, instance }: Rou
       database,
       writes: access.writes,
       exposed: access.exposed,
+      tokenRequired: access.exposed || access.tokenForReads,
       authenticated,
       // Same-origin only (a cross-site page can neither send the cookie nor read this answer); the page keeps it in
       // memory and sends it as "Authorization: Bearer …" with its writes.

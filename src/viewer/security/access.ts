@@ -12,8 +12,10 @@ export interface AccessPolicy {
   token: string;
   /** Whether deletes and retention may be asked for (--allow-writes). */
   writes: boolean;
-  /** Bound to a non-loopback address: every request needs the token. */
+  /** Bound to a non-loopback address: any Host is answered, and every request needs the token. */
   exposed: boolean;
+  /** Every request needs the token, on loopback too (--require-token: a machine other users share). */
+  tokenForReads: boolean;
   /**
    * The Host header values a request may carry (host:port, lower case) when not exposed; known once the server
    * listens, hence a function.
@@ -45,8 +47,9 @@ export function access(policy: AccessPolicy): MiddlewareHandler<ViewerEnv> {
     if (!isApi && READS.has(c.req.method) && url.searchParams.has(TOKEN_PARAMETER)) return tokenLink(c, policy, url);
     const bearer = bearerToken(c.req.header('authorization'));
     const authenticated = isToken(bearer, policy.token) || isToken(getCookie(c, policy.cookieName), policy.token);
-    if (policy.exposed && !authenticated) {
-      throw new ApiError(401, 'token_required', 'this viewer is exposed beyond this machine: every request needs the token printed by the serve command (Authorization: Bearer <token>, or open the printed link)');
+    if ((policy.exposed || policy.tokenForReads) && !authenticated) {
+      const why = policy.exposed ? 'this viewer is exposed beyond this machine' : 'this viewer was started with --require-token';
+      throw new ApiError(401, 'token_required', `${why}: every request needs the token printed by the serve command (Authorization: Bearer <token>, or open the printed link)`);
     }
     if (!READS.has(c.req.method)) checkWrite(c, policy, bearer, url, host);
     c.set('authenticated', authenticated);
