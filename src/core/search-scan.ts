@@ -9,10 +9,11 @@ import { decodeSearchCursor, encodeSearchCursor, type SearchPosition } from './s
 import type { ExecutionSearch, ExecutionSearchResult, PayloadField, SearchHit, WorkflowExecution } from './types.js';
 
 /**
- * @internal The bound and the chunk size, in one object so that tests can make them small (and must put them back):
- * `stepsPerCall` is the most steps one call reads, and the most executions; `chunk` how many executions one read takes.
+ * @internal The bound, and the chunk size when set (else the reader's), in one object so that tests can make them
+ * small (and must put them back): `stepsPerCall` is the most steps one call reads, and the most executions; `chunk`
+ * the most executions one read takes.
  */
-export const searchBounds = { stepsPerCall: SEARCH_STEPS_PER_CALL, chunk: 200 };
+export const searchBounds: { stepsPerCall: number; chunk?: number } = { stepsPerCall: SEARCH_STEPS_PER_CALL };
 
 /** A validated search, as the facade hands it to a backend. */
 export type SearchRequest = ExecutionSearch & { limit: number };
@@ -47,6 +48,8 @@ export interface CandidateStep {
 
 /** A backend's reads for one search (its plan given when it was made). */
 export interface SearchReader {
+  /** The most executions one chunk reads: what a round trip and a statement's planning are worth on this backend. */
+  readonly chunkSize: number;
   /** Up to `size` executions the filters select, strictly after `after` in the order startedAt desc, id desc. */
   executions(after: SearchPosition | undefined, size: number): Promise<ChunkExecution[]>;
   /** How many steps each of these executions has (absent: none). */
@@ -75,7 +78,7 @@ export function searchPlan(search: SearchRequest): SearchPlan {
 
 /** Runs one call of a search on a backend's reader. */
 export async function searchWith(reader: SearchReader, search: SearchRequest): Promise<ExecutionSearchResult> {
-  const { stepsPerCall, chunk: chunkSize } = searchBounds;
+  const { stepsPerCall, chunk: chunkSize = reader.chunkSize } = searchBounds;
   const { matches } = payloadMatcher(search);
   const fields = new Set(search.in ?? PAYLOAD_FIELDS);
   const readsSteps = fields.has('inputData') || fields.has('outputData');
@@ -89,7 +92,7 @@ export async function searchWith(reader: SearchReader, search: SearchRequest): P
       next = after ?? null;
       break;
     }
-    const size = Math.min(chunkSize, stepsPerCall - scanned.executions);
+    const size = Math.min(chunkSize, stepsPerCall - scanned.executions, likelyToFit(scanned, stepsPerCall, readsSteps));
     const chunk = await reader.executions(after, size);
     let kept = chunk;
     let counts = new Map<string, number>();
@@ -142,6 +145,16 @@ export async function searchWith(reader: SearchReader, search: SearchRequest): P
 }
 
 const position = (execution: ChunkExecution): SearchPosition => ({ startedAt: execution.startedAt, id: execution.id });
+
+/**
+ * How many executions the steps left in the budget are likely to hold, at the steps per execution read so far (one
+ * more, so that a chunk reaches past the bound and the call ends): a chunk's executions that do not fit are read again
+ * by the next call, so the last chunk of a call is made about as large as what fits.
+ */
+function likelyToFit(scanned: { executions: number; steps: number }, stepsPerCall: number, readsSteps: boolean): number {
+  if (!readsSteps || scanned.steps === 0) return Number.POSITIVE_INFINITY;
+  return Math.ceil((stepsPerCall - scanned.steps) / (scanned.steps / scanned.executions)) + 1;
+}
 
 /**
  * The first executions of a chunk whose steps fit in `budget`. The first execution of a call is read whatever its

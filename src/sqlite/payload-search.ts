@@ -111,6 +111,8 @@ export function sqliteSearchReader(
   const columns = Object.keys(getTableColumns(executions));
 
   return {
+    // A chunk's statements cost no round trip here, and a chunk holds the event loop: a small one.
+    chunkSize: 200,
     executions: async (after: SearchPosition | undefined, size: number): Promise<ChunkExecution[]> => {
       const values: Record<string, unknown> = { ...bound, limit: size };
       for (const name of filters) values[name] = plan[name];
