@@ -3,6 +3,8 @@
 // slices, compare, insights, and the errors a client can cause.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionStore } from '../src/index.js';
+import { ExecutionStoreError } from '../src/index.js';
+import { asApiError } from '../src/viewer/http/api-error.js';
 import { errorGroupId } from '../src/viewer/runs/error-group-id.js';
 import { jsonBytes } from '../src/viewer/payloads/payload-facts.js';
 import { forEachBackend } from './backends.js';
@@ -21,8 +23,10 @@ import {
   recordHistory,
   REPORT_ROWS,
   type ViewerApp,
+  policy,
   viewerOn,
 } from './viewer-fixture.js';
+import { createViewerApp } from '../src/viewer/app.js';
 
 /** What a list item holds of a run: no trigger data, metadata or stack, nor the store's instance (checked apart). */
 const listed = (run: ModelRun) => {
@@ -422,6 +426,24 @@ forEachBackend((backend) => {
     });
   });
 
+  it('a store that fails answers 500 with the store\'s message, the stack in the log only', async () => {
+    // A database that fails under the store: SQLite's connection closed, PostgreSQL's database dropped.
+    const database = await databaseOn(backend, true);
+    const broken = await openOn(database.target);
+    if (backend.name === 'sqlite') await broken.close();
+    else await database.remove();
+    const logged: string[] = [];
+    const app = createViewerApp({ store: broken, access: policy(), database: { backend: backend.name, name: 'closed' }, log: (line) => logged.push(line) });
+    const { status, body } = await getJson(app, '/api/runs');
+    expect(status).toBe(500);
+    expect(body.error).toMatchObject({ code: 'database', storeCode: 'DATABASE' });
+    expect(body.error.message).toMatch(/queryExecutions/);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^viewer: GET \/api\/runs: ExecutionStoreError: /);
+    if (backend.name === 'postgres') await broken.close();
+    else await database.remove();
+  });
+
   it('GET /api/meta says what the server allows; /api/search is reserved (501); unknown routes are 404', async () => {
     expect(await getJson(app, '/api/meta')).toEqual({
       status: 200,
@@ -446,5 +468,23 @@ forEachBackend((backend) => {
       status: 404,
       body: { error: { code: 'not_found', message: 'no route answers GET /api/nothing; the API\'s routes are under /api/ (see /api/meta)' } },
     });
+  });
+});
+
+describe('asApiError', () => {
+  it('maps the store\'s codes to statuses, keeps their messages, and hides anything else behind a generic one', () => {
+    const mapped = (['VALIDATION', 'NOT_FOUND', 'STORAGE_FULL', 'UNAVAILABLE', 'DATABASE'] as const).map((code) => {
+      const error = asApiError(new ExecutionStoreError(code, `the ${code} message`));
+      return [code, error.status, error.body];
+    });
+    expect(mapped).toEqual([
+      ['VALIDATION', 400, { error: { code: 'invalid', storeCode: 'VALIDATION', message: 'the VALIDATION message' } }],
+      ['NOT_FOUND', 404, { error: { code: 'not_found', storeCode: 'NOT_FOUND', message: 'the NOT_FOUND message' } }],
+      ['STORAGE_FULL', 507, { error: { code: 'storage_full', storeCode: 'STORAGE_FULL', message: 'the STORAGE_FULL message' } }],
+      ['UNAVAILABLE', 503, { error: { code: 'unavailable', storeCode: 'UNAVAILABLE', message: 'the UNAVAILABLE message' } }],
+      ['DATABASE', 500, { error: { code: 'database', storeCode: 'DATABASE', message: 'the DATABASE message' } }],
+    ]);
+    const bug = asApiError(new TypeError('secret detail'));
+    expect([bug.status, bug.body]).toEqual([500, { error: { code: 'internal', message: "the viewer failed to answer this request; its log (the serve command's standard error) says why" } }]);
   });
 });
