@@ -6,6 +6,8 @@ import type { ExecutionStore } from '../src/index.js';
 import { ExecutionStoreError } from '../src/index.js';
 import { asApiError } from '../src/viewer/http/api-error.js';
 import { errorGroupId } from '../src/viewer/runs/error-group-id.js';
+import { planScan } from '../src/viewer/runs/run-filter.js';
+import { scanRuns } from '../src/viewer/runs/run-scan.js';
 import { jsonBytes } from '../src/viewer/payloads/payload-facts.js';
 import { forEachBackend } from './backends.js';
 import { T0 } from './factories.js';
@@ -137,6 +139,25 @@ forEachBackend((backend) => {
       expect(page.body.nextCursor).toBeNull();
       // The scan stopped at the first run under the minimum instead of reading the rest.
       expect(page.body.examined).toBe(slow.length);
+    });
+
+    it('a request that examines its share of runs answers a short page whose cursor reads on, never skipping one', async () => {
+      const filter = { minDurationMs: 900 };
+      const order = { orderBy: 'started_at', orderDir: 'desc' } as const;
+      const plan = await planScan(store, filter, order, NOW);
+      const seen: string[] = [];
+      const sizes: number[] = [];
+      let cursor: string | undefined;
+      for (let request = 0; request < 100; request++) {
+        const page = await scanRuns(store, plan, { ...order, limit: 4, budget: 7, ...(cursor === undefined ? {} : { cursor }) });
+        expect(page.examined).toBeLessThanOrEqual(7);
+        seen.push(...page.items.map((item) => item.id));
+        sizes.push(page.items.length);
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      expect(seen).toEqual(newestFirst(model.filter((r) => (durationOf(r) ?? -1) >= 900)).map((r) => r.id));
+      expect(sizes.some((size) => size < 4 && size !== sizes.at(-1))).toBe(true); // short pages before the last
     });
 
     it('refuses bad parameters with what was expected', async () => {

@@ -69,8 +69,13 @@ export function register(identity: string, registration: Registration, folder = 
   if (!ownFolder(folder)) return { problem: `${folder} is not this user's alone (0700), so the viewer's address is not written there` };
   const file = registrationFile(identity, folder);
   const partial = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(partial, JSON.stringify({ identity, ...registration }), { mode: 0o600 });
-  renameSync(partial, file);
+  try {
+    writeFileSync(partial, JSON.stringify({ identity, ...registration }), { mode: 0o600 });
+    renameSync(partial, file);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    return { problem: `cannot write ${file}: ${(error as Error).message}` };
+  }
   return { file };
 }
 

@@ -24,6 +24,9 @@ export interface ScannedPage {
   examined: number;
 }
 
+/** Runs read from the store at first when a filter tests them one by one; twice as many each time after. */
+const FIRST_READ = 100;
+
 /** Runs read from the store per request when a test reads steps too, as a share of the budget. */
 const STEP_READING_SHARE = 10;
 
@@ -48,8 +51,11 @@ export async function scanRuns(store: ExecutionStore, plan: ScanPlan, request: S
   const items: WorkflowExecution[] = [];
   let cursor = request.cursor;
   let examined = 0;
+  // The store's rows carry their trigger data and metadata: read a few pages' worth first, more while few match.
+  let reading = Math.max(2 * limit, FIRST_READ);
   for (;;) {
-    const size = Math.min(MAX_PAGE_SIZE, Math.max(limit - items.length, budget - examined));
+    const size = Math.min(MAX_PAGE_SIZE, budget - examined, Math.max(limit - items.length, reading));
+    reading *= 2;
     const read = await page(cursor, size);
     let filledAt = -1;
     let found = 0;
