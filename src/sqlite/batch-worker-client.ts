@@ -10,7 +10,7 @@ import { type BatchChannel, BatchRefused } from '../core/batch-channel.js';
 import { ExecutionStoreError } from '../core/errors.js';
 import type { HistoryBatch, WrittenBatch } from '../core/types.js';
 import type { ValidBatch } from '../core/validation.js';
-import { type BatchWorkerSettings, fromTransitError, toTransit, type WorkerAnswer, type WorkerRequest } from './batch-transit.js';
+import { type BatchWorkerSettings, fromTransitError, toTransit, type TransitBatch, type WorkerAnswer, type WorkerRequest } from './batch-transit.js';
 
 /** Threads started after the first one died: one more; a second death leaves the recorder writing inline. */
 const RESTARTS = 1;
@@ -89,7 +89,7 @@ export class BatchWorker {
   }
 
   /** Sends a validated batch (in its transit form) to the thread, started first if there is none. */
-  write(channel: number, epoch: number, batch: ValidBatch, stopped: SharedArrayBuffer): Promise<WrittenBatch> {
+  write(channel: number, epoch: number, batch: TransitBatch, stopped: SharedArrayBuffer): Promise<WrittenBatch> {
     if (!this.usable) return Promise.reject(new ExecutionStoreError('DATABASE', `writeBatch: the batch worker is not running (${this.lastFailure ?? 'the store is closed'})`));
     const thread = (this.thread ??= this.start());
     const id = this.nextId++;
@@ -197,7 +197,7 @@ class WorkerChannel implements BatchChannel {
   send(batch: HistoryBatch): Promise<WrittenBatch> {
     const epoch = this.epoch;
     if (this.haltedAt >= epoch || Atomics.load(new Int32Array(this.stopped), 0) !== 0) return Promise.reject(new BatchRefused());
-    let transit: ValidBatch;
+    let transit: TransitBatch;
     try {
       // Validated on this thread: the worker is sent nothing structured cloning could refuse, and a bad item is
       // named in the same words as by writeBatch.
