@@ -44,6 +44,8 @@ export async function sqliteRecorderSide(dir: string, unavailableMs: number): Pr
       };
     },
     unavailableMs,
+    // A SQLite file's recorder may write from a worker thread: both measured.
+    writers: ['inline', 'worker'],
     cleanUp: () => {
       raw.db.close();
       for (const file of files) for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });

@@ -12,8 +12,11 @@
 //   (c) memory: recording at a steady rate for `unavailableMs` while the database refuses writes (held locked), with
 //       a bound of RECORDER_BOUND_BYTES: the peak RSS growth against the bound.
 //   (d) durability 'step': a node's time when each call's write is awaited, against recording in batches.
+// A side whose store can write from a worker thread (SQLite) measures (a) and (b) with each writer, `writer: 'inline'`
+// (the store's writeBatch on the loop) and `writer: 'worker'` (a thread with its own connection): (a) in turn, (b)
+// in the same alternating rounds as raw.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createRecorder, type ExecutionStore, type NewExecution, type RunStep } from '../../src/index.js';
+import { createRecorder, type ExecutionStore, type NewExecution, type Recorder, type RecorderOptions, type RunStep } from '../../src/index.js';
 import { median, percentile, type Row } from '../measure.js';
 
 const PART = '13 recorder';
@@ -34,7 +37,23 @@ export interface RecorderBenchSide {
   holdWrites(): Promise<() => Promise<void>>;
   /** How long (c) keeps the database away. */
   unavailableMs: number;
+  /** The recorder's writers to measure in (a) and (b); ['inline'] when not given (PostgreSQL: it has no worker). */
+  writers?: readonly Writer[];
 }
+
+type Writer = 'inline' | 'worker';
+
+/** A recorder writing from `writer`, once it does: a worker's recorder writes inline until its thread has opened the file. */
+async function recorderFor(store: ExecutionStore, writer: Writer, options: RecorderOptions = {}): Promise<Recorder> {
+  const recorder = createRecorder(store, { ...options, writer });
+  for (const deadline = performance.now() + 30_000; recorder.writesFrom !== writer; await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (performance.now() > deadline) throw new Error(`the recorder did not write from its ${writer} within 30 s`);
+  }
+  return recorder;
+}
+
+/** Row names of a writer other than inline say which it is; inline's keep the names earlier results used. */
+const named = (name: string, writer: Writer) => (writer === 'inline' ? name : `${name} [writer 'worker']`);
 
 /** A node's payload of about 1 KB: an order with its lines, a note. */
 function payloadOf(i: number) {
@@ -53,10 +72,11 @@ export async function recorderPart(side: RecorderBenchSide, log: (message: strin
   const rows: Row[] = [];
   const lines: string[] = [];
 
-  // (a) cost on the workflow's path.
-  {
+  const writers = side.writers ?? ['inline'];
+  // (a) cost on the workflow's path, with each writer in turn.
+  for (const writer of writers) {
     const store = await side.openStore();
-    const recorder = createRecorder(store);
+    const recorder = await recorderFor(store, writer);
     const RUNS = 600;
     const plain: number[] = [];
     const recorded: number[] = [];
@@ -119,24 +139,24 @@ export async function recorderPart(side: RecorderBenchSide, log: (message: strin
     const added99 = percentile(measured, 99) - percentile(baseline, 99);
     const floor50 = median(floorTimes);
     rows.push({
-      part: PART, name: 'time a node of the workflow spends in the recorder, median, µs (raw: JSON.stringify of its input and output)',
+      part: PART, name: named('time a node of the workflow spends in the recorder, median, µs (raw: JSON.stringify of its input and output)', writer),
       store: us(added50), raw: us(floor50), ratio: added50 / floor50, target: 1.5, pass: added50 / floor50 <= 1.5,
       note: `startStep + succeed of ${RUNS} runs × ${NODES} nodes, ~${JSON.stringify(payloadOf(1)).length} B payloads, against the same workflow not recording; the workflow alone ${us(median(baseline)).toFixed(1)} µs a node`,
     });
     rows.push({
-      part: PART, name: 'the same, p99, µs', store: us(added99), raw: us(percentile(floorTimes, 99)), ratio: Number.NaN, target: Number.NaN,
+      part: PART, name: named('the same, p99, µs', writer), store: us(added99), raw: us(percentile(floorTimes, 99)), ratio: Number.NaN, target: Number.NaN,
       pass: us(added99) <= 50, note: `target: p99 at most 50 µs; the slowest call ${us(Math.max(...calls)).toFixed(0)} µs, calls over 1 ms: ${calls.filter((ms) => ms > 1).length} of ${calls.length}`,
     });
     rows.push({
-      part: PART, name: "the machine's tail: pure CPU work as long as a recorded node, p99 / median, µs", store: us(percentile(machineTimes, 99)), raw: us(median(machineTimes)),
+      part: PART, name: named("the machine's tail: pure CPU work as long as a recorded node, p99 / median, µs", writer), store: us(percentile(machineTimes, 99)), raw: us(median(machineTimes)),
       ratio: Number.NaN, target: Number.NaN, pass: true,
       note: `JSON.stringify of the node's input and output ${reference} times over, timed beside the recorded nodes: what the machine alone adds to a call of that length at the p99`,
     });
     rows.push({
-      part: PART, name: "event loop delay while recording, p99 / max, ms", store: loopDelay.percentile(99) / 1e6, raw: loopDelay.max / 1e6, ratio: Number.NaN, target: Number.NaN, pass: true,
+      part: PART, name: named('event loop delay while recording, p99 / max, ms', writer), store: loopDelay.percentile(99) / 1e6, raw: loopDelay.max / 1e6, ratio: Number.NaN, target: Number.NaN, pass: true,
       note: 'store column p99, raw column max, over both halves of the run: what the background writer (and everything else) held the loop for between the workflow\'s awaits',
     });
-    log(`  (a) ${us(added50).toFixed(1)} µs a node against ${us(floor50).toFixed(1)} µs of JSON.stringify`);
+    log(`  (a) ${writer}: ${us(added50).toFixed(1)} µs a node against ${us(floor50).toFixed(1)} µs of JSON.stringify; loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
   }
 
   // (d) durability 'step': the same workflow awaiting each call's write (the running row, then its end), against
@@ -179,20 +199,22 @@ export async function recorderPart(side: RecorderBenchSide, log: (message: strin
     log(`  (d) durability 'step': ${stepMedian.toFixed(2)} ms a node against ${batchMedian.toFixed(3)} ms in batches`);
   }
 
-  // (b) throughput against raw batched inserts: rounds alternating the two sides, each side writing into its own
-  // database all along (both tables grow alike), the median round reported: sustained rates, not the first run's
-  // compiling.
+  // (b) throughput against raw batched inserts: rounds alternating the sides (raw and each writer, in an order that
+  // turns each round), each side writing into its own database all along (the tables grow alike), the median round
+  // reported: sustained rates, not the first run's compiling.
   {
     const RUNS = 2_000;
     const ROUNDS = 3;
-    const store = await side.openStore();
-    // Made before either side's clock starts: both write the same payload objects.
+    const stores = new Map<Writer, ExecutionStore>();
+    for (const writer of writers) stores.set(writer, await side.openStore());
+    // Made before any side's clock starts: every side writes the same payload objects.
     const inputs = Array.from({ length: NODES }, (_, node) => payloadOf(node));
     const perBatch = Math.floor(1_000 / (NODES + 1));
     const steps = RUNS * NODES;
-    const rounds: { recorderMs: number; rawMs: number; batches: number; dropped: number }[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const recorder = createRecorder(store);
+    type Round = { rawMs: number } & Partial<Record<Writer, { ms: number; batches: number; dropped: number }>>;
+    const rounds: Round[] = [];
+    const recordRound = async (writer: Writer) => {
+      const recorder = await recorderFor(stores.get(writer) as ExecutionStore, writer);
       const started = performance.now();
       for (let i = 0; i < RUNS; i++) {
         const run = recorder.startExecution({ workflowId: `wf-${i % 5}`, workflowName: `Workflow ${i % 5}`, triggerType: 'webhook', triggerData: { i } });
@@ -201,10 +223,13 @@ export async function recorderPart(side: RecorderBenchSide, log: (message: strin
         if (i % 50 === 49) await turn();
       }
       await recorder.flush();
-      const recorderMs = performance.now() - started;
+      const ms = performance.now() - started;
       const stats = recorder.stats();
       await recorder.close();
-      // The raw side: the same runs, finished, in transactions of 1,000 items (the recorder's batch).
+      return { ms, batches: stats.written.batches, dropped: stats.dropped.total };
+    };
+    const rawRound = async () => {
+      // The same runs, finished, in transactions of 1,000 items (the recorder's batch).
       const runs = Array.from({ length: RUNS }, (_, i) => {
         const startedAt = Date.now();
         return {
@@ -214,19 +239,33 @@ export async function recorderPart(side: RecorderBenchSide, log: (message: strin
       });
       const rawStarted = performance.now();
       for (let at = 0; at < runs.length; at += perBatch) await side.raw.writeRuns(runs.slice(at, at + perBatch));
-      const rawMs = performance.now() - rawStarted;
-      rounds.push({ recorderMs, rawMs, batches: stats.written.batches, dropped: stats.dropped.total });
+      return performance.now() - rawStarted;
+    };
+    const sides = ['raw', ...writers] as const;
+    for (let round = 0; round < ROUNDS; round++) {
+      const result: Round = { rawMs: 0 };
+      for (let k = 0; k < sides.length; k++) {
+        const which = sides[(round + k) % sides.length] as (typeof sides)[number];
+        if (which === 'raw') result.rawMs = await rawRound();
+        else result[which] = await recordRound(which);
+      }
+      rounds.push(result);
     }
-    await store.close();
-    const byRatio = [...rounds].sort((a, b) => a.rawMs / a.recorderMs - b.rawMs / b.recorderMs);
-    const { recorderMs, rawMs, batches, dropped } = byRatio[Math.floor(ROUNDS / 2)] as (typeof rounds)[number];
-    const ratio = rawMs / recorderMs;
-    rows.push({
-      part: PART, name: 'steps per second the recorder writes (higher is better)', store: (steps / recorderMs) * 1000, raw: (steps / rawMs) * 1000, ratio,
-      target: 0.8, higherIsBetter: true, pass: ratio >= 0.8,
-      note: `${RUNS} runs of ${NODES} steps recorded as fast as the loop goes, until flush() (${batches} batches, ${dropped} dropped); raw: the same rows in transactions of ${perBatch} runs, no rollups; the median of ${ROUNDS} alternating rounds (ratios ${rounds.map((r) => (r.rawMs / r.recorderMs).toFixed(2)).join(', ')})`,
-    });
-    log(`  (b) ${((steps / recorderMs) * 1000).toFixed(0)} steps/s against raw ${((steps / rawMs) * 1000).toFixed(0)} (rounds ${rounds.map((r) => (r.rawMs / r.recorderMs).toFixed(2)).join(', ')})`);
+    for (const store of stores.values()) await store.close();
+    for (const writer of writers) {
+      const ratioOf = (round: Round) => round.rawMs / (round[writer] as { ms: number }).ms;
+      const byRatio = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b));
+      const median = byRatio[Math.floor(ROUNDS / 2)] as Round;
+      const { ms, batches, dropped } = median[writer] as { ms: number; batches: number; dropped: number };
+      const ratio = ratioOf(median);
+      const againstInline = writer === 'inline' || !writers.includes('inline') ? '' : `; against inline in the same rounds ${rounds.map((round) => ((round.inline as { ms: number }).ms / (round[writer] as { ms: number }).ms).toFixed(2)).join(', ')}`;
+      rows.push({
+        part: PART, name: named('steps per second the recorder writes (higher is better)', writer), store: (steps / ms) * 1000, raw: (steps / median.rawMs) * 1000, ratio,
+        target: 0.8, higherIsBetter: true, pass: ratio >= 0.8,
+        note: `${RUNS} runs of ${NODES} steps recorded as fast as the loop goes, until flush() (${batches} batches, ${dropped} dropped); raw: the same rows in transactions of ${perBatch} runs, no rollups; the median of ${ROUNDS} alternating rounds (ratios ${rounds.map((round) => ratioOf(round).toFixed(2)).join(', ')})${againstInline}`,
+      });
+      log(`  (b) ${writer}: ${((steps / ms) * 1000).toFixed(0)} steps/s against raw ${((steps / median.rawMs) * 1000).toFixed(0)} (rounds ${rounds.map((round) => ratioOf(round).toFixed(2)).join(', ')})${againstInline}`);
+    }
   }
 
   // (c) memory while the database refuses writes.
