@@ -3,7 +3,7 @@
 // file, VALIDATION isolation, close and flush), the event loop stays free while a batch is written, and the two
 // batches it keeps in flight never commit out of order: a batch sent after a failed one is refused, unwritten, until
 // the writer has handled the failure. Real files throughout; the child processes run the built package.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -367,6 +367,34 @@ describe('the batch channel: two batches in flight, never committed past a failu
 });
 
 describe('from the built package', () => {
+  it('a process recording through its worker, killed with SIGKILL at random moments, leaves whole batches only', { timeout: 60_000 }, async () => {
+    const STEPS = 6;
+    const file = join(tempDir(), 'history.db');
+    await (await openExecutionStore(file)).close(); // created and migrated before the writers open it
+    for (let kill = 1; kill <= 2; kill++) {
+      const writer = spawn(process.execPath, [fixture('recorder-worker-kill.mjs'), file, String(STEPS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      writer.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      writer.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise((resolve) => writer.once('exit', resolve));
+      const committed = () => stdout.match(/^C \d+$/gm)?.length ?? 0;
+      await until(`writer ${kill}: batches committed through its worker`, 30_000, () => stdout.startsWith('ready\n') && committed() >= 5);
+      // While batches are being written: the worker takes one every 50 ms or sooner.
+      await sleep(Math.random() * 300);
+      writer.kill('SIGKILL');
+      await exited;
+      expect(stderr).toBe('');
+      // Whole batches: a finished run has all its steps, the insights are those of the rows stored.
+      const db = new BetterSqlite3(file, { readonly: true });
+      const runs = db.prepare('SELECT e.status, count(s.id) AS steps FROM workflow_executions e LEFT JOIN execution_steps s ON s.execution_id = e.id GROUP BY e.id').all() as { status: string; steps: number }[];
+      db.close();
+      expect(runs.length).toBeGreaterThan(0);
+      expect(runs.filter((run) => run.status === 'success' && run.steps !== STEPS)).toEqual([]);
+      expect(storedRollups(file)).toEqual(recountedRollups(file));
+    }
+  });
+
   const script = fixture('recorder-worker-exit.mjs');
   const run = (args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 30_000 });
 
