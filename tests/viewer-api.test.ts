@@ -2,12 +2,13 @@
 // PostgreSQL database: every read route with its filters alone and combined, paging to the end, payload views and
 // slices, compare, insights, and the errors a client can cause.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionStore } from '../src/index.js';
+import type { ExecutionStore, WorkflowExecution } from '../src/index.js';
 import { ExecutionStoreError } from '../src/index.js';
 import { asApiError } from '../src/viewer/http/api-error.js';
 import { errorGroupId } from '../src/viewer/runs/error-group-id.js';
 import { planScan } from '../src/viewer/runs/run-filter.js';
 import { scanRuns } from '../src/viewer/runs/run-scan.js';
+import { runListItem } from '../src/viewer/runs/run-shapes.js';
 import { jsonBytes } from '../src/viewer/payloads/payload-facts.js';
 import { forEachBackend } from './backends.js';
 import { T0 } from './factories.js';
@@ -465,7 +466,32 @@ forEachBackend((backend) => {
     else await database.remove();
   });
 
-  it('GET /api/meta says what the server allows; /api/search is reserved (501); unknown routes are 404', async () => {
+  it('GET /api/search answers the store\'s searchExecutions: runs newest first with where each matched, what it read, where to go on', async () => {
+    const failed = run('failed');
+    const trigger = (await store.getStepsForExecution(failed.id)).find((step) => step.nodeId === 'trigger');
+    const byKey = await getJson(app, '/api/search?key=orderId&equals=2&limit=5');
+    const expected = await store.searchExecutions({ key: 'orderId', equals: 2, limit: 5 });
+    expect(byKey).toEqual({
+      status: 200,
+      body: { items: expected.items.map(({ execution, hits }) => ({ run: runListItem(execution), hits })), scanned: expected.scanned, nextCursor: expected.nextCursor },
+    });
+    expect(byKey.body.items.find((item: any) => item.run.id === failed.id)).toEqual({
+      run: runListItem((await store.getExecution(failed.id)) as WorkflowExecution),
+      hits: [{ field: 'triggerData' }, { field: 'outputData', stepId: trigger?.id, nodeId: 'trigger', stepIndex: 0 }],
+    });
+    // The same search narrowed to the steps' output, in the failed run's workflow and status, as a link would hold it.
+    const narrowed = await getJson(app, `/api/search?key=orderId&equals=2&in=outputData&workflow=${failed.workflowId}&status=error`);
+    expect(narrowed.body.items.map((item: any) => [item.run.id, item.hits])).toEqual([[failed.id, [{ field: 'outputData', stepId: trigger?.id, nodeId: 'trigger', stepIndex: 0 }]]]);
+    expect((await getJson(app, '/api/search?text=HTTP%20502&in=metadata')).body.items).toEqual([]);
+    expect(await getJson(app, '/api/search')).toEqual({
+      status: 400,
+      body: { error: { code: 'invalid', storeCode: 'VALIDATION', message: expect.stringContaining('expected key with equals, or text') } },
+    });
+    expect((await getJson(app, '/api/search?text=x&limit=201')).body.error).toMatchObject({ code: 'bad_parameter', parameter: 'limit' });
+    expect((await getJson(app, '/api/search?text=x&in=body')).body.error).toMatchObject({ code: 'bad_parameter', parameter: 'in' });
+  });
+
+  it('GET /api/meta says what the server allows; unknown routes are 404', async () => {
     expect(await getJson(app, '/api/meta')).toEqual({
       status: 200,
       body: {
@@ -478,12 +504,8 @@ forEachBackend((backend) => {
         authenticated: false,
         writeToken: null,
         limits: { pageSize: 1000, wholePayloadBytes: 102_400, slice: 1000, differences: 200, bulkDelete: 1000, refreshIds: 100 },
-        search: false,
+        search: { stepsPerCall: 50_000, limit: 200 },
       },
-    });
-    expect(await getJson(app, '/api/search?q=502')).toEqual({
-      status: 501,
-      body: { error: { code: 'not_implemented', message: 'search is not part of this version of the viewer; filter the runs list (GET /api/runs) instead' } },
     });
     expect(await getJson(app, '/api/nothing')).toEqual({
       status: 404,

@@ -49,7 +49,7 @@ export function createViewerApp(options: ViewerOptions): Hono<ViewerEnv> {
   registerCompare(app, context);
   registerRun(app, context);
   registerInsights(app, context);
-  registerSearch(app);
+  registerSearch(app, context);
   registerStaticFiles(app, options.staticRoot);
   app.notFound((c) => {
     const { body, status } = new ApiError(404, 'not_found', `no route answers ${c.req.method} ${new URL(c.req.url).pathname}; the API's routes are under /api/ (see /api/meta)`);
@@ -57,7 +57,7 @@ export function createViewerApp(options: ViewerOptions): Hono<ViewerEnv> {
   });
   app.onError((error, c) => {
     const refusal = asApiError(error);
-    if (refusal.status >= 500 && refusal.code !== 'not_implemented') log(`viewer: ${c.req.method} ${new URL(c.req.url).pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (refusal.status >= 500) log(`viewer: ${c.req.method} ${new URL(c.req.url).pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return c.json(refusal.body, refusal.status);
   });
   return app;

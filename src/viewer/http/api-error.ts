@@ -7,7 +7,6 @@ export type ApiErrorCode =
   | 'bad_body'
   | 'bad_path'
   | 'not_found'
-  | 'not_implemented'
   | 'writes_disabled'
   | 'token_required'
   | 'forbidden_host'
@@ -23,7 +22,7 @@ export type ApiErrorCode =
   | 'database'
   | 'internal';
 
-export type ApiStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 501 | 503 | 507;
+export type ApiStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503 | 507;
 
 export class ApiError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 // GET /api/meta: what the page needs to know about the server before anything else: which database it shows,
 // whether writes are allowed, the limits its answers keep to, and, to a page that holds the token's cookie, the
 // token its writes must send as a header.
-import { MAX_PAGE_SIZE } from '../../core/constants.js';
+import { MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, SEARCH_STEPS_PER_CALL } from '../../core/constants.js';
 import { MAX_DIFFERENCES } from '../compare/structural-diff.js';
 import { queryOf } from '../http/query-params.js';
 import { MAX_SLICE, WHOLE_LIMIT_BYTES } from '../payloads/payload-view.js';
@@ -32,7 +32,7 @@ export function registerMeta(app: ViewerApp, { access, database, instance }: Rou
         bulkDelete: MAX_BULK_DELETE,
         refreshIds: MAX_REFRESH_IDS,
       },
-      search: false,
+      search: { stepsPerCall: SEARCH_STEPS_PER_CALL, limit: MAX_SEARCH_LIMIT },
     });
   });
 }
