@@ -314,7 +314,8 @@ describe('SQLite: the file locked by another process', () => {
     // close's timeout ends while the try is under way (a failure within a few ms would leave the writer asleep by then).
     const SLOW_TRY_MS = 300;
     const { file, store } = await lockedFileStore(BUSY_MS);
-    const recorder = createRecorder(store, { flush: { intervalMs: 50 } });
+    // Inline: the test sees each try through the store's writeBatch (a worker's batches do not go through it).
+    const recorder = createRecorder(store, { flush: { intervalMs: 50 }, writer: 'inline' });
     const lock = await lockFile(file);
     for (let n = 0; n < 20; n++) {
       const run = recorder.startExecution({ workflowId: 'wf-close', workflowName: 'Closed mid-write', triggerType: 'schedule' });

@@ -50,11 +50,11 @@ export interface RecorderOptions {
    */
   durability?: 'batch' | 'step';
   /**
-   * Where batches are written. 'inline' (the default): the store's writeBatch on this thread. 'worker': on a SQLite
-   * file the store opened itself, by a worker thread with its own connection, two batches in flight, so that no
-   * transaction runs on the event loop (inline meanwhile, while the thread starts); elsewhere (in memory, a connection
-   * handed to `new ExecutionStore`, PostgreSQL, a bundle without the worker's file) inline. See the README for what
-   * each costs.
+   * Where batches are written. 'worker' (the default): on a SQLite file the store opened itself, by a worker thread
+   * with its own connection, two batches in flight, so that no transaction runs on the event loop (inline meanwhile,
+   * while the thread starts); elsewhere (in memory, a connection handed to `new ExecutionStore`, PostgreSQL, a bundle
+   * without the worker's file) inline. 'inline': the store's writeBatch on this thread, always. See the README for
+   * what each costs.
    */
   writer?: 'worker' | 'inline';
   /** Told of everything dropped, when it is dropped. */
@@ -67,7 +67,7 @@ export const DEFAULT_RECORDER_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_RECORDER_MAX_ITEMS = 100_000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 200;
 export const DEFAULT_FLUSH_MAX_ITEMS = 1_000;
-export const DEFAULT_RECORDER_WRITER: 'worker' | 'inline' = 'inline';
+export const DEFAULT_RECORDER_WRITER: 'worker' | 'inline' = 'worker';
 
 const payloads = z.enum(['all', 'inputs', 'outputs', 'none']);
 const rules = {
