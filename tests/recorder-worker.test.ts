@@ -303,7 +303,7 @@ describe('the recorder writing from a worker thread (SQLite files)', () => {
     await recorder.close();
   });
 
-  it('writes inline where a worker cannot write: in memory, a caller\'s connection, writer: \'inline\', PostgreSQL', async () => {
+  it("writes inline where a worker cannot write (in memory, a caller's connection, PostgreSQL) or is not asked to; from the worker by default", async () => {
     const memory = createRecorder(await memoryStore(), { writer: 'worker' });
     expect(memory.writesFrom).toBe('inline');
     const connection = new BetterSqlite3(join(tempDir(), 'own.db'));
@@ -315,6 +315,9 @@ describe('the recorder writing from a worker thread (SQLite files)', () => {
     expect(await own.getExecutionStats()).toMatchObject({ total: 1 });
     const { store } = await fileStore();
     expect(createRecorder(store, { writer: 'inline' }).writesFrom).toBe('inline');
+    // And a file's recorder writes from the worker by default, once its thread has opened the file.
+    const byDefault = createRecorder(store);
+    await until('the default writer', 20_000, () => byDefault.writesFrom === 'worker');
     if (postgresBackend.skipReason === undefined) expect(createRecorder(await postgresBackend.open(), { writer: 'worker' }).writesFrom).toBe('inline');
   });
 });
