@@ -141,14 +141,16 @@ export async function searchPart(store: ExecutionStore, raw: SearchRawSide, reps
 
 /** The SQLite side: the same instr() prefilter the store's SQL applies, on raw better-sqlite3. */
 export function sqliteSearchRaw(db: import('better-sqlite3').Database): SearchRawSide {
-  const holds = (column: string, prefilter: Prefilter) =>
-    prefilter.kind === 'key'
-      ? `(instr(${column}, @key) > 0 and (instr(${column}, @n0) > 0 or instr(${column}, @n1) > 0))`
-      : `(instr(lower(${column}), @n0) > 0 or instr(lower(${column}), @n1) > 0)`;
+  const holds = (column: string, prefilter: Prefilter) => {
+    const found = prefilter.kind === 'key' ? prefilter.values : prefilter.texts;
+    const searched = prefilter.kind === 'key' ? column : `lower(${column})`;
+    const any = found.map((_, index) => `instr(${searched}, @n${index}) > 0`).join(' or ');
+    return prefilter.kind === 'key' ? `(instr(${column}, @key) > 0 and (${any}))` : `(${any})`;
+  };
   const candidate = (column: string, prefilter: Prefilter) => `case when ${holds(column, prefilter)} then ${column} end`;
   const needles = (prefilter: Prefilter) => {
     const found = prefilter.kind === 'key' ? prefilter.values : prefilter.texts;
-    return { n0: found[0], n1: found[1] ?? found[0], ...(prefilter.kind === 'key' ? { key: prefilter.key } : {}) };
+    return { ...Object.fromEntries(found.map((needle, index) => [`n${index}`, needle])), ...(prefilter.kind === 'key' ? { key: prefilter.key } : {}) };
   };
   const statements = new Map<string, import('better-sqlite3').Statement>();
   const prepared = (text: string) => {

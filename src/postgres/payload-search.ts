@@ -1,9 +1,11 @@
 // searchExecutions' reads on PostgreSQL (the scan itself is shared: src/core/search-scan.ts). Executions come in keyset
 // chunks through the same indexes as cursor pages, ties by id in byte order; their steps by execution_id within the
 // range of step ids their executions' days give (stepIdRange), so that only those partitions are read. strpos() keeps
-// back every payload text that lacks a needle, so only candidates cross the wire; translate() over A–Z folds ASCII
-// letters only (lower() would fold by the database's locale), as the shared matcher does. The payloads are searched as
-// text, never cast to jsonb: a damaged one would abort the statement (PostgreSQL 15 has no pg_input_is_valid).
+// back every payload text that lacks a needle, so only candidates cross the wire. Text is folded by lower() under
+// COLLATE "C", which folds ASCII letters only (as SQLite's lower() and the shared matcher do; under the database's own
+// collation it would fold by locale), byte by byte, rather than translate() over A–Z, which looks each character up in
+// its list. The payloads are searched as text, never cast to jsonb: a damaged
+// one would abort the statement (PostgreSQL 15 has no pg_input_is_valid).
 import { and, count, desc, eq, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Pool } from 'pg';
@@ -25,19 +27,24 @@ import { domainFields, type ExecutionRow, queryBuilder, rowsOf, type Statement, 
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 
 const p = sql.placeholder;
-const ASCII_UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const ASCII_LOWER = 'abcdefghijklmnopqrstuvwxyz';
 
-/** Whether a payload column's text holds the needles (bound as key, n0, n1; a second needle repeats the first when there is one). */
-function holdsNeedles(column: AnyPgColumn, kind: Prefilter['kind']): SQL {
-  if (kind === 'key') return sql`(strpos(${column}, ${p('key')}) > 0 and (strpos(${column}, ${p('n0')}) > 0 or strpos(${column}, ${p('n1')}) > 0))`;
-  const folded = sql`translate(${column}, ${sql.raw(`'${ASCII_UPPER}'`)}, ${sql.raw(`'${ASCII_LOWER}'`)})`;
-  return sql`(strpos(${folded}, ${p('n0')}) > 0 or strpos(${folded}, ${p('n1')}) > 0)`;
+/**
+ * Whether a payload column's text holds the needles, bound as :key and :n0 (and :n1 when there are two forms of the
+ * value or text): each needle once, since a needle that is not there is a scan of the whole text.
+ */
+function holdsNeedles(column: AnyPgColumn, prefilter: Prefilter): SQL {
+  const needles = prefilter.kind === 'key' ? prefilter.values : prefilter.texts;
+  const searched = prefilter.kind === 'key' ? sql`${column}` : sql`lower(${column} collate "C")`;
+  const anyNeedle = sql.join(
+    needles.map((_, index) => sql`strpos(${searched}, ${p(`n${index}`)}) > 0`),
+    sql` or `,
+  );
+  return prefilter.kind === 'key' ? sql`(strpos(${column}, ${p('key')}) > 0 and (${anyNeedle}))` : sql`(${anyNeedle})`;
 }
 
 /** The column's text when it is searched and holds the needles, else NULL. */
 function candidate(column: AnyPgColumn, field: PayloadField, plan: SearchPlan): SQL {
-  return plan.fields.has(field) ? sql`case when ${holdsNeedles(column, plan.prefilter.kind)} then ${column} end` : sql`null::text`;
+  return plan.fields.has(field) ? sql`case when ${holdsNeedles(column, plan.prefilter)} then ${column} end` : sql`null::text`;
 }
 
 type Filter = 'workflowId' | 'status' | 'startedAfter' | 'startedBefore';
@@ -75,13 +82,16 @@ const EXECUTIONS_BY_ID = statement(queryBuilder.select(domainFields(executions))
 export function postgresSearchReader(pool: Pool, legacyTo: string | null, plan: SearchPlan): SearchReader {
   const { prefilter, fields } = plan;
   const needles = prefilter.kind === 'key' ? prefilter.values : prefilter.texts;
-  const bound: Record<string, unknown> = { n0: needles[0], n1: needles[1] ?? needles[0], ...(prefilter.kind === 'key' ? { key: prefilter.key } : {}) };
+  const bound: Record<string, unknown> = Object.fromEntries(needles.map((needle, index) => [`n${index}`, needle]));
+  if (prefilter.kind === 'key') bound.key = prefilter.key;
+  /** The statements' shapes depend on the kind of search and how many needles it has. */
+  const form = `${prefilter.kind}${needles.length}`;
   const filters = FILTER_NAMES.filter((name) => plan[name] !== undefined);
   const executionFields = ['triggerData', 'metadata'].filter((field) => fields.has(field as PayloadField)).join(',');
   const stepFields = (['inputData', 'outputData'] as const).filter((field) => fields.has(field));
 
   const chunkOf = (continues: boolean) =>
-    cached(`chunk|${prefilter.kind}|${executionFields}|${filters.join(',')}|${continues}`, () =>
+    cached(`chunk|${form}|${executionFields}|${filters.join(',')}|${continues}`, () =>
       queryBuilder
         .select({
           id: sql`${id}`.as('id'),
@@ -95,7 +105,7 @@ export function postgresSearchReader(pool: Pool, legacyTo: string | null, plan: 
         .limit(p('limit')),
     );
   const candidatesOf = () =>
-    cached(`steps|${prefilter.kind}|${stepFields.join(',')}`, () =>
+    cached(`steps|${form}|${stepFields.join(',')}`, () =>
       queryBuilder
         .select({
           executionId: sql`${steps.executionId}`.as('executionId'),
@@ -106,7 +116,7 @@ export function postgresSearchReader(pool: Pool, legacyTo: string | null, plan: 
           outputData: candidate(steps.outputData, 'outputData', plan).as('outputData'),
         })
         .from(steps)
-        .where(and(STEPS_OF, or(...stepFields.map((field) => holdsNeedles(steps[field], prefilter.kind))))),
+        .where(and(STEPS_OF, or(...stepFields.map((field) => holdsNeedles(steps[field], prefilter))))),
     );
   const stepRange = (ids: string[]) => {
     const { from, to } = stepIdRange(ids, legacyTo);

@@ -18,15 +18,23 @@ import { prepareDirect } from './statements.js';
 
 const p = sql.placeholder;
 
-/** Whether a payload column's text holds the needles (bound as :key, :n0, :n1; a second needle repeats the first when there is one). */
-function holdsNeedles(column: AnySQLiteColumn, kind: Prefilter['kind']): SQL {
-  if (kind === 'key') return sql`(instr(${column}, ${p('key')}) > 0 and (instr(${column}, ${p('n0')}) > 0 or instr(${column}, ${p('n1')}) > 0))`;
-  return sql`(instr(lower(${column}), ${p('n0')}) > 0 or instr(lower(${column}), ${p('n1')}) > 0)`;
+/**
+ * Whether a payload column's text holds the needles, bound as :key and :n0 (and :n1 when there are two forms of the
+ * value or text): each needle once, since a needle that is not there is a scan of the whole text.
+ */
+function holdsNeedles(column: AnySQLiteColumn, prefilter: Prefilter): SQL {
+  const needles = prefilter.kind === 'key' ? prefilter.values : prefilter.texts;
+  const searched = prefilter.kind === 'key' ? sql`${column}` : sql`lower(${column})`;
+  const anyNeedle = sql.join(
+    needles.map((_, index) => sql`instr(${searched}, ${p(`n${index}`)}) > 0`),
+    sql` or `,
+  );
+  return prefilter.kind === 'key' ? sql`(instr(${column}, ${p('key')}) > 0 and (${anyNeedle}))` : sql`(${anyNeedle})`;
 }
 
 /** The column's text when it is searched and holds the needles, else NULL. */
 function candidate(column: AnySQLiteColumn, field: PayloadField, plan: SearchPlan): SQL {
-  return plan.fields.has(field) ? sql`case when ${holdsNeedles(column, plan.prefilter.kind)} then ${column} end` : sql`null`;
+  return plan.fields.has(field) ? sql`case when ${holdsNeedles(column, plan.prefilter)} then ${column} end` : sql`null`;
 }
 
 const inIds = (column: AnySQLiteColumn) => sql`${column} in (select value from json_each(${p('ids')}))`;
@@ -55,13 +63,16 @@ export function sqliteSearchReader(
 ): SearchReader {
   const { prefilter, fields } = plan;
   const needles = prefilter.kind === 'key' ? prefilter.values : prefilter.texts;
-  const bound: Record<string, unknown> = { n0: needles[0], n1: needles[1] ?? needles[0], ...(prefilter.kind === 'key' ? { key: prefilter.key } : {}) };
+  const bound: Record<string, unknown> = Object.fromEntries(needles.map((needle, index) => [`n${index}`, needle]));
+  if (prefilter.kind === 'key') bound.key = prefilter.key;
+  /** The statements' shapes depend on the kind of search and how many needles it has. */
+  const form = `${prefilter.kind}${needles.length}`;
   const filters = (['workflowId', 'status', 'startedAfter', 'startedBefore'] as const).filter((name) => plan[name] !== undefined);
   const searched = [...fields].sort().join(',');
   const executionFields = ['triggerData', 'metadata'].filter((field) => fields.has(field as PayloadField)).join(',');
 
   const chunkOf = (continues: boolean) =>
-    cached(sqlite, `chunk|${prefilter.kind}|${executionFields}|${filters.join(',')}|${continues}`, () => {
+    cached(sqlite, `chunk|${form}|${executionFields}|${filters.join(',')}|${continues}`, () => {
       const where: Record<(typeof filters)[number], SQL> = {
         workflowId: eq(executions.workflowId, p('workflowId')),
         status: eq(executions.status, p('status')),
@@ -85,7 +96,7 @@ export function sqliteSearchReader(
   const countsOf = () => cached(sqlite, 'counts', () =>
     db.select({ executionId: steps.executionId, steps: count() }).from(steps).where(inIds(steps.executionId)).groupBy(steps.executionId),
   );
-  const candidatesOf = () => cached(sqlite, `steps|${prefilter.kind}|${searched}`, () =>
+  const candidatesOf = () => cached(sqlite, `steps|${form}|${searched}`, () =>
     db
       .select({
         executionId: steps.executionId,
@@ -102,7 +113,7 @@ export function sqliteSearchReader(
           or(
             ...(['inputData', 'outputData'] as const)
               .filter((field) => fields.has(field))
-              .map((field) => holdsNeedles(steps[field], prefilter.kind)),
+              .map((field) => holdsNeedles(steps[field], prefilter)),
           ),
         ),
       ),
