@@ -204,10 +204,15 @@ forEachBackend((backend) => {
       expect(await ids({ startedBefore: T0 })).toEqual(['before']);
       // A run whose start was moved is found by its startedAt, not by the time its id holds (on PostgreSQL the id's
       // day partition): a time range cannot be turned into a range of ids.
-      const moved = (await run(store, { at: T0 - 10 * 86_400_000, triggerData: { tag: 'x' } })).id;
-      await store.updateExecution(moved, { startedAt: T0 + 50 });
-      made.moved = moved;
+      const moved = await run(store, { at: T0 - 10 * 86_400_000, triggerData: { tag: 'x' }, steps: [{ output: { tag: 'x' } }] });
+      await store.updateExecution(moved.id, { startedAt: T0 + 50 });
+      made.moved = moved.id;
       expect(await ids({ startedAfter: T0 + 30, startedBefore: T0 + 60 })).toEqual(['moved']);
+      // Its steps too (read with the others of its chunk, whose ids hold days apart).
+      expect((await store.searchExecutions({ key: 'tag', equals: 'x', startedAfter: T0 - 1 })).items.find((item) => item.execution.id === moved.id)?.hits).toEqual([
+        { field: 'triggerData' },
+        stepHit('outputData', moved, 0),
+      ]);
       expect(await ids({ startedBefore: T0 - 86_400_000 })).toEqual([]);
     });
 

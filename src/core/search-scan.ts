@@ -63,6 +63,8 @@ export interface SearchReader {
 }
 
 const what = 'searchExecutions';
+/** The executions a call's first chunk reads at most; each next one reads twice as many, up to the reader's chunkSize. */
+const FIRST_CHUNK = 200;
 
 /** The plan of a validated search: its filters, needles and fields. */
 export function searchPlan(search: SearchRequest): SearchPlan {
@@ -86,13 +88,16 @@ export async function searchWith(reader: SearchReader, search: SearchRequest): P
   const scanned = { executions: 0, steps: 0 };
   const found: { id: string; hits: SearchHit[] }[] = [];
   let next: SearchPosition | null;
+  let chunks = 0;
 
   for (;;) {
     if (scanned.executions >= stepsPerCall || scanned.steps >= stepsPerCall) {
       next = after ?? null;
       break;
     }
-    const size = Math.min(chunkSize, stepsPerCall - scanned.executions, likelyToFit(scanned, stepsPerCall, readsSteps));
+    // Small first (a common match fills the page from the newest runs), then doubling up to the backend's size.
+    const grown = Math.min(chunkSize, FIRST_CHUNK * 2 ** chunks++);
+    const size = Math.min(grown, stepsPerCall - scanned.executions, likelyToFit(scanned, stepsPerCall, readsSteps));
     const chunk = await reader.executions(after, size);
     let kept = chunk;
     let counts = new Map<string, number>();

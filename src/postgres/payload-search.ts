@@ -1,6 +1,6 @@
 // searchExecutions' reads on PostgreSQL (the scan itself is shared: src/core/search-scan.ts). Executions come in keyset
 // chunks through the same indexes as cursor pages, ties by id in byte order; their steps by execution_id within the
-// range of step ids their executions' days give (stepIdRange), so that only those partitions are read. strpos() keeps
+// range of step ids their executions' milliseconds give (stepsOfChunk), so that only they are read. strpos() keeps
 // back every payload text that lacks a needle, so only candidates cross the wire. Text is folded by lower() under
 // COLLATE "C", which folds ASCII letters only (as SQLite's lower() and the shared matcher do; under the database's own
 // collation it would fold by locale), byte by byte, rather than translate() over A–Z, which looks each character up in
@@ -22,7 +22,8 @@ import {
 } from '../core/search-scan.js';
 import type { ExecutionSearchResult, PayloadField } from '../core/types.js';
 import { inByteOrder } from './byte-order.js';
-import { stepIdRange } from './partitions.js';
+import { timeOfId } from '../core/time-ordered-id.js';
+import { boundOf, stepIdRange } from './partitions.js';
 import { domainFields, type ExecutionRow, queryBuilder, rowsOf, type Statement, statement } from './reads.js';
 import { executionSteps as steps, workflowExecutions as executions } from './schema.js';
 
@@ -78,6 +79,25 @@ const COUNTS = statement(
 );
 const EXECUTIONS_BY_ID = statement(queryBuilder.select(domainFields(executions)).from(executions).where(sql`${executions.id} = any(${p('ids')})`));
 
+/**
+ * The range of ids the steps of a chunk's executions lie in, as narrow as their ids allow: a step's id holds its
+ * execution's millisecond (src/core/time-ordered-id.ts), so the steps of executions that started over a few hours lie
+ * between the first of their first millisecond and the last of their last, and the primary key's index reads just
+ * them (by day, stepIdRange, a chunk's steps were a third of a day partition, which PostgreSQL read whole for every
+ * chunk). Executions whose ids hold no time, or that lie in the legacy partition, widen it as stepIdRange does.
+ */
+export function stepsOfChunk(ids: string[], legacyTo: string | null): { from: string; to: string } {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const id of ids) {
+    const time = timeOfId(id);
+    if (time === undefined || (legacyTo !== null && id < legacyTo)) return stepIdRange(ids, legacyTo);
+    first = Math.min(first, time);
+    last = Math.max(last, time);
+  }
+  return first > last ? { from: '', to: '' } : { from: boundOf(first), to: boundOf(last + 1) };
+}
+
 /** The reads of one search call. `legacyTo`: where the legacy partition ends (stepIdRange). */
 export function postgresSearchReader(pool: Pool, legacyTo: string | null, plan: SearchPlan): SearchReader {
   const { prefilter, fields } = plan;
@@ -119,14 +139,14 @@ export function postgresSearchReader(pool: Pool, legacyTo: string | null, plan: 
         .where(and(STEPS_OF, or(...stepFields.map((field) => holdsNeedles(steps[field], prefilter))))),
     );
   const stepRange = (ids: string[]) => {
-    const { from, to } = stepIdRange(ids, legacyTo);
+    const { from, to } = stepsOfChunk(ids, legacyTo);
     return { ids, stepsFrom: from, stepsTo: to };
   };
 
   return {
     // Each chunk is three round trips, and the executions' statement is planned over every day partition (its time
-    // range names no ids): larger chunks than SQLite's.
-    chunkSize: 1000,
+    // range names no ids; measured 6-14 ms at 39 partitions): larger chunks than SQLite's.
+    chunkSize: 2000,
     executions: async (after, size) => {
       const values: Record<string, unknown> = { ...bound, limit: size };
       for (const name of filters) values[name] = plan[name];
