@@ -47,16 +47,15 @@ export function postgresSearchRaw(raw: Raw): SearchRawSide {
         [...values, size],
       );
       const ids = chunk.map((row) => row.id as string);
-      // The steps' day partitions, as the store names them (its stepIdRange): the chunk's days.
-      const bounds = ids.map((id) => id.slice(0, 13)).sort();
-      const day = 86_400_000;
+      // The steps' ids, as the store bounds them (stepsOfChunk): from the first millisecond of the chunk's ids to the last.
+      const prefixes = ids.map((id) => id.slice(0, 13)).sort();
+      const timeOf = (prefix: string) => Number.parseInt(prefix.replace('-', ''), 16);
       const boundOf = (time: number) => {
         const hex = time.toString(16).padStart(12, '0');
         return `${hex.slice(0, 8)}-${hex.slice(8, 12)}`;
       };
-      const timeOf = (bound: string) => Number.parseInt(bound.replace('-', ''), 16);
-      const stepsFrom = boundOf(Math.floor(timeOf(bounds[0] as string) / day) * day);
-      const stepsTo = boundOf(Math.floor(timeOf(bounds.at(-1) as string) / day) * day + day);
+      const stepsFrom = prefixes[0] as string;
+      const stepsTo = boundOf(timeOf(prefixes.at(-1) as string) + 1);
       await raw.rows('SELECT execution_id, count(*) FROM execution_steps WHERE execution_id = ANY($1) AND id >= $2 AND id < $3 GROUP BY execution_id', [ids, stepsFrom, stepsTo]);
       const steps = await raw.rows(
         `SELECT execution_id, id, node_id, step_index, ${candidate('input_data', prefilter)} AS i, ${candidate('output_data', prefilter)} AS o FROM execution_steps ` +
