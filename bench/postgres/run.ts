@@ -1,6 +1,7 @@
 // `npm run bench -- --backend postgres [--url postgres://…] [--scale small|medium|large] [--json] [--reps N] [--keep]`
 // With EXECUTION_HISTORY_BENCH_POSTGRES_ONLY=12 only the dataset and part 12 (day retention) run; with =13 only part
-// 13 (the recorder), without the dataset. Either leaves RESULTS.md alone (the run prints its table).
+// 13 (the recorder), without the dataset; with =14 only the dataset and part 14 (search). Each leaves RESULTS.md alone
+// (the run prints its table).
 // The PostgreSQL benchmark, dispatched from bench/run.ts: the same parts as SQLite's, the store against raw
 // node-postgres with hand-written SQL on the same server, side by side, as store/raw ratios against the same targets,
 // plus one figure only a server has (4 processes recording at once against 1). Without --url it starts a throwaway
@@ -23,6 +24,8 @@ import { writeParts } from './parts/writes.js';
 import { openRaw } from './raw.js';
 import { recorderPart } from '../parts/recorder.js';
 import { postgresRecorderSide } from './recorder-side.js';
+import { searchPart } from '../parts/search.js';
+import { postgresSearchRaw } from './parts/search.js';
 import { type BenchServer, openBenchServer } from './server.js';
 
 export interface PostgresBenchArgs {
@@ -52,7 +55,9 @@ export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
   const { scale, reps } = args;
   const executions = SCALES[scale];
   const only = process.env[ONLY_ENV];
-  if (only !== undefined && only !== '12' && only !== '13') throw new Error(`${ONLY_ENV} may only be 12 (day retention) or 13 (the recorder), not ${only}`);
+  if (only !== undefined && only !== '12' && only !== '13' && only !== '14') {
+    throw new Error(`${ONLY_ENV} may only be 12 (day retention), 13 (the recorder) or 14 (search), not ${only}`);
+  }
   if (args.dirGiven) log('--dir names SQLite files; with --backend postgres the data lives on the server and --dir is not used.');
   if (args.url === undefined) {
     // The throwaway server's cluster lives under the temporary folder.
@@ -115,6 +120,20 @@ export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
       );
     }
     memory.push(['generate', peakRssMb()]);
+    if (only === '14') {
+      const raw = openRaw(url);
+      await raw.pool.query('VACUUM (ANALYZE)'); // as the full run does before its reads
+      const store = await openExecutionStore(url);
+      log('14 search …');
+      const measured = await searchPart(store, postgresSearchRaw(raw), reps, log);
+      rows.push(...measured.rows);
+      notes.push(...measured.lines);
+      await store.close();
+      await raw.close();
+      console.log(markdown(scale, executions, /PostgreSQL (\S+)/.exec(server.description)?.[1] ?? '', rows, notes, []));
+      log(`${ONLY_ENV}=14: bench/RESULTS.md is left as it is.`);
+      return;
+    }
     // Part 12's pristine copy, before any part changes the dataset (nothing is connected to it now).
     const dayRetentionCopy = await prepareDayRetention(server.url, datasetDatabase);
 
@@ -165,6 +184,11 @@ export async function runPostgresBench(args: PostgresBenchArgs): Promise<void> {
     await part('3 pages', () => pageParts(store, raw, reps, 50));
     await part('4 deep pages', () => deepPageParts(store, raw, executions, reps));
     await part('5 execution with steps', () => withStepsParts(store, raw, executions, reps));
+    await part('14 search', async () => {
+      const measured = await searchPart(store, postgresSearchRaw(raw), Math.min(reps, 3), log);
+      notes.push(...measured.lines);
+      return measured.rows;
+    });
     await store.close();
     await part('9 insights', () => insightParts(url, raw, reps));
 
