@@ -382,7 +382,8 @@ export const timelineQuerySchema = z
   })
   .refine(beforeAfterStart, rangeOrder);
 
-function isTimeZone(name: string): boolean {
+/** Whether the runtime's Intl knows this IANA time zone. */
+export function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
     return true;

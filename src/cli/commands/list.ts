@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { positiveCount, timeParser } from '../arguments.js';
 import { MAX_SEARCH_LIMIT, PAYLOAD_FIELDS } from '../../core/constants.js';
+import { searchValueOf } from '../../core/search-value.js';
 import { EXECUTION_STATUSES, MAX_PAGE_SIZE, TRIGGER_TYPES } from '../option-values.js';
 import type { Io } from '../terminal.js';
 import { choices, type Run, WORKFLOW_HELP } from './shared.js';
@@ -28,16 +29,7 @@ export function registerList(program: Command, io: Io, run: Run): void {
 export function parseWhere(value: string): { key: string; equals: string | number | boolean | null } {
   const at = value.indexOf('=');
   if (at <= 0) throw new InvalidArgumentError(`expected key=value, such as orderId=1002, got "${value}".`);
-  const written = value.slice(at + 1);
-  let equals: unknown = written;
-  try {
-    equals = JSON.parse(written);
-  } catch {
-    // not JSON: the text as written
-  }
-  if (typeof equals === 'object' && equals !== null) equals = written; // an object or array is not a value a key holds here
-  if (typeof equals === 'number' && !Number.isFinite(equals)) equals = written;
-  return { key: value.slice(0, at), equals: equals as string | number | boolean | null };
+  return { key: value.slice(0, at), equals: searchValueOf(value.slice(at + 1)) };
 }
 
 function parseFields(value: string): (typeof PAYLOAD_FIELDS)[number][] {

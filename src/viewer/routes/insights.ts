@@ -3,6 +3,7 @@
 // (?workflow=) or all, over a time range (?from=&to=, the last 24 hours by default).
 import { TRIGGER_TYPES } from '../../core/constants.js';
 import type { NodeStatsSort, TimelineBucket } from '../../core/types.js';
+import { isTimeZone } from '../../core/validation.js';
 import type { ExecutionStore } from '../../store.js';
 import { ApiError, badParameter } from '../http/api-error.js';
 import { type QueryParams, queryOf } from '../http/query-params.js';
@@ -79,13 +80,4 @@ function range(query: QueryParams, now: number): { from: number; to: number } {
 async function workflowOf(store: ExecutionStore, query: QueryParams, now: number): Promise<string | undefined> {
   const given = query.string('workflow');
   return given === undefined ? undefined : oneWorkflowId(store, given, 'workflow', now);
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }
